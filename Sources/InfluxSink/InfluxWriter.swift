@@ -1,0 +1,167 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Sends one request body with retries, and says what became of its lines.
+struct InfluxWriter: Sendable {
+    enum Outcome: Sendable, Equatable {
+        case accepted
+        /// The server refused `dropped` lines for good (400/422 and other 4xx).
+        case rejected(dropped: Int)
+    }
+
+    /// Fails the sink: retrying cannot help (bad credentials, missing database or bucket).
+    struct ConfigurationError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let configuration: InfluxSinkConfiguration
+    let endpoint: InfluxEndpoint
+    let client: HTTPClient
+    let logger: Logger
+    let outage: OutageLog
+
+    func write(_ body: ByteBuffer, lines: Int) async throws -> Outcome {
+        var attempt = 0
+        var backoff = configuration.retryInitialBackoff
+        while true {
+            attempt += 1
+            let delay: Duration
+            do {
+                let response = try await send(body)
+                let status = response.status.code
+                switch status {
+                case 200..<300:
+                    outage.recovered(logger: logger, endpoint: endpoint.displayName)
+                    return .accepted
+                case 413:
+                    return try await split(body, lines: lines)
+                case 401, 403:
+                    throw ConfigurationError(description: "\(endpoint.displayName) refused the credentials (HTTP \(status))")
+                case 404:
+                    let what = endpoint.api == .v1 ? "database" : "org or bucket"
+                    throw ConfigurationError(description: "\(endpoint.displayName) answered 404: \(what) not found: \(response.message)")
+                case 429, 500..<600:
+                    outage.failed(logger: logger, endpoint: endpoint.displayName, reason: "HTTP \(status)")
+                    delay = response.retryAfter ?? backoff
+                default:
+                    return .rejected(dropped: Self.droppedLines(in: response.message, lines: lines, logger: logger))
+                }
+            } catch let error as ConfigurationError {
+                throw error
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                outage.failed(logger: logger, endpoint: endpoint.displayName, reason: "\(error)")
+                delay = backoff
+            }
+            if configuration.retryMaxAttempts > 0 && attempt >= configuration.retryMaxAttempts {
+                throw ConfigurationError(description: "\(endpoint.displayName) still failing after \(attempt) attempts")
+            }
+            // Full jitter between half and all of the delay, so many agents do not retry in step.
+            let jittered = delay * Double.random(in: 0.5...1.0)
+            try await Task.sleep(for: jittered)
+            backoff = min(backoff * 2, configuration.retryMaxBackoff)
+        }
+    }
+
+    private struct Response {
+        var status: HTTPResponseStatus
+        var message: String
+        var retryAfter: Duration?
+    }
+
+    private func send(_ body: ByteBuffer) async throws -> Response {
+        var request = HTTPClientRequest(url: endpoint.writeURL)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+        if let authorization = endpoint.authorization { request.headers.add(name: "Authorization", value: authorization) }
+        if configuration.gzip {
+            request.headers.add(name: "Content-Encoding", value: "gzip")
+            request.body = .bytes(try Gzip.compress(body))
+        } else {
+            request.body = .bytes(body)
+        }
+        let timeout = TimeAmount.nanoseconds(
+            configuration.requestTimeout.components.seconds * 1_000_000_000 + configuration.requestTimeout.components.attoseconds / 1_000_000_000
+        )
+        let response = try await client.execute(request, timeout: timeout)
+        let bytes = try await response.body.collect(upTo: 64 * 1024)
+        let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init).map { Duration.seconds($0) }
+        return Response(status: response.status, message: Self.errorMessage(from: bytes), retryAfter: retryAfter)
+    }
+
+    /// InfluxDB answers `{"error": "..."}` (v1) or `{"code": ..., "message": "..."}` (v2).
+    static func errorMessage(from body: ByteBuffer) -> String {
+        let data = Data(body.readableBytesView)
+        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            if let message = object["error"] as? String ?? object["message"] as? String { return message }
+        }
+        return String(decoding: data.prefix(512), as: UTF8.self)
+    }
+
+    /// A 1.x partial write says `dropped=N`; a parse error names each bad line.
+    static func droppedLines(in message: String, lines: Int, logger: Logger) -> Int {
+        if let range = message.range(of: "dropped=") {
+            let digits = message[range.upperBound...].prefix { $0.isNumber }
+            if let count = Int(digits) { return count }
+        }
+        let unparsable = message.components(separatedBy: "unable to parse").count - 1
+        return unparsable > 0 ? min(unparsable, lines) : lines
+    }
+
+    /// 413: halve the body at a line boundary and send both halves.
+    private func split(_ body: ByteBuffer, lines: Int) async throws -> Outcome {
+        guard lines > 1 else {
+            logger.warning("InfluxDB refused a single line as too large (HTTP 413); dropping it")
+            return .rejected(dropped: 1)
+        }
+        let bytes = Array(body.readableBytesView)
+        var newlines = 0
+        var cut = 0
+        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
+            newlines += 1
+            if newlines == lines / 2 {
+                cut = index + 1
+                break
+            }
+        }
+        let first = try await write(ByteBuffer(bytes: bytes[..<cut]), lines: lines / 2)
+        let second = try await write(ByteBuffer(bytes: bytes[cut...]), lines: lines - lines / 2)
+        switch (first, second) {
+        case (.accepted, .accepted): return .accepted
+        case (.rejected(let a), .accepted): return .rejected(dropped: a)
+        case (.accepted, .rejected(let b)): return .rejected(dropped: b)
+        case (.rejected(let a), .rejected(let b)): return .rejected(dropped: a + b)
+        }
+    }
+}
+
+/// One warning when InfluxDB becomes unreachable and one line when it is back, not one per retry.
+final class OutageLog: Sendable {
+    private let failing = Mutex(false)
+
+    func failed(logger: Logger, endpoint: String, reason: String) {
+        let first = failing.withLock { failing in
+            defer { failing = true }
+            return !failing
+        }
+        if first {
+            logger.warning("InfluxDB at \(endpoint) is failing (\(reason)); retrying with backoff")
+        } else {
+            logger.debug("InfluxDB at \(endpoint) still failing (\(reason))")
+        }
+    }
+
+    func recovered(logger: Logger, endpoint: String) {
+        let was = failing.withLock { failing in
+            defer { failing = false }
+            return failing
+        }
+        if was { logger.info("InfluxDB at \(endpoint) accepts writes again") }
+    }
+}
+
+import Synchronization

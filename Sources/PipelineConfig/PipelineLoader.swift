@@ -1,0 +1,31 @@
+public import Foundation
+
+/// Reads a pipeline file from disk: YAML, interpolation from the environment and an optional
+/// `.env` file (the process environment wins), then the structural checks.
+public struct PipelineLoader: Sendable {
+    public var environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, envFile: String? = nil) throws(ConfigErrors) {
+        var merged: [String: String] = [:]
+        if let envFile {
+            guard let data = FileManager.default.contents(atPath: envFile) else {
+                throw ConfigErrors([ConfigError(SourceLocation(file: envFile, line: 1, column: 1), "cannot read the .env file")])
+            }
+            merged = try EnvironmentFile.parse(String(decoding: data, as: UTF8.self), file: envFile)
+        }
+        merged.merge(environment) { _, process in process }
+        self.environment = merged
+    }
+
+    public func load(path: String) throws(ConfigErrors) -> PipelineDefinition {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigErrors([ConfigError(SourceLocation(file: path, line: 1, column: 1), "cannot read the file")])
+        }
+        return try load(text: String(decoding: data, as: UTF8.self), file: path)
+    }
+
+    public func load(text: String, file: String) throws(ConfigErrors) -> PipelineDefinition {
+        let root = try YAMLLoader(environment: environment).load(text: text, file: file)
+        return try PipelineDefinition.parse(root)
+    }
+}

@@ -1,0 +1,17 @@
+import InfluxSink
+public import SmokeflowRuntime
+
+extension ComponentRegistry {
+    /// Every component type smokeflow ships. Adding a stage: write its configuration struct and
+    /// component (in `sources/`, `transforms/` or `sinks/`) and register it here.
+    public static var builtin: ComponentRegistry {
+        var registry = ComponentRegistry()
+        registry.register(FixtureSourceConfiguration.self)
+        registry.register(AddTagsConfiguration.self)
+        registry.register(FileSinkConfiguration.self)
+        registry.register(StdoutSinkConfiguration.self)
+        registry.register(FixtureSinkConfiguration.self)
+        registry.register(InfluxSinkConfiguration.self)
+        return registry
+    }
+}

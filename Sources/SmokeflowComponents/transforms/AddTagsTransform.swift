@@ -1,0 +1,36 @@
+public import PipelineConfig
+public import SmokeflowModel
+public import SmokeflowRuntime
+
+/// `type: add_tags` — sets static tags on every point (like Telegraf's global tags), e.g. the
+/// site or agent a pipeline runs at. Existing tags of the same name are overwritten only with
+/// `overwrite: true`.
+public struct AddTagsConfiguration: TransformConfiguration {
+    public static let typeName = "add_tags"
+    public var tags: [(String, String)]
+    public var overwrite: Bool
+
+    public init(options: inout OptionsReader) {
+        tags = options.stringMap("tags") ?? []
+        overwrite = options.bool("overwrite", default: false)
+        if tags.isEmpty { options.fail(options.location, "'\(options.componentID)' needs option 'tags' with at least one tag") }
+        for (key, value) in tags where key.isEmpty || value.contains("\n") || key.contains("\n") {
+            options.fail(options.location, "tag '\(key)' of '\(options.componentID)' is empty or has a newline")
+        }
+    }
+
+    public func build(_ context: BuildContext) throws -> AddTags { AddTags(tags: tags, overwrite: overwrite) }
+}
+
+public struct AddTags: BatchTransform {
+    let tags: [(String, String)]
+    let overwrite: Bool
+
+    public func transform(_ batch: inout Batch) throws {
+        for index in batch.points.indices {
+            for (key, value) in tags where overwrite || batch.points[index].tag(key) == nil {
+                batch.points[index].setTag(key, value)
+            }
+        }
+    }
+}

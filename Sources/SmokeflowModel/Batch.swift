@@ -1,0 +1,22 @@
+/// The unit that moves between stages: points plus the acknowledgements of the source
+/// batches they came from.
+public struct Batch: Sendable {
+    public var points: [Point]
+    public var acknowledgements: [Acknowledgement]
+
+    @inlinable
+    public init(points: [Point], acknowledgements: [Acknowledgement] = []) {
+        self.points = points
+        self.acknowledgements = acknowledgements
+    }
+
+    /// This batch now goes to `copies` consumers instead of one.
+    public func fork(into copies: Int) {
+        for acknowledgement in acknowledgements { acknowledgement.retain(copies - 1) }
+    }
+
+    /// The holder of this batch is done with it.
+    public func acknowledge(_ status: DeliveryStatus) {
+        for acknowledgement in acknowledgements { acknowledgement.release(status) }
+    }
+}

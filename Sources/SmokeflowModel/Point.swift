@@ -1,0 +1,87 @@
+/// One metric point: a measurement, tags sorted by key, typed fields and a nanosecond timestamp.
+public struct Point: Sendable, Hashable {
+    public struct Tag: Sendable, Hashable {
+        public var key: String
+        public var value: String
+
+        @inlinable
+        public init(_ key: String, _ value: String) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    public struct Field: Sendable, Hashable {
+        public var key: String
+        public var value: FieldValue
+
+        @inlinable
+        public init(_ key: String, _ value: FieldValue) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    public var measurement: String
+    /// Sorted by key (byte order), one value per key; `setTag` keeps that order.
+    public private(set) var tags: [Tag]
+    public var fields: [Field]
+    /// Nanoseconds since the Unix epoch.
+    public var timestamp: Int64
+
+    public init(measurement: String, tags: [Tag] = [], fields: [Field], timestamp: Int64) {
+        self.measurement = measurement
+        self.tags = tags
+        self.fields = fields
+        self.timestamp = timestamp
+        if !Self.isSortedUnique(self.tags) { self.normalizeTags() }
+    }
+
+    static func isSortedUnique(_ tags: [Tag]) -> Bool {
+        var index = 1
+        while index < tags.count {
+            if !Self.byteOrder(tags[index - 1].key, tags[index].key) { return false }
+            index += 1
+        }
+        return true
+    }
+
+    /// Line protocol sorts tags by key in byte order (InfluxDB's own order), not Unicode order.
+    static func byteOrder(_ lhs: String, _ rhs: String) -> Bool {
+        lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
+    }
+
+    mutating func normalizeTags() {
+        // Stable sort, and the last value given for a key wins.
+        var seen: [String: Int] = [:]
+        var unique: [Tag] = []
+        for tag in tags {
+            if let index = seen[tag.key] { unique[index] = tag } else {
+                seen[tag.key] = unique.count
+                unique.append(tag)
+            }
+        }
+        tags = unique.sorted { Self.byteOrder($0.key, $1.key) }
+    }
+
+    public func tag(_ key: String) -> String? {
+        tags.first { $0.key == key }?.value
+    }
+
+    public mutating func setTag(_ key: String, _ value: String) {
+        if let index = tags.firstIndex(where: { $0.key == key }) {
+            tags[index].value = value
+        } else {
+            tags.append(Tag(key, value))
+            normalizeTags()
+        }
+    }
+
+    public mutating func removeTag(_ key: String) {
+        tags.removeAll { $0.key == key }
+    }
+
+    public func field(_ key: String) -> FieldValue? {
+        fields.first { $0.key == key }?.value
+    }
+}
