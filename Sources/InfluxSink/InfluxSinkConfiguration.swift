@@ -56,13 +56,14 @@ public struct InfluxSinkConfiguration: SinkConfiguration {
             options.fail(node.location, "option 'url' must start with http:// or https://")
         }
         api = options.oneOf("api", default: .v1)
-        database = options.string("database")
-        retentionPolicy = options.string("retention_policy")
-        username = options.string("username")
-        password = options.secret("password")
-        org = options.string("org")
-        bucket = options.string("bucket")
-        token = options.secret("token")
+        // An empty value counts as unset, so `${INFLUX_PASSWORD:-}` can leave auth off.
+        database = options.string("database").nonEmpty
+        retentionPolicy = options.string("retention_policy").nonEmpty
+        username = options.string("username").nonEmpty
+        password = options.string("password").nonEmpty.map(Secret.init)
+        org = options.string("org").nonEmpty
+        bucket = options.string("bucket").nonEmpty
+        token = options.string("token").nonEmpty.map(Secret.init)
         precision = options.oneOf("precision", default: .nanoseconds)
         batchMaxLines = options.int("batch_max_lines", default: batchMaxLines, range: 1...1_000_000)
         batchMaxBytes = options.int("batch_max_bytes", default: batchMaxBytes, range: 1024...(256 << 20))
@@ -94,5 +95,12 @@ public struct InfluxSinkConfiguration: SinkConfiguration {
 
     public func build(_ context: BuildContext) throws -> InfluxSink {
         InfluxSink(configuration: self, endpoint: try InfluxEndpoint(self))
+    }
+}
+
+extension Optional<String> {
+    var nonEmpty: String? {
+        guard let self, !self.isEmpty else { return nil }
+        return self
     }
 }

@@ -1,0 +1,192 @@
+import Foundation
+import Logging
+import PipelineConfig
+import SmokeflowComponents
+import SmokeflowModel
+import SmokeflowRuntime
+import Synchronization
+
+/// Runs a pipeline given as YAML text, without signal handlers, and returns its report.
+func runPipeline(
+    _ yaml: String, registry: ComponentRegistry = .testing, environment: [String: String] = [:],
+    configure: (inout RuntimeSettings) -> Void = { _ in }
+) async throws -> RunReport {
+    let definition = try PipelineLoader(environment: environment).load(text: yaml, file: "test.yaml")
+    let plan = try registry.plan(definition)
+    var settings = try RuntimeSettings(definition)
+    settings.signals = []
+    settings.once = true
+    configure(&settings)
+    var logger = Logger(label: "test")
+    logger.logLevel = .warning
+    let pipeline = try Pipeline(plan: plan, settings: settings, logger: logger)
+    return await pipeline.run()
+}
+
+func temporaryDirectory() -> String {
+    let path = NSTemporaryDirectory() + "smokeflow-test-" + UUID().uuidString
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+func packageRoot() -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+}
+
+/// Points handed to test sources by name (pipelines are built from YAML, so they look them up).
+enum TestData {
+    private static let store = Mutex<[String: [Point]]>([:])
+
+    static func register(_ points: [Point]) -> String {
+        let key = UUID().uuidString
+        store.withLock { $0[key] = points }
+        return key
+    }
+
+    static func points(_ key: String) -> [Point] { store.withLock { $0[key] ?? [] } }
+}
+
+/// What test sources and sinks observed, by name.
+final class Probe: Sendable {
+    private static let probes = Mutex<[String: Probe]>([:])
+
+    let produced = Atomic<Int>(0)
+    let consumed = Atomic<Int>(0)
+    let statuses = Mutex<[DeliveryStatus]>([])
+    let received = Mutex<[Point]>([])
+
+    static func make() -> (String, Probe) {
+        let key = UUID().uuidString
+        let probe = Probe()
+        probes.withLock { $0[key] = probe }
+        return (key, probe)
+    }
+
+    static func named(_ key: String) -> Probe { probes.withLock { $0[key]! } }
+}
+
+extension ComponentRegistry {
+    static var testing: ComponentRegistry {
+        var registry = ComponentRegistry.builtin
+        registry.register(MemorySourceConfiguration.self)
+        registry.register(GeneratorSourceConfiguration.self)
+        registry.register(CollectSinkConfiguration.self)
+        registry.register(StallSinkConfiguration.self)
+        return registry
+    }
+}
+
+/// `type: memory` — sends registered points in batches, each with an acknowledgement that
+/// records its final status in the probe.
+struct MemorySourceConfiguration: SourceConfiguration {
+    static let typeName = "memory"
+    var key: String
+    var probe: String?
+    var batchSize: Int
+
+    init(options: inout OptionsReader) {
+        key = options.requiredString("key")
+        probe = options.string("probe")
+        batchSize = options.int("batch_size", default: 100)
+    }
+
+    func build(_ context: BuildContext) throws -> MemorySource { MemorySource(configuration: self) }
+}
+
+struct MemorySource: Source {
+    let configuration: MemorySourceConfiguration
+
+    func run(context: StageContext, output: StageOutput) async throws {
+        let points = TestData.points(configuration.key)
+        let probe = configuration.probe.map(Probe.named)
+        var start = 0
+        while start < points.count {
+            let end = min(start + configuration.batchSize, points.count)
+            let acknowledgement = Acknowledgement { status in probe?.statuses.withLock { $0.append(status) } }
+            probe?.produced.add(end - start, ordering: .relaxed)
+            try await output.send(Batch(points: Array(points[start..<end]), acknowledgements: [acknowledgement]))
+            start = end
+        }
+    }
+}
+
+/// `type: generator` — endless batches of one point each (until cancelled), counted in the probe.
+struct GeneratorSourceConfiguration: SourceConfiguration {
+    static let typeName = "generator"
+    var probe: String
+    var interval: Duration
+
+    init(options: inout OptionsReader) {
+        probe = options.requiredString("probe")
+        interval = options.duration("interval", default: .zero)
+    }
+
+    func build(_ context: BuildContext) throws -> GeneratorSource { GeneratorSource(configuration: self) }
+}
+
+struct GeneratorSource: Source {
+    let configuration: GeneratorSourceConfiguration
+
+    func run(context: StageContext, output: StageOutput) async throws {
+        let probe = Probe.named(configuration.probe)
+        var sequence: Int64 = 0
+        while true {
+            sequence += 1
+            let point = Point(measurement: "generated", fields: [.init("n", .int(sequence))], timestamp: sequence)
+            let acknowledgement = Acknowledgement { status in probe.statuses.withLock { $0.append(status) } }
+            try await output.send(Batch(points: [point], acknowledgements: [acknowledgement]))
+            probe.produced.add(1, ordering: .relaxed)
+            if configuration.interval > .zero { try await Task.sleep(for: configuration.interval) }
+        }
+    }
+}
+
+/// `type: collect` — keeps every point and acknowledges it as delivered.
+struct CollectSinkConfiguration: SinkConfiguration {
+    static let typeName = "collect"
+    var probe: String
+    var delay: Duration
+
+    init(options: inout OptionsReader) {
+        probe = options.requiredString("probe")
+        delay = options.duration("delay", default: .zero)
+    }
+
+    func build(_ context: BuildContext) throws -> CollectSink { CollectSink(configuration: self) }
+}
+
+struct CollectSink: Sink {
+    let configuration: CollectSinkConfiguration
+
+    func run(context: StageContext, input: StageInput) async throws {
+        let probe = Probe.named(configuration.probe)
+        for await batch in input {
+            if configuration.delay > .zero { try? await Task.sleep(for: configuration.delay) }
+            probe.received.withLock { $0 += batch.points }
+            probe.consumed.add(batch.points.count, ordering: .relaxed)
+            batch.acknowledge(.delivered)
+        }
+    }
+}
+
+/// `type: stall` — takes one batch, then stops reading until cancelled: a sink that hangs.
+struct StallSinkConfiguration: SinkConfiguration {
+    static let typeName = "stall"
+    var probe: String
+
+    init(options: inout OptionsReader) { probe = options.requiredString("probe") }
+
+    func build(_ context: BuildContext) throws -> StallSink { StallSink(configuration: self) }
+}
+
+struct StallSink: Sink {
+    let configuration: StallSinkConfiguration
+
+    func run(context: StageContext, input: StageInput) async throws {
+        let probe = Probe.named(configuration.probe)
+        var iterator = input.makeAsyncIterator()
+        if let batch = await iterator.next() { probe.consumed.add(batch.points.count, ordering: .relaxed) }
+        try await Task.sleep(for: .seconds(3600))
+    }
+}

@@ -1,0 +1,17 @@
+# Installs the Debian packages smokeflow builds and tests with, only when something is missing.
+# Usage: ensure_packages pkg...
+ensure_packages() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# What building smokeflow needs (C libraries found by pkg-config).
+BUILD_PACKAGES=(pkg-config libzstd-dev zlib1g-dev zstd)
