@@ -1,1 +1,64 @@
-print("bench")
+// Benchmarks for scripts/bench (release build). Prints one `name value unit` line per figure.
+import Foundation
+import LineProtocol
+import NIOCore
+import SmokeflowModel
+
+/// The SmokePing `latency` point of the encode benchmark; Benchmarks/python/encode.py builds
+/// the same points for the Python peer.
+func latencyPoint(_ index: Int) -> Point {
+    let base = 10.0 + Double(index % 50) * 0.37
+    var fields: [Point.Field] = [
+        .init("median", .float(base + 10 * 0.0123456789)),
+        .init("loss", .float(Double(index % 20) * 5.0)),
+    ]
+    for ping in 1...20 { fields.append(.init("ping_\(ping)", .float(base + Double(ping) * 0.0123456789))) }
+    return Point(
+        measurement: "latency",
+        tags: [.init("target", "router-\(index % 200)"), .init("probe_type", "fping"), .init("category", "Core")],
+        fields: fields,
+        timestamp: 1_764_374_400_000_000_000 + Int64(index / 200) * 300_000_000_000
+    )
+}
+
+func encodeBenchmark(points count: Int, rounds: Int) throws {
+    let points = (0..<count).map(latencyPoint)
+    var encoder = LineProtocolEncoder()
+    var buffer = ByteBuffer()
+    buffer.reserveCapacity(64 << 20)
+    var best = Double.infinity
+    var bytes = 0
+    for _ in 0..<rounds {
+        buffer.clear()
+        let start = ContinuousClock.now
+        for point in points {
+            try encoder.encode(point, into: &buffer)
+            if buffer.readableBytes > 60 << 20 {
+                bytes = buffer.readableBytes
+                buffer.clear()
+            }
+        }
+        let elapsed = ContinuousClock.now - start
+        bytes = max(bytes, buffer.readableBytes)
+        best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+    print("encode_points_per_second \(Int(Double(count) / best)) points/s")
+    print("encode_ns_per_point \(String(format: "%.1f", best / Double(count) * 1e9)) ns")
+    print("encode_bytes_per_point \(bytes / count) bytes")
+}
+
+let arguments = CommandLine.arguments
+switch arguments.dropFirst().first {
+case "encode":
+    let count = arguments.count > 2 ? Int(arguments[2])! : 1_000_000
+    try encodeBenchmark(points: count, rounds: 5)
+case "dump":
+    // The benchmark's points as line protocol, to check the Python peer serializes the same.
+    var encoder = LineProtocolEncoder()
+    var buffer = ByteBuffer()
+    for index in 0..<(arguments.count > 2 ? Int(arguments[2])! : 10) { try encoder.encode(latencyPoint(index), into: &buffer) }
+    print(String(buffer: buffer), terminator: "")
+default:
+    print("usage: smokeflow-bench encode [POINTS] | dump [POINTS]")
+    exit(2)
+}

@@ -92,7 +92,7 @@ import Testing
             }
             guard value.isFinite else { continue }
             buffer.clear()
-            buffer.writeFloat(value)
+            buffer.writeLineProtocolFloat(value)
             let text = String(buffer: buffer)
             #expect(text == value.description)
             #expect(Double(text)?.bitPattern == value.bitPattern)
