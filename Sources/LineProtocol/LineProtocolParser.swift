@@ -12,6 +12,8 @@ public struct LineProtocolParser: Sendable {
     public var precision: Precision
     /// 1-based line number of the next unparsed byte.
     public private(set) var line = 1
+    /// Names repeat from line to line in the same places; reusing their Strings saves decoding.
+    var names = NameCache()
 
     public init(precision: Precision = .nanoseconds) {
         self.precision = precision
@@ -23,7 +25,8 @@ public struct LineProtocolParser: Sendable {
     public mutating func parse(
         _ bytes: UnsafeBufferPointer<UInt8>, isFinal: Bool, into points: inout [Point]
     ) throws(LineProtocolParseError) -> Int {
-        var cursor = Cursor(bytes: bytes, isFinal: isFinal)
+        var cursor = Cursor(bytes: bytes, isFinal: isFinal, names: names)
+        defer { names = cursor.names }
         while true {
             let lineStart = cursor.index
             switch cursor.parseLine(precision: precision) {
@@ -70,10 +73,14 @@ struct Cursor {
     var index = 0
     var lineStart = 0
     var scratch: [UInt8] = []
+    var names: NameCache
+    /// Which name of the line is being read: its slot in `names`.
+    var nameSlot = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>, isFinal: Bool) {
+    init(bytes: UnsafeBufferPointer<UInt8>, isFinal: Bool, names: NameCache) {
         self.bytes = bytes
         self.isFinal = isFinal
+        self.names = names
     }
 
     private var column: Int { index - lineStart + 1 }
@@ -83,6 +90,7 @@ struct Cursor {
     /// One line: a point, a blank or comment line (nil), or the end of the input.
     mutating func parseLine(precision: Precision) -> Outcome<Point?> {
         lineStart = index
+        nameSlot = 0
         guard index < bytes.count else { return .end }
         if bytes[index] == UInt8(ascii: "\n") {
             index += 1
@@ -202,7 +210,7 @@ struct Cursor {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: ",") || byte == UInt8(ascii: " ") || (stopAtEquals && byte == UInt8(ascii: "=")) {
-                return .value(escaped ? unescapeName(start..<index) : string(start..<index))
+                return .value(escaped ? unescapeName(start..<index) : name(start..<index))
             }
             if byte == UInt8(ascii: "\n") { return fail("unexpected end of line") }
             if byte == UInt8(ascii: "\\") {
@@ -213,7 +221,7 @@ struct Cursor {
             }
             index += 1
         }
-        return isFinal ? .value(escaped ? unescapeName(start..<index) : string(start..<index)) : .needMore
+        return isFinal ? .value(escaped ? unescapeName(start..<index) : name(start..<index)) : .needMore
     }
 
     private mutating func unescapeName(_ range: Range<Int>) -> String {
@@ -236,6 +244,11 @@ struct Cursor {
             position += 1
         }
         return String(decoding: scratch, as: UTF8.self)
+    }
+
+    private mutating func name(_ range: Range<Int>) -> String {
+        defer { nameSlot += 1 }
+        return names.string(for: UnsafeBufferPointer(rebasing: bytes[range]), slot: nameSlot)
     }
 
     private func string(_ range: Range<Int>) -> String {
@@ -366,6 +379,7 @@ struct Cursor {
             default: return nil
             }
         }
+        if let fast = FastFloat.parse(UnsafeBufferPointer(rebasing: bytes[range])) { return fast }
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer -> Double? in
             let count = range.count
             UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[range])))
@@ -375,5 +389,98 @@ struct Cursor {
             guard let end, end == buffer.baseAddress! + count, count > 0 else { return nil }
             return value
         }
+    }
+}
+
+/// The Strings of the names seen at each position of the previous lines.
+struct NameCache: Sendable {
+    private var entries: [(bytes: [UInt8], string: String)] = []
+
+    mutating func string(for bytes: UnsafeBufferPointer<UInt8>, slot: Int) -> String {
+        if slot < entries.count {
+            let hit = entries[slot].bytes.withUnsafeBufferPointer { cached in
+                cached.count == bytes.count && (bytes.isEmpty || memcmp(cached.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
+            }
+            if hit { return entries[slot].string }
+        }
+        let string = String(decoding: bytes, as: UTF8.self)
+        if slot < entries.count {
+            entries[slot] = (Array(bytes), string)
+        } else if slot == entries.count && slot < 256 {
+            entries.append((Array(bytes), string))
+        }
+        return string
+    }
+}
+
+/// Exact decimal-to-double conversion for the common case, without strtod: up to 19
+/// significant digits and a decimal exponent within ±27, computed in Float80 (whose 64-bit
+/// significand holds both exactly) and rounded once more to Double. When that second rounding
+/// could differ from a direct one (the Float80 result sits on a Double halfway point), it
+/// declines and the caller uses strtod.
+enum FastFloat {
+    static let powers: [Float80] = (0...27).map { exponent in
+        var value: Float80 = 1
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        var index = 0
+        var negative = false
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+            negative = bytes[index] == UInt8(ascii: "-")
+            index += 1
+        }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var exponent = 0
+        var sawDigit = false
+        while index < bytes.count, case let digit = bytes[index] &- UInt8(ascii: "0"), digit < 10 {
+            if mantissa != 0 || digit != 0 { digits += 1 }
+            guard digits <= 19 else { return nil }
+            mantissa = mantissa &* 10 &+ UInt64(digit)
+            sawDigit = true
+            index += 1
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            while index < bytes.count, case let digit = bytes[index] &- UInt8(ascii: "0"), digit < 10 {
+                if mantissa != 0 || digit != 0 { digits += 1 }
+                guard digits <= 19 else { return nil }
+                mantissa = mantissa &* 10 &+ UInt64(digit)
+                exponent -= 1
+                sawDigit = true
+                index += 1
+            }
+        }
+        guard sawDigit else { return nil }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            var exponentNegative = false
+            if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+                exponentNegative = bytes[index] == UInt8(ascii: "-")
+                index += 1
+            }
+            var value = 0
+            var any = false
+            while index < bytes.count, case let digit = bytes[index] &- UInt8(ascii: "0"), digit < 10 {
+                value = value * 10 + Int(digit)
+                guard value < 10_000 else { return nil }
+                any = true
+                index += 1
+            }
+            guard any else { return nil }
+            exponent += exponentNegative ? -value : value
+        }
+        guard index == bytes.count else { return nil }
+        if mantissa == 0 { return negative ? -0.0 : 0.0 }
+        guard exponent >= -27 && exponent <= 27 else { return nil }
+        let wide = exponent < 0 ? Float80(mantissa) / powers[-exponent] : Float80(mantissa) * powers[exponent]
+        // The 11 bits Double drops: within one unit of 0x400 means a possible double-rounding tie.
+        let dropped = wide.significandBitPattern & 0x7FF
+        if dropped >= 0x3FF && dropped <= 0x401 { return nil }
+        let result = Double(wide)
+        return negative ? -result : result
     }
 }

@@ -1,4 +1,5 @@
-import LineProtocol
+@testable import LineProtocol
+import Foundation
 import NIOCore
 import SmokeflowModel
 import Testing
@@ -106,5 +107,31 @@ extension Point {
             fields.append(Field(key, value))
         }
         return Point(measurement: name(&generator), tags: tags, fields: fields, timestamp: Int64(bitPattern: generator.next()))
+    }
+}
+
+@Suite struct FastFloatTests {
+    /// The strtod-free path must give exactly what strtod gives, or decline.
+    @Test func agreesWithStrtodOrDeclines() {
+        var generator = SplitMix64(seed: 99)
+        var declined = 0
+        for index in 0..<300_000 {
+            let text: String
+            switch index % 4 {
+            case 0: text = Double(bitPattern: generator.next()).description
+            case 1: text = String(Double(generator.next() % 1_000_000_000) / 1e7)
+            case 2: text = "\(generator.next() % 100_000).\(generator.next() % 1_000_000_000_000)"
+            default: text = "\(Int64(bitPattern: generator.next()) % 1_000_000)e\(Int(generator.next() % 40) - 20)"
+            }
+            let expected = strtod(text, nil)
+            guard expected.isFinite else { continue }
+            let parsed = Array(text.utf8).withUnsafeBufferPointer { FastFloat.parse($0) }
+            if let parsed {
+                #expect(parsed.bitPattern == expected.bitPattern, "\(text)")
+            } else {
+                declined += 1
+            }
+        }
+        #expect(declined < 150_000, "the fast path should take most ordinary numbers")
     }
 }

@@ -1,3 +1,4 @@
+import NIOCore
 import NIOPosix
 #if canImport(Glibc)
 import Glibc
@@ -48,9 +49,9 @@ final class BlockingFile: Sendable {
     }
 
     /// Writes every byte (retrying short writes), so a file never ends in half a line.
-    func write(_ bytes: [UInt8]) async throws {
+    func write(_ bytes: ByteBuffer) async throws {
         try await NIOThreadPool.singleton.runIfActive { [descriptor, path] in
-            try bytes.withUnsafeBytes { raw in
+            try bytes.withUnsafeReadableBytes { raw in
                 var offset = 0
                 while offset < raw.count {
                     let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)

@@ -73,10 +73,10 @@ public struct FixtureSink: Sink {
     }
 
     private func write(_ buffer: ByteBuffer, end: Bool, compressor: ZstdCompressor, file: BlockingFile) async throws {
-        var compressed: [UInt8] = []
+        var compressed = ByteBuffer()
         try buffer.withUnsafeReadableBytes { raw in
-            try compressor.compress(raw, end: end) { compressed.append(contentsOf: $0) }
+            try compressor.compress(raw, end: end) { compressed.writeBytes($0) }
         }
-        if !compressed.isEmpty { try await file.write(compressed) }
+        if compressed.readableBytes > 0 { try await file.write(compressed) }
     }
 }

@@ -94,7 +94,7 @@ public struct LineProtocolFileSink: Sink {
             if rejected { batch.markRejected() }
             if buffer.readableBytes > 0 {
                 do {
-                    try await file.write(buffer.readableBytesView.map { $0 })
+                    try await file.write(buffer)
                 } catch {
                     batch.acknowledge(.failed)
                     for pending in unsynced { pending.acknowledge(.failed) }
