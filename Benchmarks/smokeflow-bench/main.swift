@@ -30,16 +30,17 @@ func encodeBenchmark(points count: Int, rounds: Int) throws {
     var bytes = 0
     for _ in 0..<rounds {
         buffer.clear()
+        bytes = 0
         let start = ContinuousClock.now
         for point in points {
             try encoder.encode(point, into: &buffer)
             if buffer.readableBytes > 60 << 20 {
-                bytes = buffer.readableBytes
+                bytes += buffer.readableBytes
                 buffer.clear()
             }
         }
         let elapsed = ContinuousClock.now - start
-        bytes = max(bytes, buffer.readableBytes)
+        bytes += buffer.readableBytes
         best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     }
     print("encode_points_per_second \(Int(Double(count) / best)) points/s")
