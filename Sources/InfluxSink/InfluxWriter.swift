@@ -29,6 +29,7 @@ struct InfluxWriter: Sendable {
         while true {
             attempt += 1
             let delay: Duration
+            var serverSaid = false
             do {
                 let response = try await send(body)
                 let status = response.status.code
@@ -45,6 +46,7 @@ struct InfluxWriter: Sendable {
                     throw ConfigurationError(description: "\(endpoint.displayName) answered 404: \(what) not found: \(response.message)")
                 case 429, 500..<600:
                     outage.failed(logger: logger, endpoint: endpoint.displayName, reason: "HTTP \(status)")
+                    serverSaid = response.retryAfter != nil
                     delay = response.retryAfter ?? backoff
                 default:
                     return .rejected(dropped: Self.droppedLines(in: response.message, lines: lines, logger: logger))
@@ -60,9 +62,10 @@ struct InfluxWriter: Sendable {
             if configuration.retryMaxAttempts > 0 && attempt >= configuration.retryMaxAttempts {
                 throw ConfigurationError(description: "\(endpoint.displayName) still failing after \(attempt) attempts")
             }
-            // Full jitter between half and all of the delay, so many agents do not retry in step.
-            let jittered = delay * Double.random(in: 0.5...1.0)
-            try await Task.sleep(for: jittered)
+            // Jitter between half and all of our own backoff, so many agents do not retry in
+            // step; a server's Retry-After is a floor, so it only gets jitter added.
+            let wait = serverSaid ? delay + backoff * Double.random(in: 0...0.5) : delay * Double.random(in: 0.5...1.0)
+            try await Task.sleep(for: wait)
             backoff = min(backoff * 2, configuration.retryMaxBackoff)
         }
     }

@@ -209,3 +209,66 @@ struct InfluxIntegrationTests {
         #expect(!message.contains("hunter2"))
     }
 }
+
+@Suite(.enabled(if: Servers.runIntegration), .serialized, .timeLimit(.minutes(2)))
+struct InfluxFaultTests {
+    func latencyPoints(_ count: Int) -> [Point] {
+        (0..<count).map {
+            Point(
+                measurement: "latency", tags: [.init("target", "router-\($0 % 20)")],
+                fields: [.init("median", .float(Double($0) / 3)), .init("loss", .float(0))], timestamp: Int64($0) * 1_000_000_000)
+        }
+    }
+
+    func count(_ base: String, _ database: String) async throws -> Int {
+        let result = try await Servers.influxQuery(base, "SELECT count(median) FROM latency", database: database)
+        let series = ((result as! [String: Any])["results"] as! [[String: Any]])[0]["series"] as? [[String: Any]]
+        return ((series?[0]["values"] as? [[NSNumber]])?[0][1].intValue) ?? 0
+    }
+
+    @Test func tooLargeBatchesAreSplitUntilTheyFit() async throws {
+        let server = OwnInfluxd(httpSettings: "max-body-size = 4096")
+        try await server.start()
+        defer { server.stop() }
+        _ = try await Servers.influxQuery(server.url, "CREATE DATABASE split")
+        let (probeKey, probe) = Probe.make()
+        let key = TestData.register(latencyPoints(1000))
+        let report = try await runPipeline("""
+            sources:
+              src: { type: memory, key: \(key), probe: \(probeKey), batch_size: 1000 }
+            sinks:
+              influx: { type: influx, inputs: [src], url: "\(server.url)", database: split, gzip: false, batch_max_lines: 1000 }
+            """)
+        #expect(report.succeeded, "\(report.failures)")
+        #expect(probe.statuses.withLock { $0 } == [.delivered])
+        #expect(try await count(server.url, "split") == 1000)
+    }
+
+    @Test func retriesTooManyRequestsAndServerErrorsHonouringRetryAfter() async throws {
+        let base = try #require(Servers.influxURL)
+        let database = "retries_\(UInt32.random(in: 0...UInt32.max))"
+        _ = try await Servers.influxQuery(base, "CREATE DATABASE \(database)")
+        let proxy = FaultProxy(upstream: base, faults: [.status(429, retryAfter: 1), .status(503, retryAfter: nil), .status(500, retryAfter: nil)])
+        try await proxy.start()
+        let key = TestData.register(latencyPoints(300))
+        let report = try await runPipeline("""
+            sources:
+              src: { type: memory, key: \(key), batch_size: 300 }
+            sinks:
+              influx:
+                type: influx
+                inputs: [src]
+                url: "\(proxy.url)"
+                database: \(database)
+                retry_initial_backoff: 50ms
+            """)
+        await proxy.stop()
+        #expect(report.succeeded, "\(report.failures)")
+        let times = proxy.requestTimes.withLock { $0 }
+        #expect(times.count == 4)
+        // Retry-After: 1 is a floor for the next attempt; the 503 and 500 retry on the short backoff.
+        #expect(times[1] - times[0] >= .seconds(1))
+        #expect(times[3] - times[1] < .seconds(1))
+        #expect(try await count(base, database) == 300)
+    }
+}

@@ -65,7 +65,11 @@ enum Servers {
 final class OwnInfluxd: @unchecked Sendable {
     let directory = temporaryDirectory()
     let port = Servers.freePort()
+    /// Extra lines for the [http] section, e.g. max-body-size.
+    let httpSettings: String
     var process: Process?
+
+    init(httpSettings: String = "") { self.httpSettings = httpSettings }
     var url: String { "http://127.0.0.1:\(port)" }
 
     func start() async throws {
@@ -81,6 +85,7 @@ final class OwnInfluxd: @unchecked Sendable {
             [http]
               bind-address = "127.0.0.1:\(port)"
               log-enabled = false
+              \(httpSettings)
             [logging]
               level = "error"
             """

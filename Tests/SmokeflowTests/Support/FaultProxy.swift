@@ -1,0 +1,106 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// An HTTP proxy in front of a real InfluxDB that answers the first requests with a chosen
+/// failure (429/503 with Retry-After, or a dropped connection) and forwards the rest: the
+/// faults a real network and a loaded server produce, around the real server.
+final class FaultProxy: Sendable {
+    enum Fault: Sendable {
+        case status(UInt, retryAfter: Int?)
+    }
+
+    let upstream: String
+    let faults: Mutex<[Fault]>
+    let requestTimes = Mutex<[ContinuousClock.Instant]>([])
+    private let channel: Mutex<(any Channel)?> = Mutex(nil)
+
+    init(upstream: String, faults: [Fault]) {
+        self.upstream = upstream
+        self.faults = Mutex(faults)
+    }
+
+    var port: Int { channel.withLock { $0?.localAddress?.port ?? 0 } }
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    func start() async throws {
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.pipeline.configureHTTPServerPipeline().flatMap {
+                    channel.pipeline.addHandler(ProxyHandler(proxy: self))
+                }
+            }
+        let bound = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
+        channel.withLock { $0 = bound }
+    }
+
+    func stop() async {
+        let bound = channel.withLock { $0 }
+        try? await bound?.close()
+    }
+
+    /// The next fault, if any are left.
+    func nextFault() -> Fault? {
+        requestTimes.withLock { $0.append(.now) }
+        return faults.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+    }
+}
+
+private final class ProxyHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let proxy: FaultProxy
+    var head: HTTPRequestHead?
+    var body = ByteBuffer()
+
+    init(proxy: FaultProxy) { self.proxy = proxy }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            body.clear()
+        case .body(var chunk):
+            body.writeBuffer(&chunk)
+        case .end:
+            guard let head else { return }
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            if case .status(let code, let retryAfter) = proxy.nextFault() {
+                var headers = HTTPHeaders([("Content-Length", "0")])
+                if let retryAfter { headers.add(name: "Retry-After", value: "\(retryAfter)") }
+                respond(loopBound.value, status: HTTPResponseStatus(statusCode: Int(code)), headers: headers, body: ByteBuffer())
+                return
+            }
+            let upstream = proxy.upstream
+            let requestBody = body
+            let eventLoop = context.eventLoop
+            Task {
+                var request = HTTPClientRequest(url: upstream + head.uri)
+                request.method = head.method
+                for (name, value) in head.headers where name.lowercased() != "host" { request.headers.add(name: name, value: value) }
+                request.body = .bytes(requestBody)
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+                let bytes = try await response.body.collect(upTo: 1 << 20)
+                var headers = HTTPHeaders()
+                for (name, value) in response.headers where !["content-length", "transfer-encoding", "connection"].contains(name.lowercased()) {
+                    headers.add(name: name, value: value)
+                }
+                headers.add(name: "Content-Length", value: "\(bytes.readableBytes)")
+                eventLoop.execute {
+                    self.respond(loopBound.value, status: response.status, headers: headers, body: bytes)
+                }
+            }
+        }
+    }
+
+    func respond(_ context: ChannelHandlerContext, status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer) {
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+}
