@@ -36,12 +36,21 @@ public struct PipelineDefinition: Sendable {
     /// Reads and structurally checks a pipeline file: sections, ids, `type`, `inputs`, the graph.
     /// Option checks belong to each component type and happen in the registry.
     public static func parse(_ root: ConfigNode) throws(ConfigErrors) -> PipelineDefinition {
+        let (definition, errors) = read(root)
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+        return definition
+    }
+
+    /// Everything that could be read, and every structural problem: `validate` goes on to check
+    /// the options of the components that were readable.
+    public static func read(_ root: ConfigNode) -> (PipelineDefinition, [ConfigError]) {
         let file = root.location.file
         var errors: [ConfigError] = []
         var components: [ComponentDefinition] = []
         var settings: [(key: ConfigNode, value: ConfigNode)] = []
         guard let sections = root.mapping else {
-            throw ConfigErrors([ConfigError(root.location, "a pipeline file must be a mapping with sources, transforms and sinks")])
+            let error = ConfigError(root.location, "a pipeline file must be a mapping with sources, transforms and sinks")
+            return (PipelineDefinition(file: file, components: [], settings: []), [error])
         }
         for (key, value) in sections {
             let name = key.scalar ?? ""
@@ -74,8 +83,7 @@ public struct PipelineDefinition: Sendable {
         }
         let definition = PipelineDefinition(file: file, components: components, settings: settings)
         errors += definition.graphErrors()
-        if !errors.isEmpty { throw ConfigErrors(errors) }
-        return definition
+        return (definition, errors)
     }
 
     private static func parseComponent(
@@ -191,14 +199,15 @@ public struct PipelineDefinition: Sendable {
         return errors
     }
 
-    /// Components ordered so every component comes after its inputs.
+    /// Components ordered so every component comes after its inputs (file order for any
+    /// left in a cycle, which `parse` reports).
     public var topologicalOrder: [ComponentDefinition] {
         var ordered: [ComponentDefinition] = []
         var placed: Set<String> = []
         var remaining = components
         while !remaining.isEmpty {
             let ready = remaining.filter { component in component.inputs.allSatisfy(placed.contains) }
-            guard !ready.isEmpty else { break }  // cycles were reported by parse()
+            guard !ready.isEmpty else { return ordered + remaining }
             ordered += ready
             placed.formUnion(ready.map(\.id))
             remaining.removeAll { placed.contains($0.id) }

@@ -24,6 +24,19 @@ public struct PipelineLoader: Sendable {
         return try load(text: String(decoding: data, as: UTF8.self), file: path)
     }
 
+    /// For `validate`: what could be read and every problem, structural or not.
+    public func read(path: String) -> (PipelineDefinition?, [ConfigError]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return (nil, [ConfigError(SourceLocation(file: path, line: 1, column: 1), "cannot read the file")])
+        }
+        do {
+            let root = try YAMLLoader(environment: environment).load(text: String(decoding: data, as: UTF8.self), file: path)
+            return PipelineDefinition.read(root)
+        } catch {
+            return (nil, error.errors)
+        }
+    }
+
     public func load(text: String, file: String) throws(ConfigErrors) -> PipelineDefinition {
         let root = try YAMLLoader(environment: environment).load(text: text, file: file)
         return try PipelineDefinition.parse(root)

@@ -6,8 +6,9 @@ import SmokeflowComponents
 import SmokeflowRuntime
 
 func loadPlan(_ file: String, envFile: String?) throws -> (PipelineDefinition, [PlannedComponent], RuntimeSettings) {
-    let definition = try PipelineLoader(envFile: envFile).load(path: file)
-    var errors: [ConfigError] = []
+    let (read, structural) = try PipelineLoader(envFile: envFile).read(path: file)
+    guard let definition = read else { throw ConfigErrors(structural) }
+    var errors = structural
     var plan: [PlannedComponent] = []
     var settings = RuntimeSettings()
     do { plan = try ComponentRegistry.builtin.plan(definition) } catch { errors += error.errors }
