@@ -39,23 +39,27 @@ public struct FixtureSink: Sink {
         let compressor = try ZstdCompressor(level: Int32(configuration.level))
         var encoder = LineProtocolEncoder(precision: .nanoseconds)
         var buffer = ByteBuffer()
-        var held: [Batch] = []
+        var held: [(batch: Batch, written: Int)] = []
         var rejections = RejectionLog(logger: context.logger)
         do {
             for await batch in input {
                 context.counters.add(received: batch.points.count)
                 buffer.clear()
+                var rejected = 0
                 for point in batch.points {
                     do {
                         try encoder.encode(point, into: &buffer)
                     } catch {
-                        context.counters.add(dropped: 1)
+                        rejected += 1
                         rejections.note(error)
-                        batch.markRejected()
                     }
                 }
+                if rejected > 0 {
+                    context.counters.add(dropped: rejected)
+                    batch.markRejected()
+                }
                 try await write(buffer, end: false, compressor: compressor, file: file)
-                held.append(batch)
+                held.append((batch, batch.points.count - rejected))
             }
             buffer.clear()
             try await write(buffer, end: true, compressor: compressor, file: file)
@@ -63,11 +67,11 @@ public struct FixtureSink: Sink {
             try await BlockingFile.rename(partial, to: configuration.path)
         } catch {
             BlockingFile.remove(partial)
-            for batch in held { batch.acknowledge(.failed) }
+            for (batch, _) in held { batch.acknowledge(.failed) }
             throw error
         }
-        for batch in held {
-            context.counters.add(sent: batch.points.count)
+        for (batch, written) in held {
+            context.counters.add(sent: written)
             batch.acknowledge(.delivered)
         }
     }

@@ -81,17 +81,19 @@ public struct LineProtocolFileSink: Sink {
         for await batch in input {
             context.counters.add(received: batch.points.count)
             buffer.clear()
-            var rejected = false
+            var rejected = 0
             for point in batch.points {
                 do {
                     try encoder.encode(point, into: &buffer)
                 } catch {
-                    rejected = true
-                    context.counters.add(dropped: 1)
+                    rejected += 1
                     rejections.note(error)
                 }
             }
-            if rejected { batch.markRejected() }
+            if rejected > 0 {
+                context.counters.add(dropped: rejected)
+                batch.markRejected()
+            }
             if buffer.readableBytes > 0 {
                 do {
                     try await file.write(buffer)
@@ -101,7 +103,7 @@ public struct LineProtocolFileSink: Sink {
                     throw error
                 }
             }
-            context.counters.add(sent: batch.points.count)
+            context.counters.add(sent: batch.points.count - rejected)
             unsynced.append(batch)
             if input.isIdle || ContinuousClock.now - lastSync >= flushInterval {
                 try await sync(file, &unsynced)
