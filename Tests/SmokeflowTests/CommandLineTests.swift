@@ -13,7 +13,10 @@ struct CommandLineTests {
         var stderr: String
     }
 
-    func smokeflow(_ arguments: [String], environment: [String: String] = [:], signalAfter: Duration? = nil) async throws -> Result {
+    func smokeflow(
+        _ arguments: [String], environment: [String: String] = [:], signalAfter: Duration? = nil,
+        signalWhen condition: (@Sendable () -> Bool)? = nil
+    ) async throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
         process.arguments = arguments
@@ -27,6 +30,10 @@ struct CommandLineTests {
         try process.run()
         if let signalAfter {
             try await Task.sleep(for: signalAfter)
+            kill(process.processIdentifier, SIGTERM)
+        }
+        if let condition {
+            while !condition() && process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
             kill(process.processIdentifier, SIGTERM)
         }
         while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
@@ -73,11 +80,15 @@ struct CommandLineTests {
             sinks:
               out: { type: file, inputs: [live], path: \(directory)/out.lp }
             """.write(toFile: pipeline, atomically: true, encoding: .utf8)
-        let result = try await smokeflow(["run", pipeline], signalAfter: .seconds(1.5))
+        let output = directory + "/out.lp"
+        // SIGTERM once the first points are on disk, wherever the run is by then.
+        let result = try await smokeflow(["run", pipeline]) {
+            ((try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0) > 0
+        }
         #expect(result.status == 0, "\(result.stderr)")
         let written = try String(contentsOfFile: directory + "/out.lp", encoding: .utf8)
         let points = try LineProtocolParser.parse(written)
-        // At 7200x a day takes 12 s: a signal after 1.5 s leaves a whole-line prefix.
+        // At 7200x a day takes 12 s: a signal early on leaves a whole-line prefix.
         #expect(points.count > 0 && points.count < 2304)
         #expect(written.hasSuffix("\n"))
     }

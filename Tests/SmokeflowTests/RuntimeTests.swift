@@ -80,7 +80,7 @@ import Testing
         settings.signals = [.sigusr1]
         let pipeline = try Pipeline(plan: try ComponentRegistry.testing.plan(definition), settings: settings, logger: .init(label: "t"))
         let run = Task { await pipeline.run() }
-        try await Task.sleep(for: .milliseconds(300))
+        while probe.produced.load(ordering: .relaxed) < 20 { try await Task.sleep(for: .milliseconds(20)) }
         kill(getpid(), SIGUSR1)
         let report = await run.value
         #expect(report.succeeded)
