@@ -117,6 +117,7 @@ struct Cursor {
         if measurement.isEmpty { return fail("missing measurement") }
 
         var tags: [Point.Tag] = []
+        tags.reserveCapacity(names.lastTagCount)
         while index < bytes.count, bytes[index] == UInt8(ascii: ",") {
             index += 1
             let key: String
@@ -144,6 +145,7 @@ struct Cursor {
         index += 1
 
         var fields: [Point.Field] = []
+        fields.reserveCapacity(names.lastFieldCount)
         repeat {
             if !fields.isEmpty { index += 1 }  // the comma
             let key: String
@@ -192,6 +194,8 @@ struct Cursor {
             return .needMore
         }
         guard hasTimestamp else { return .failure(column: 1, message: "point has no timestamp") }
+        names.lastTagCount = tags.count
+        names.lastFieldCount = fields.count
         return .value(Point(measurement: measurement, tags: tags, fields: fields, timestamp: timestamp))
     }
 
@@ -274,7 +278,9 @@ struct Cursor {
         switch last {
         case UInt8(ascii: "i"): value = parseInteger(start..<(end - 1), as: Int64.self).map(FieldValue.int)
         case UInt8(ascii: "u"): value = parseInteger(start..<(end - 1), as: UInt64.self).map(FieldValue.uint)
-        default: value = parseBoolean(start..<end).map(FieldValue.bool) ?? parseFloat(start..<end).map(FieldValue.float)
+        case UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"):
+            value = parseBoolean(start..<end).map(FieldValue.bool) ?? parseFloat(start..<end).map(FieldValue.float)
+        default: value = parseFloat(start..<end).map(FieldValue.float)
         }
         guard let value else {
             index = start
@@ -370,6 +376,7 @@ struct Cursor {
     /// Digits, sign, point and exponent only: `strtod` alone would also take "inf", "nan"
     /// and hex floats, which line protocol does not have.
     private func parseFloat(_ range: Range<Int>) -> Double? {
+        if let fast = FastFloat.parse(UnsafeBufferPointer(rebasing: bytes[range])) { return fast }
         guard range.count < 64 else { return nil }
         for position in range {
             switch bytes[position] {
@@ -379,7 +386,6 @@ struct Cursor {
             default: return nil
             }
         }
-        if let fast = FastFloat.parse(UnsafeBufferPointer(rebasing: bytes[range])) { return fast }
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer -> Double? in
             let count = range.count
             UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[range])))
@@ -395,11 +401,16 @@ struct Cursor {
 /// The Strings of the names seen at each position of the previous lines.
 struct NameCache: Sendable {
     private var entries: [(bytes: [UInt8], string: String)] = []
+    /// The previous point's tag and field counts, to size the next point's arrays once.
+    var lastTagCount = 0
+    var lastFieldCount = 0
 
     mutating func string(for bytes: UnsafeBufferPointer<UInt8>, slot: Int) -> String {
         if slot < entries.count {
             let hit = entries[slot].bytes.withUnsafeBufferPointer { cached in
-                cached.count == bytes.count && (bytes.isEmpty || memcmp(cached.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
+                guard cached.count == bytes.count else { return false }
+                for index in 0..<bytes.count where cached[index] != bytes[index] { return false }
+                return true
             }
             if hit { return entries[slot].string }
         }
@@ -421,6 +432,12 @@ struct NameCache: Sendable {
 enum FastFloat {
     static let powers: [Float80] = (0...27).map { exponent in
         var value: Float80 = 1
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+
+    static let doublePowers: [Double] = (0...22).map { exponent in
+        var value: Double = 1
         for _ in 0..<exponent { value *= 10 }
         return value
     }
@@ -476,6 +493,13 @@ enum FastFloat {
         guard index == bytes.count else { return nil }
         if mantissa == 0 { return negative ? -0.0 : 0.0 }
         guard exponent >= -27 && exponent <= 27 else { return nil }
+        // Clinger's fast path: both operands exact in Double, so one correctly rounded operation.
+        if mantissa < (1 << 53) && exponent >= -22 && exponent <= 22 {
+            let result = exponent < 0 ? Double(mantissa) / doublePowers[-exponent] : Double(mantissa) * doublePowers[exponent]
+            if exponent <= 0 || result < 9_007_199_254_740_992 {
+                return negative ? -result : result
+            }
+        }
         let wide = exponent < 0 ? Float80(mantissa) / powers[-exponent] : Float80(mantissa) * powers[exponent]
         // The 11 bits Double drops: within one unit of 0x400 means a possible double-rounding tie.
         let dropped = wide.significandBitPattern & 0x7FF
