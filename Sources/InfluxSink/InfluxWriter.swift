@@ -43,13 +43,16 @@ struct InfluxWriter: Sendable {
                     throw ConfigurationError(description: "\(endpoint.displayName) refused the credentials (HTTP \(status))")
                 case 404:
                     let what = endpoint.api == .v1 ? "database" : "org or bucket"
-                    throw ConfigurationError(description: "\(endpoint.displayName) answered 404: \(what) not found: \(response.message)")
+                    throw ConfigurationError(description: "\(endpoint.displayName) answered 404 (\(what) not found): \(response.message)")
                 case 429, 500..<600:
                     outage.failed(logger: logger, endpoint: endpoint.displayName, reason: "HTTP \(status)")
                     serverSaid = response.retryAfter != nil
                     delay = response.retryAfter ?? backoff
                 default:
-                    return .rejected(dropped: Self.droppedLines(in: response.message, lines: lines, logger: logger))
+                    outage.recovered(logger: logger, endpoint: endpoint.displayName)
+                    let dropped = Self.droppedLines(in: response.message, lines: lines)
+                    outage.rejected(logger: logger, status: status, message: response.message, dropped: dropped)
+                    return .rejected(dropped: dropped)
                 }
             } catch let error as ConfigurationError {
                 throw error
@@ -106,7 +109,7 @@ struct InfluxWriter: Sendable {
     }
 
     /// A 1.x partial write says `dropped=N`; a parse error names each bad line.
-    static func droppedLines(in message: String, lines: Int, logger: Logger) -> Int {
+    static func droppedLines(in message: String, lines: Int) -> Int {
         if let range = message.range(of: "dropped=") {
             let digits = message[range.upperBound...].prefix { $0.isNumber }
             if let count = Int(digits) { return count }
@@ -142,9 +145,24 @@ struct InfluxWriter: Sendable {
     }
 }
 
-/// One warning when InfluxDB becomes unreachable and one line when it is back, not one per retry.
+/// One warning when InfluxDB becomes unreachable and one line when it is back, not one per
+/// retry; the first refused write is logged with the server's reason (it names the bad line),
+/// later ones only at debug level and in the dropped count.
 final class OutageLog: Sendable {
     private let failing = Mutex(false)
+    private let rejectedBefore = Mutex(false)
+
+    func rejected(logger: Logger, status: UInt, message: String, dropped: Int) {
+        let first = rejectedBefore.withLock { seen in
+            defer { seen = true }
+            return !seen
+        }
+        if first {
+            logger.warning("InfluxDB refused \(dropped) point(s) (HTTP \(status)): \(message.prefix(400)); later refusals are only counted")
+        } else {
+            logger.debug("InfluxDB refused \(dropped) point(s) (HTTP \(status))")
+        }
+    }
 
     func failed(logger: Logger, endpoint: String, reason: String) {
         let first = failing.withLock { failing in

@@ -272,3 +272,37 @@ struct InfluxFaultTests {
         #expect(try await count(base, database) == 300)
     }
 }
+
+@Suite(.enabled(if: Servers.runIntegration), .timeLimit(.minutes(2)))
+struct InfluxAuthenticationTests {
+    @Test func usernameAndPasswordAuthenticateAndABadPasswordIsAClearErrorThatHidesIt() async throws {
+        let server = OwnInfluxd(httpSettings: "auth-enabled = true")
+        try await server.start()
+        defer { server.stop() }
+        _ = try await Servers.influxQuery(server.url, "CREATE USER admin WITH PASSWORD 'c0rrect-h0rse' WITH ALL PRIVILEGES")
+        let admin = ("admin", "c0rrect-h0rse")
+        _ = try await Servers.influxQuery(server.url, "CREATE DATABASE secured", credentials: admin)
+        let key = TestData.register((0..<10).map { Point(measurement: "latency", fields: [.init("median", .float(Double($0)))], timestamp: Int64($0)) })
+
+        let good = try await runPipeline("""
+            sources:
+              src: { type: memory, key: \(key) }
+            sinks:
+              influx: { type: influx, inputs: [src], url: "\(server.url)", database: secured, username: admin, password: "${PASSWORD}" }
+            """, environment: ["PASSWORD": "c0rrect-h0rse"])
+        #expect(good.succeeded, "\(good.failures)")
+        let result = try await Servers.influxQuery(server.url, "SELECT count(median) FROM latency", database: "secured", credentials: admin)
+        #expect("\(result)".contains("10"))
+
+        let bad = try await runPipeline("""
+            sources:
+              src: { type: memory, key: \(key) }
+            sinks:
+              influx: { type: influx, inputs: [src], url: "\(server.url)", database: secured, username: admin, password: "${PASSWORD}" }
+            """, environment: ["PASSWORD": "wr0ng-battery"])
+        #expect(!bad.succeeded)
+        let message = bad.failures.map(\.description).joined()
+        #expect(message == "sink 'influx': http://127.0.0.1:\(server.port) refused the credentials (HTTP 401)")
+        #expect(!message.contains("wr0ng"))
+    }
+}

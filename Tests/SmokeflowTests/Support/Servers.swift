@@ -35,10 +35,13 @@ enum Servers {
         return (response.status.code, String(buffer: bytes))
     }
 
-    static func influxQuery(_ base: String, _ query: String, database: String? = nil) async throws -> Any {
+    static func influxQuery(
+        _ base: String, _ query: String, database: String? = nil, credentials: (String, String)? = nil
+    ) async throws -> Any {
         var components = URLComponents(string: base + "/query")!
         components.queryItems = [URLQueryItem(name: "q", value: query), URLQueryItem(name: "epoch", value: "ns")]
             + (database.map { [URLQueryItem(name: "db", value: $0)] } ?? [])
+            + (credentials.map { [URLQueryItem(name: "u", value: $0.0), URLQueryItem(name: "p", value: $0.1)] } ?? [])
         let (status, body) = try await post(components.string!)
         #expect(status == 200, "\(body)")
         return try JSONSerialization.jsonObject(with: Data(body.utf8))
