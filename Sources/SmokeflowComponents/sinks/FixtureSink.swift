@@ -37,29 +37,14 @@ public struct FixtureSink: Sink {
         let partial = configuration.path + ".partial"
         let file = try await BlockingFile.open(partial, flags: O_WRONLY | O_CREAT | O_TRUNC)
         let compressor = try ZstdCompressor(level: Int32(configuration.level))
-        var encoder = LineProtocolEncoder(precision: .nanoseconds)
+        var encoder = BatchEncoder(precision: .nanoseconds, context: context)
         var buffer = ByteBuffer()
         var held: [(batch: Batch, written: Int)] = []
-        var rejections = RejectionLog(logger: context.logger)
         do {
             for await batch in input {
-                context.counters.add(received: batch.points.count)
-                buffer.clear()
-                var rejected = 0
-                for point in batch.points {
-                    do {
-                        try encoder.encode(point, into: &buffer)
-                    } catch {
-                        rejected += 1
-                        rejections.note(error)
-                    }
-                }
-                if rejected > 0 {
-                    context.counters.add(dropped: rejected)
-                    batch.markRejected()
-                }
+                let written = encoder.encode(batch, into: &buffer, context: context)
                 try await write(buffer, end: false, compressor: compressor, file: file)
-                held.append((batch, batch.points.count - rejected))
+                held.append((batch, written))
             }
             buffer.clear()
             try await write(buffer, end: true, compressor: compressor, file: file)

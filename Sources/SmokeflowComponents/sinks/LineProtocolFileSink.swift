@@ -72,28 +72,13 @@ public struct LineProtocolFileSink: Sink {
         case .standardOutput:
             file = .standardOutput
         }
-        var encoder = LineProtocolEncoder(precision: precision)
+        var encoder = BatchEncoder(precision: precision, context: context)
         var buffer = ByteBuffer()
         var unsynced: [Batch] = []
         var lastSync = ContinuousClock.now
-        var rejections = RejectionLog(logger: context.logger)
 
         for await batch in input {
-            context.counters.add(received: batch.points.count)
-            buffer.clear()
-            var rejected = 0
-            for point in batch.points {
-                do {
-                    try encoder.encode(point, into: &buffer)
-                } catch {
-                    rejected += 1
-                    rejections.note(error)
-                }
-            }
-            if rejected > 0 {
-                context.counters.add(dropped: rejected)
-                batch.markRejected()
-            }
+            let written = encoder.encode(batch, into: &buffer, context: context)
             if buffer.readableBytes > 0 {
                 do {
                     try await file.write(buffer)
@@ -103,7 +88,7 @@ public struct LineProtocolFileSink: Sink {
                     throw error
                 }
             }
-            context.counters.add(sent: batch.points.count - rejected)
+            context.counters.add(sent: written)
             unsynced.append(batch)
             if input.isIdle || ContinuousClock.now - lastSync >= flushInterval {
                 try await sync(file, &unsynced)
