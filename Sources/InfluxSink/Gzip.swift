@@ -1,5 +1,5 @@
 import CZlib
-public import NIOCore
+import NIOCore
 
 enum Gzip {
     struct Failure: Error, CustomStringConvertible {

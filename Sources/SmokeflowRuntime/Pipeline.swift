@@ -1,6 +1,6 @@
 public import Logging
 public import PipelineConfig
-public import ServiceLifecycle
+import ServiceLifecycle
 public import UnixSignals
 import Synchronization
 

@@ -1,5 +1,5 @@
 import Logging
-public import ServiceLifecycle
+import ServiceLifecycle
 import SmokeflowModel
 
 /// Records stage failures and notices when every sink has drained.

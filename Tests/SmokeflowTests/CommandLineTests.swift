@@ -23,8 +23,8 @@ struct CommandLineTests {
         process.currentDirectoryURL = URL(fileURLWithPath: packageRoot())
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let directory = temporaryDirectory()
-        FileManager.default.createFile(atPath: directory + "/out", contents: nil)
-        FileManager.default.createFile(atPath: directory + "/err", contents: nil)
+        _ = FileManager.default.createFile(atPath: directory + "/out", contents: nil)
+        _ = FileManager.default.createFile(atPath: directory + "/err", contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/out"))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/err"))
         try process.run()

@@ -16,7 +16,7 @@ enum Torture {
                 measurement: measurement,
                 tags: [.init(tagKeys[index], tagValues[index]), .init("plain", "x")],
                 fields: [
-                    .init("f k", .float(5e-324)), .init("f,k", .float(1.7976931348623157e308)), .init("f=k", .float(-0.0)),
+                    .init("f k", .float(Double.leastNonzeroMagnitude)), .init("f,k", .float(1.7976931348623157e308)), .init("f=k", .float(-0.0)),
                     .init("_field", .float(0.0)), .init("neg", .float(-1.7976931348623157e308)), .init("imin", .int(.min)),
                     .init("imax", .int(.max)), .init("q\"f", .string(index == 0 ? longString : "s\"\\é😀")),
                     .init("flag", .bool(index % 2 == 0)), .init("pi", .float(3.141592653589793)),

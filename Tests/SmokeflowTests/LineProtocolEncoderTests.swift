@@ -68,7 +68,7 @@ import Testing
         let point = Point(
             measurement: "m",
             fields: [
-                .init("a", .float(5e-324)), .init("b", .float(1.7976931348623157e308)), .init("c", .float(-0.0)),
+                .init("a", .float(.leastNonzeroMagnitude)), .init("b", .float(1.7976931348623157e308)), .init("c", .float(-0.0)),
                 .init("d", .int(.min)), .init("e", .int(.max)), .init("f", .uint(.max)), .init("g", .float(100)),
             ],
             timestamp: -1

@@ -86,11 +86,12 @@ private final class ProxyHandler: ChannelInboundHandler, @unchecked Sendable {
                 request.body = .bytes(requestBody)
                 let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
                 let bytes = try await response.body.collect(upTo: 1 << 20)
-                var headers = HTTPHeaders()
+                var collected = HTTPHeaders()
                 for (name, value) in response.headers where !["content-length", "transfer-encoding", "connection"].contains(name.lowercased()) {
-                    headers.add(name: name, value: value)
+                    collected.add(name: name, value: value)
                 }
-                headers.add(name: "Content-Length", value: "\(bytes.readableBytes)")
+                collected.add(name: "Content-Length", value: "\(bytes.readableBytes)")
+                let headers = collected
                 eventLoop.execute {
                     self.respond(loopBound.value, status: response.status, headers: headers, body: bytes)
                 }
