@@ -24,6 +24,7 @@ let package = Package(
         // C libraries, found with pkg-config.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CRRD", pkgConfig: "librrd", providers: [.apt(["librrd-dev"])]),
 
         // The event model: points, typed fields, batches and delivery acknowledgements.
         .target(name: "SmokeflowModel", swiftSettings: strictSettings),
@@ -31,6 +32,12 @@ let package = Package(
         .target(
             name: "LineProtocol",
             dependencies: ["SmokeflowModel", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strictSettings
+        ),
+        // librrd: read and write SmokePing's RRD files, off the cooperative pool.
+        .target(
+            name: "RRD",
+            dependencies: ["CRRD", .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strictSettings
         ),
         // Streaming zstd compression and decompression.
@@ -100,7 +107,7 @@ let package = Package(
             name: "SmokeflowTests",
             dependencies: [
                 "SmokeflowModel", "LineProtocol", "Zstd", "PipelineConfig", "SmokeflowRuntime",
-                "SmokeflowComponents", "InfluxSink",
+                "SmokeflowComponents", "InfluxSink", "RRD",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,0 +1,76 @@
+import CRRD
+
+/// Rows of one archive as `rrd_fetch_r` returns them.
+///
+/// librrd rounds the requested range to the archive's step; row `i` covers
+/// `(start + i·step, start + (i+1)·step]` and is stamped with the end of that interval,
+/// `start + (i+1)·step` (checked in the tests against `rrdtool fetch`). Unknown values are NaN.
+public struct RRDFetch: Sendable, Equatable {
+    public var start: Int
+    public var end: Int
+    public var step: Int
+    public var dataSources: [String]
+    /// Row-major: `values[row * dataSources.count + source]`.
+    public var values: [Double]
+
+    public var rowCount: Int { dataSources.isEmpty ? 0 : values.count / dataSources.count }
+
+    /// The end of row `row`'s interval.
+    public func timestamp(ofRow row: Int) -> Int { start + (row + 1) * step }
+
+    public func value(row: Int, source: Int) -> Double { values[row * dataSources.count + source] }
+}
+
+/// `rrd_lastupdate_r`: the time and the values of the last update, as text (`U` for unknown).
+public struct RRDLastUpdate: Sendable, Equatable {
+    public var time: Int
+    public var dataSources: [String]
+    public var values: [String]
+}
+
+extension RRDClient {
+    static func fetch(_ path: String, consolidation: String, start: Int, end: Int, resolution: Int) throws -> RRDFetch {
+        rrd_clear_error()
+        var start = time_t(start)
+        var end = time_t(end)
+        var step = UInt(resolution)
+        var count: UInt = 0
+        var names: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+        var data: UnsafeMutablePointer<rrd_value_t>?
+        let status = rrd_fetch_r(path, consolidation, &start, &end, &step, &count, &names, &data)
+        // On failure librrd frees what it allocated; on success both arrays are ours.
+        defer {
+            if let names {
+                for index in 0..<Int(count) { rrd_freemem(names[index]) }
+                rrd_freemem(names)
+            }
+            if let data { rrd_freemem(data) }
+        }
+        if status != 0 { throw error(path, "fetch") }
+        let rows = step == 0 ? 0 : Int((end - start) / time_t(step))
+        let values = data.map { Array(UnsafeBufferPointer(start: $0, count: rows * Int(count))) } ?? []
+        let dataSources = (0..<Int(count)).map { index in names.flatMap { $0[index] }.map { String(cString: $0) } ?? "" }
+        return RRDFetch(start: Int(start), end: Int(end), step: Int(step), dataSources: dataSources, values: values)
+    }
+
+    static func lastUpdate(_ path: String) throws -> RRDLastUpdate {
+        rrd_clear_error()
+        var time: time_t = 0
+        var count: UInt = 0
+        var names: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+        var values: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+        let status = rrd_lastupdate_r(path, &time, &count, &names, &values)
+        defer {
+            for array in [names, values] {
+                guard let array else { continue }
+                for index in 0..<Int(count) { rrd_freemem(array[index]) }
+                rrd_freemem(array)
+            }
+        }
+        if status != 0 { throw error(path, "lastupdate") }
+        func strings(_ array: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> [String] {
+            (0..<Int(count)).map { index in array.flatMap { $0[index] }.map { String(cString: $0) } ?? "" }
+        }
+        return RRDLastUpdate(time: Int(time), dataSources: strings(names), values: strings(values))
+    }
+}
