@@ -40,6 +40,16 @@ let package = Package(
             dependencies: ["CRRD", .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strictSettings
         ),
+        // SmokePing's RRD trees as a source (backfill, tail) and a sink.
+        .target(
+            name: "SmokePingRRD",
+            dependencies: [
+                "RRD", "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Streaming zstd compression and decompression.
         .target(name: "Zstd", dependencies: ["CZstd"], swiftSettings: strictSettings),
         // Pipeline files: YAML with source positions, ${VAR} interpolation, option decoding.
@@ -75,7 +85,7 @@ let package = Package(
         .target(
             name: "SmokeflowComponents",
             dependencies: [
-                "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig", "LineProtocol", "Zstd", "InfluxSink",
+                "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig", "LineProtocol", "Zstd", "InfluxSink", "SmokePingRRD",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -107,7 +117,7 @@ let package = Package(
             name: "SmokeflowTests",
             dependencies: [
                 "SmokeflowModel", "LineProtocol", "Zstd", "PipelineConfig", "SmokeflowRuntime",
-                "SmokeflowComponents", "InfluxSink", "RRD",
+                "SmokeflowComponents", "InfluxSink", "RRD", "SmokePingRRD",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

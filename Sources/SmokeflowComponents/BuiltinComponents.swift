@@ -1,4 +1,5 @@
 import InfluxSink
+import SmokePingRRD
 public import SmokeflowRuntime
 
 extension ComponentRegistry {
@@ -7,6 +8,7 @@ extension ComponentRegistry {
     public static var builtin: ComponentRegistry {
         var registry = ComponentRegistry()
         registry.register(FixtureSourceConfiguration.self)
+        registry.register(RRDSourceConfiguration.self)
         registry.register(AddTagsConfiguration.self)
         registry.register(FileSinkConfiguration.self)
         registry.register(StdoutSinkConfiguration.self)

@@ -14,6 +14,13 @@ public struct StageContext: Sendable {
 /// A source produces batches until it is done (finite) or cancelled (graceful shutdown).
 public protocol Source: Sendable {
     func run(context: StageContext, output: StageOutput) async throws
+    /// Called once the whole pipeline has stopped, when every sink has acknowledged (or failed)
+    /// what it received: the moment to persist the last acknowledged positions.
+    func finish(context: StageContext) async
+}
+
+extension Source {
+    public func finish(context: StageContext) async {}
 }
 
 /// A transform consumes its input until it ends and emits into its output.

@@ -42,6 +42,7 @@ public struct Pipeline: Sendable {
     let stages: [ServiceGroupConfiguration.ServiceConfiguration]
     let monitor: RunMonitor
     let counters: [(ComponentKind, String, StageCounters)]
+    let sources: [(any Source, StageContext)]
     let logger: Logger
 
     public init(plan: [PlannedComponent], settings: RuntimeSettings, logger: Logger) throws(StageError) {
@@ -62,6 +63,7 @@ public struct Pipeline: Sendable {
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var counters: [(ComponentKind, String, StageCounters)] = []
+        var sources: [(any Source, StageContext)] = []
         for component in plan {
             let definition = component.definition
             var stageLogger = logger
@@ -81,6 +83,7 @@ public struct Pipeline: Sendable {
             let service: any Service
             switch built {
             case .source(let source):
+                sources.append((source, context))
                 service = SourceStage(source: source, context: context, output: output, monitor: monitor)
             case .transform(let transform):
                 service = TransformStage(
@@ -97,6 +100,7 @@ public struct Pipeline: Sendable {
         // The group shuts services down in reverse order: sources first, sinks last.
         self.stages = services.reversed()
         self.counters = counters
+        self.sources = sources
     }
 
     /// Runs until every sink has drained (finite sources) or a shutdown signal, then drains.
@@ -118,6 +122,7 @@ public struct Pipeline: Sendable {
             }
         }
         failures = monitor.errors.isEmpty ? failures : monitor.errors
+        for (source, context) in sources { await source.finish(context: context) }
         return RunReport(
             failures: failures,
             counts: counters.map { kind, id, counters in
