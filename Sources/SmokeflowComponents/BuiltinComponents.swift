@@ -14,6 +14,7 @@ extension ComponentRegistry {
         registry.register(StdoutSinkConfiguration.self)
         registry.register(FixtureSinkConfiguration.self)
         registry.register(InfluxSinkConfiguration.self)
+        registry.register(RRDSinkConfiguration.self)
         return registry
     }
 }
