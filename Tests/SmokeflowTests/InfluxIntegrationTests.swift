@@ -43,25 +43,21 @@ struct InfluxIntegrationTests {
             """)
         #expect(report.succeeded, "\(report.failures)")
 
-        let result = try await Servers.influxQuery(base, "SELECT * FROM /.*/", database: database)
-        let series = try #require(((result as? [String: Any])?["results"] as? [[String: Any]])?.first?["series"] as? [[String: Any]])
+        let series = try await Servers.influxSeries(base, "SELECT * FROM /.*/", database: database)
         #expect(series.count == points.count)
         for point in points {
-            let match = try #require(series.first { $0["name"] as? String == point.measurement }, "\(point.measurement)")
-            let columns = match["columns"] as! [String]
-            let row = (match["values"] as! [[Any]])[0]
-            func value(_ column: String) -> Any? { columns.firstIndex(of: column).map { row[$0] } }
-            #expect((value("time") as? NSNumber)?.int64Value == point.timestamp)
-            for tag in point.tags { #expect(value(tag.key) as? String == tag.value, "tag \(tag.key)") }
+            let match = try #require(series.first { $0.name == point.measurement }, "\(point.measurement)")
+            #expect(match.column("time", row: 0)?.integer == point.timestamp)
+            for tag in point.tags { #expect(match.column(tag.key, row: 0)?.string == tag.value, "tag \(tag.key)") }
             for field in point.fields {
-                let got = value(field.key)
+                let got = match.column(field.key, row: 0)
                 switch field.value {
                 case .float(let expected):
-                    let number = try #require(got as? NSNumber, "field \(field.key)")
-                    #expect(number.doubleValue == expected, "field \(field.key)")
-                case .int(let expected): #expect((got as? NSNumber)?.int64Value == expected, "field \(field.key)")
-                case .string(let expected): #expect(got as? String == expected, "field \(field.key)")
-                case .bool(let expected): #expect((got as? NSNumber)?.boolValue == expected, "field \(field.key)")
+                    let value = try #require(got?.double, "field \(field.key)")
+                    #expect(value == expected, "field \(field.key)")
+                case .int(let expected): #expect(got?.integer == expected, "field \(field.key)")
+                case .string(let expected): #expect(got?.string == expected, "field \(field.key)")
+                case .bool(let expected): #expect(got?.bool == expected, "field \(field.key)")
                 case .uint: Issue.record("InfluxDB 1.x has no unsigned type")
                 }
             }
