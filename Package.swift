@@ -107,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "smokeflow-bench",
             dependencies: [
-                "SmokeflowModel", "LineProtocol",
+                "SmokeflowModel", "LineProtocol", "RRD", "SmokePingRRD",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Benchmarks/smokeflow-bench",

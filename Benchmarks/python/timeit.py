@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Times commands (best of N wall-clock runs, peak RSS) and prints each against the first.
-Usage: timeit.py N name=command... """
+"""Times commands (best of N wall-clock runs, peak RSS) and prints the first against each other.
+Usage: timeit.py N name=command...   (name:1=command runs that one only once)"""
 import os
 import resource
 import shlex
@@ -28,13 +28,16 @@ def main():
     results = []
     for spec in sys.argv[2:]:
         name, command = spec.split("=", 1)
-        runs = [run(command) for _ in range(rounds)]
+        count = rounds
+        if name.endswith(":1"):
+            name, count = name[:-2], 1
+        runs = [run(command) for _ in range(count)]
         best = min(runs, key=lambda r: r[0])
         results.append((name, best))
         print(f"{name}_seconds {best[0]:.3f} s (cpu {best[2]:.2f} s, peak rss {best[1]:.0f} MiB)")
-    baseline = results[0][1][0]
+    first_name, first = results[0]
     for name, best in results[1:]:
-        print(f"{name}_vs_{results[0][0]} {best[0] / baseline:.2f}x")
+        print(f"{first_name}_vs_{name} {first[0] / best[0]:.2f}x  ({name}_vs_{first_name} {best[0] / first[0]:.2f}x)")
 
 
 if __name__ == "__main__":

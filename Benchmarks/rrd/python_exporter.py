@@ -55,9 +55,15 @@ def main():
             median_column = names.index("median")
             loss_column = names.index("loss")
 
+            resolution_seconds = int(resolution)
+            # Like smokeflow: consolidated rows in their own measurement, MIN/MAX as suffixed fields.
+            measurement = "latency" if resolution_seconds == 300 else "latency_%dh" % (resolution_seconds // 3600)
+            suffix = "" if cf == "AVERAGE" else "_" + cf.lower()
             for stamp, values in rows:
+                if not (int(start) < stamp <= int(end)):
+                    continue
                 point = (
-                    Point("latency")
+                    Point(measurement)
                     .tag("target", target)
                     .tag("path", relative)
                     .tag("probe_type", "fping")
@@ -66,17 +72,17 @@ def main():
                 known = False
                 median = values[median_column]
                 if not math.isnan(median):
-                    point.field("median", median * 1000)
+                    point.field("median" + suffix, median * 1000)
                     known = True
                 loss = values[loss_column]
                 if not math.isnan(loss):
-                    point.field("loss", loss / pings * 100)
-                    point.field("lost", float(loss))
+                    point.field("loss" + suffix, loss / pings * 100)
+                    point.field("lost" + suffix, float(loss))
                     known = True
                 for column, name in ping_columns:
                     value = values[column]
                     if not math.isnan(value):
-                        point.field("ping_" + name[4:], value * 1000)
+                        point.field("ping_" + name[4:] + suffix, value * 1000)
                         known = True
                 if not known:
                     continue

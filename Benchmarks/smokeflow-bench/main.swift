@@ -2,6 +2,8 @@
 import Foundation
 import LineProtocol
 import NIOCore
+import RRD
+import SmokePingRRD
 import SmokeflowModel
 
 /// The SmokePing `latency` point of the encode benchmark; Benchmarks/python/encode.py builds
@@ -59,7 +61,21 @@ case "dump":
     var buffer = ByteBuffer()
     for index in 0..<(arguments.count > 2 ? Int(arguments[2])! : 10) { try encoder.encode(latencyPoint(index), into: &buffer) }
     print(String(buffer: buffer), terminator: "")
+case "rrd-plan":
+    // The segments the rrd source's backfill reads, for the peers of the RRD benchmark:
+    // PATH<TAB>CF<TAB>START<TAB>END<TAB>RESOLUTION per line.
+    let client = RRDClient()
+    for file in try TreeScanner(root: arguments[2]).scan() {
+        let info = try await client.info(file.absolutePath)
+        var firsts: [Int: Int] = [:]
+        for archive in info.archives { firsts[archive.index] = try await client.first(file.absolutePath, archive: archive.index) }
+        for segment in ArchivePlan(info: info, firstRows: firsts, after: nil, until: nil).segments {
+            for function in segment.consolidations {
+                print("\(file.absolutePath)\t\(function)\t\(segment.start)\t\(segment.end)\t\(segment.resolution)")
+            }
+        }
+    }
 default:
-    print("usage: smokeflow-bench encode [POINTS] | dump [POINTS]")
+    print("usage: smokeflow-bench encode [POINTS] | dump [POINTS] | rrd-plan DIR")
     exit(2)
 }
