@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import NIOPosix
 public import PipelineConfig
-public import RRD
+import RRD
 import SmokeflowModel
 public import SmokeflowRuntime
 #if canImport(Glibc)

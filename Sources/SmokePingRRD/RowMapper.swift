@@ -10,6 +10,24 @@ public struct RowMapper: Sendable {
     public let pings: Int
     let tags: [Point.Tag]
     let measurement: String
+    /// Field names per consolidation suffix ("", "_min", "_max"), made once per file, not per row.
+    let names: [String: FieldNames]
+
+    struct FieldNames: Sendable {
+        var median: String
+        var resolutionTime: String
+        var loss: String
+        var lost: String
+        var pings: [String]
+
+        init(suffix: String, pings: Int) {
+            median = "median" + suffix
+            resolutionTime = "resolution_time" + suffix
+            loss = "loss" + suffix
+            lost = "lost" + suffix
+            self.pings = (0...pings).map { "ping_\($0)" + suffix }
+        }
+    }
 
     /// `dns` rows go to `dns_latency` (with `resolution_time`), everything else to `latency`.
     public init(file: SmokePingFile, probeType: String, pings: Int) {
@@ -20,7 +38,9 @@ public struct RowMapper: Sendable {
         var tags: [Point.Tag] = [.init("target", file.target), .init("path", file.seriesPath), .init("probe_type", probeType)]
         if let category = file.category { tags.append(.init("category", category)) }
         if let slave = file.slave { tags.append(.init("slave", slave)) }
-        self.tags = tags
+        // Sorted once here, so building each point skips sorting them.
+        self.tags = tags.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        names = Dictionary(uniqueKeysWithValues: ["", "_min", "_max"].map { ($0, FieldNames(suffix: $0, pings: pings)) })
     }
 
     /// Consolidated rows go to their own measurement, named by their resolution (`latency_1h`).
@@ -58,23 +78,25 @@ public struct RowMapper: Sendable {
     ) -> Point? {
         var fields: [Point.Field] = []
         var known = false
+        fields.reserveCapacity(rows.count * (columns.pings.count + 4) + 1)
         for (suffix, values) in rows {
+            let names = self.names[suffix] ?? FieldNames(suffix: suffix, pings: pings)
             let base = values.startIndex
             if let column = columns.median, case let value = values[base + column], value.isFinite {
                 let milliseconds = value * 1000
-                fields.append(.init("median" + suffix, .float(milliseconds)))
-                if probeType == "dns" { fields.append(.init("resolution_time" + suffix, .float(milliseconds))) }
+                fields.append(.init(names.median, .float(milliseconds)))
+                if probeType == "dns" { fields.append(.init(names.resolutionTime, .float(milliseconds))) }
                 known = true
             }
             if let column = columns.loss, case let lost = values[base + column], lost.isFinite {
-                fields.append(.init("loss" + suffix, .float(lost / Double(pings) * 100)))
-                fields.append(.init("lost" + suffix, .float(lost)))
+                fields.append(.init(names.loss, .float(lost / Double(pings) * 100)))
+                fields.append(.init(names.lost, .float(lost)))
                 known = true
             }
             for (index, column) in columns.pings {
                 let value = values[base + column]
                 guard value.isFinite else { continue }
-                fields.append(.init("ping_\(index)" + suffix, .float(value * 1000)))
+                fields.append(.init(index < names.pings.count ? names.pings[index] : "ping_\(index)" + suffix, .float(value * 1000)))
                 known = true
             }
         }

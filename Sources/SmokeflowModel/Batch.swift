@@ -10,6 +10,10 @@ public struct Batch: Sendable {
         self.acknowledgements = acknowledgements
     }
 
+    /// The acknowledgements without the points: what a sink keeps until its write is durable,
+    /// so waiting for an fsync does not keep the points alive.
+    public var receipt: Batch { Batch(points: [], acknowledgements: acknowledgements) }
+
     /// This batch now goes to `copies` consumers instead of one.
     public func fork(into copies: Int) {
         for acknowledgement in acknowledgements { acknowledgement.retain(copies - 1) }

@@ -44,7 +44,7 @@ public struct FixtureSink: Sink {
             for await batch in input {
                 let written = encoder.encode(batch, into: &buffer, context: context)
                 try await write(buffer, end: false, compressor: compressor, file: file)
-                held.append((batch, written))
+                held.append((batch.receipt, written))
             }
             buffer.clear()
             try await write(buffer, end: true, compressor: compressor, file: file)

@@ -1,3 +1,4 @@
+import Foundation
 public import LineProtocol
 import Logging
 import NIOCore
@@ -11,8 +12,7 @@ import Glibc
 /// `type: file` — appends line protocol to a file; `type: stdout` — writes it to standard output.
 ///
 /// Each batch is written whole with one write(2), so the file never ends in half a line.
-/// Batches are acknowledged after fsync, which happens when the input goes idle or
-/// `flush_interval` has passed since the last one.
+/// Batches are acknowledged after fsync, at most `flush_interval` after they were written.
 public struct FileSinkConfiguration: SinkConfiguration {
     public static let typeName = "file"
     public var path: String
@@ -73,15 +73,16 @@ public struct LineProtocolFileSink: Sink {
             file = .standardOutput
         }
         var encoder = BatchEncoder(precision: precision, context: context)
-        var buffer = ByteBuffer()
+        var encoding = OrderedEncoder(precision: precision, width: ProcessInfo.processInfo.activeProcessorCount)
         var unsynced: [Batch] = []
         var lastSync = ContinuousClock.now
 
-        for await batch in input {
-            let written = encoder.encode(batch, into: &buffer, context: context)
-            if buffer.readableBytes > 0 {
+        func writeOldest() async throws {
+            guard let (batch, encoded) = await encoding.next() else { return }
+            let written = encoder.account(encoded, for: batch, context: context)
+            if encoded.bytes.readableBytes > 0 {
                 do {
-                    try await file.write(buffer)
+                    try await file.write(encoded.bytes)
                 } catch {
                     batch.acknowledge(.failed)
                     for pending in unsynced { pending.acknowledge(.failed) }
@@ -89,12 +90,35 @@ public struct LineProtocolFileSink: Sink {
                 }
             }
             context.counters.add(sent: written)
-            unsynced.append(batch)
-            if input.isIdle || ContinuousClock.now - lastSync >= flushInterval {
+            if unsynced.isEmpty { lastSync = .now }
+            unsynced.append(batch.receipt)
+            if ContinuousClock.now - lastSync >= flushInterval {
                 try await sync(file, &unsynced)
                 lastSync = .now
             }
         }
+
+        loop: while true {
+            // Synced at most every flush_interval while batches keep coming, and at the latest
+            // flush_interval after the last one when they stop.
+            let deadline = unsynced.isEmpty && encoding.isEmpty ? nil : lastSync + flushInterval
+            switch await input.next(before: encoding.isEmpty ? deadline : .now) {
+            case .batch(let batch):
+                encoding.start(batch)
+                if encoding.isFull { try await writeOldest() }
+            case .timeout:
+                // Nothing new right now: finish what is encoding, then sync if it is time.
+                if !encoding.isEmpty {
+                    try await writeOldest()
+                } else {
+                    try await sync(file, &unsynced)
+                    lastSync = .now
+                }
+            case .end:
+                break loop
+            }
+        }
+        while !encoding.isEmpty { try await writeOldest() }
         try await sync(file, &unsynced)
     }
 
