@@ -120,3 +120,76 @@ struct RRDIntegrationTests {
         }
     }
 }
+
+@Suite(.enabled(if: Servers.runIntegration), .timeLimit(.minutes(3)))
+struct RRDBackfillResumeTests {
+    func counts(_ base: String, _ database: String) async throws -> [String: Int] {
+        var result: [String: Int] = [:]
+        for measurement in ["latency", "latency_1h", "latency_12h"] {
+            let series = try await Servers.influxSeries(base, "SELECT count(pings) FROM \"\(measurement)\"", database: database)
+            result[measurement] = Int(series.first?.column("count", row: 0)?.integer ?? 0)
+        }
+        return result
+    }
+
+    func run(_ pipeline: String, kill killAfter: (@Sendable () async throws -> Bool)? = nil) async throws -> (status: Int32, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
+        process.arguments = ["run", pipeline]
+        let log = temporaryDirectory() + "/stderr"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try process.run()
+        if let killAfter {
+            while try await !killAfter() && process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+            kill(process.processIdentifier, SIGKILL)
+        }
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        return (process.terminationStatus, try String(contentsOfFile: log, encoding: .utf8))
+    }
+
+    @Test func killMinusNineThenRerunFinishesWithTheSameDataAndWithoutResending() async throws {
+        let base = try #require(Servers.influxURL)
+        let suffix = UInt32.random(in: 0...UInt32.max)
+        let tree = SmokePingTree()
+        for index in 0..<24 { try tree.update(try tree.create("Core/t\(index).rrd"), rounds: 0..<600, seed: index) }
+        let directory = temporaryDirectory()
+        func pipeline(_ name: String, database: String) async throws -> String {
+            _ = try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let path = directory + "/\(name).yaml"
+            try """
+                state_dir: \(directory)/state-\(name)
+                sources:
+                  history: { type: rrd, mode: backfill, path: \(tree.root), concurrency: 1, batch_size: 100 }
+                sinks:
+                  influx: { type: influx, inputs: [history], url: "\(base)", database: \(database), precision: s, batch_max_lines: 100, concurrency: 1, flush_interval: 20ms }
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+            _ = try await Servers.influxQuery(base, "CREATE DATABASE \(database)")
+            return path
+        }
+        // The reference: one uninterrupted run.
+        let reference = try await run(try await pipeline("reference", database: "reference_\(suffix)"))
+        #expect(reference.status == 0, "\(reference.stderr)")
+        let expected = try await counts(base, "reference_\(suffix)")
+        let total = expected.values.reduce(0, +)
+
+        // Killed once some positions are on disk, then run again.
+        let interrupted = try await pipeline("interrupted", database: "interrupted_\(suffix)")
+        let state = directory + "/state-interrupted/rrd-history.json"
+        let killed = try await run(interrupted) {
+            guard let data = FileManager.default.contents(atPath: state),
+                let stored = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let files = stored["files"] as? [String: Any] else { return false }
+            return files.count >= 3
+        }
+        #expect(killed.status != 0)
+        let rerun = try await run(interrupted)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(try await counts(base, "interrupted_\(suffix)") == expected)
+        // The rerun sent only what had not been acknowledged.
+        let line = try #require(rerun.stderr.split(separator: "\n").first { $0.contains("sink 'influx':") })
+        let sent = Int(line.split(separator: ":").last!.split(separator: " ").first!)!
+        #expect(sent > 0 && sent < total, "rerun sent \(sent) of \(total)")
+    }
+}
