@@ -9,28 +9,9 @@ struct RRDClientTests {
     let client = RRDClient()
     let layout = SmokePingLayout()
 
-    func rrdtool(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/rrdtool")
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else { throw RRDError(path: arguments.joined(separator: " "), operation: "rrdtool", message: text) }
-        return text
-    }
+    func rrdtool(_ arguments: [String]) throws -> String { try SmokePingTree.rrdtool(arguments) }
 
-    /// `rrdtool info` without what changes with data (last update, values, cdp state).
-    func schema(_ path: String) throws -> [String] {
-        try rrdtool(["info", path]).split(separator: "\n").map(String.init).filter { line in
-            !line.hasPrefix("filename") && !line.hasPrefix("last_update") && !line.contains(".last_ds") && !line.contains(".value")
-                && !line.contains(".unknown_sec") && !line.contains(".cur_row") && !line.contains("cdp_prep")
-        }
-    }
+    func schema(_ path: String) throws -> [String] { try SmokePingTree.schema(path) }
 
     @Test func createWritesSmokePingsExactLayout() async throws {
         let directory = temporaryDirectory()

@@ -7,13 +7,7 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1)))
 struct RRDSinkTests {
-    /// `rrdtool info` lines that describe the layout (not the data or the file name).
-    func schema(_ path: String) throws -> [String] {
-        try SmokePingTree.rrdtool(["info", path]).split(separator: "\n").map(String.init).filter { line in
-            !line.hasPrefix("filename") && !line.hasPrefix("last_update") && !line.contains(".last_ds") && !line.contains(".value")
-                && !line.contains(".unknown_sec") && !line.contains(".cur_row") && !line.contains("cdp_prep")
-        }
-    }
+    func schema(_ path: String) throws -> [String] { try SmokePingTree.schema(path) }
 
     @Test func writesSmokePingFilesFromAFixture() async throws {
         let directory = temporaryDirectory()

@@ -31,6 +31,14 @@ struct SmokePingTree {
         return text
     }
 
+    /// `rrdtool info` lines that describe the layout (not the data, the state or the file name).
+    static func schema(_ path: String) throws -> [String] {
+        try rrdtool(["info", path]).split(separator: "\n").map(String.init).filter { line in
+            !line.hasPrefix("filename") && !line.hasPrefix("last_update") && !line.contains(".last_ds") && !line.contains(".value")
+                && !line.contains(".unknown_sec") && !line.contains(".cur_row") && !line.contains("cdp_prep")
+        }
+    }
+
     /// Creates `relative` (e.g. `Core/router-1.rrd`) as Smokeping.pm does, just before `start`.
     func create(_ relative: String, pings: Int = 20, archives: [SmokePingLayout.Archive] = smallArchives) throws -> String {
         let path = root + "/" + relative
