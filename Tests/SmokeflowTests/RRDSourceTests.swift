@@ -177,4 +177,36 @@ struct RRDSourceTests {
         #expect(report.succeeded)
         #expect(once.received.withLock { $0.map(\.timestamp) } == [25, 26].map { Int64(SmokePingTree.start + $0 * 300) * 1_000_000_000 })
     }
+
+    @Test func tailCatchesUpALongOutageFromTheConsolidatedArchives() async throws {
+        let tree = SmokePingTree()
+        let path = try tree.create("Core/away.rrd")
+        try tree.update(path, rounds: 0..<20)
+        let state = temporaryDirectory()
+        func poll() async throws -> [Point] {
+            let (key, probe) = Probe.make()
+            let report = try await runPipeline("""
+                state_dir: \(state)
+                sources:
+                  live: { type: rrd, mode: tail, path: \(tree.root) }
+                sinks:
+                  collect: { type: collect, inputs: [live], probe: \(key) }
+                """)
+            #expect(report.succeeded)
+            return probe.received.withLock { $0 }
+        }
+        let before = try await poll()
+        #expect(before.count == 19)
+        // Away for 400 rounds (33 h): the 1-step archive holds only the last 100 of them.
+        try tree.update(path, rounds: 20..<420)
+        let after = try await poll()
+        let hourly = after.filter { $0.measurement == "latency_1h" }.map { Int($0.timestamp / 1_000_000_000) }
+        let raw = after.filter { $0.measurement == "latency" }.map { Int($0.timestamp / 1_000_000_000) }
+        #expect(!hourly.isEmpty && !raw.isEmpty)
+        let lastBefore = Int(before.map(\.timestamp).max()! / 1_000_000_000)
+        // The gap is covered from where the first poll stopped, hourly then 5-minute, without overlap.
+        #expect(hourly.min()! - 3600 < lastBefore + 3600)
+        #expect(hourly.max()! <= raw.min()! - 300)
+        #expect(raw.max() == SmokePingTree.start + 419 * 300)
+    }
 }
