@@ -69,7 +69,7 @@ case "rrd-plan":
         let info = try await client.info(file.absolutePath)
         var firsts: [Int: Int] = [:]
         for archive in info.archives { firsts[archive.index] = try await client.first(file.absolutePath, archive: archive.index) }
-        for segment in ArchivePlan(info: info, firstRows: firsts, after: nil, until: nil).segments {
+        for segment in ArchivePlan(info: info, firstRows: firsts, until: nil).segments {
             for function in segment.consolidations {
                 print("\(file.absolutePath)\t\(function)\t\(segment.start)\t\(segment.end)\t\(segment.resolution)")
             }

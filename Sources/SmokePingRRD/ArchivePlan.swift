@@ -24,9 +24,11 @@ public struct ArchivePlan: Sendable, Equatable {
 
     /// - Parameters:
     ///   - firstRows: `rrd_first_r` for each archive index.
-    ///   - after: only rows stamped later than this (a checkpoint, or `since`).
+    ///   - since: only rows stamped at or after this.
+    ///   - resumeAfter: a position (the last row already sent): only rows whose whole interval
+    ///     comes after it, so a coarse row never repeats a period finer rows already covered.
     ///   - until: only rows stamped at or before this.
-    public init(info: RRDInfo, firstRows: [Int: Int], after: Int?, until: Int?) {
+    public init(info: RRDInfo, firstRows: [Int: Int], since: Int? = nil, resumeAfter: Int? = nil, until: Int?) {
         var tiers: [Int: [RRDInfo.Archive]] = [:]
         for archive in info.archives { tiers[archive.stepsPerRow, default: []].append(archive) }
         let finestFirst = tiers.keys.sorted()
@@ -54,9 +56,17 @@ public struct ArchivePlan: Sendable, Equatable {
         // Clip to the requested window and drop what became empty.
         self.segments = segments.reversed().compactMap { segment in
             var segment = segment
-            if let after { segment.start = max(segment.start, after / segment.resolution * segment.resolution) }
-            if let until { segment.end = min(segment.end, until / segment.resolution * segment.resolution) }
+            let resolution = segment.resolution
+            if let since { segment.start = max(segment.start, Self.floor(since - 1, resolution)) }
+            if let resumeAfter { segment.start = max(segment.start, Self.floor(resumeAfter + resolution - 1, resolution)) }
+            if let until { segment.end = min(segment.end, Self.floor(until, resolution)) }
             return segment.end > segment.start ? segment : nil
         }
+    }
+
+    /// Rounds down onto the grid, also for times before 1970.
+    static func floor(_ time: Int, _ resolution: Int) -> Int {
+        let (quotient, remainder) = time.quotientAndRemainder(dividingBy: resolution)
+        return (remainder < 0 ? quotient - 1 : quotient) * resolution
     }
 }

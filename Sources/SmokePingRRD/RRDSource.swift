@@ -38,11 +38,10 @@ public struct RRDSource: Source {
         let progress = BackfillProgress(totalFiles: files.count)
         let reporter = Task { await progress.report(logger: context.logger) }
         defer { reporter.cancel() }
-        let after = configuration.since.map { $0 - 1 }
         try await forEachFile(files) { file in
             do {
                 let position = checkpoints.position(file.relativePath)
-                _ = try await emit(file, after: max(position ?? .min, after ?? .min), context: context, output: output, progress: progress)
+                _ = try await emit(file, after: position, context: context, output: output, progress: progress)
             } catch let error as CancellationError {
                 throw error
             } catch {
@@ -71,7 +70,7 @@ public struct RRDSource: Source {
                         sent.withLock { $0[file.relativePath] = after }
                         return
                     }
-                    if let last = try await emit(file, after: after ?? configuration.since.map { $0 - 1 } ?? .min, context: context, output: output, progress: nil) {
+                    if let last = try await emit(file, after: after, context: context, output: output, progress: nil) {
                         sent.withLock { $0[file.relativePath] = last }
                     }
                 } catch let error as CancellationError {
@@ -104,10 +103,11 @@ public struct RRDSource: Source {
         }
     }
 
-    /// Sends every row of `file` stamped after `after`, oldest first, in batches whose
-    /// acknowledgements commit the file's position in order. Returns the last row sent.
+    /// Sends every row of `file` after the position `after` (and within since/until), oldest
+    /// first, in batches whose acknowledgements commit the file's position in order.
+    /// Returns the last row sent.
     func emit(
-        _ file: SmokePingFile, after: Int, context: StageContext, output: StageOutput, progress: BackfillProgress?
+        _ file: SmokePingFile, after: Int?, context: StageContext, output: StageOutput, progress: BackfillProgress?
     ) async throws -> Int? {
         let info = try await client.info(file.absolutePath)
         let names = info.dataSources.map(\.name)
@@ -115,7 +115,7 @@ public struct RRDSource: Source {
         else { throw LayoutError(description: "not SmokePing's layout (data sources: \(names.joined(separator: ", ")))") }
         var firsts: [Int: Int] = [:]
         for archive in info.archives { firsts[archive.index] = try await client.first(file.absolutePath, archive: archive.index) }
-        let plan = ArchivePlan(info: info, firstRows: firsts, after: after == .min ? nil : after, until: configuration.until)
+        let plan = ArchivePlan(info: info, firstRows: firsts, since: configuration.since, resumeAfter: after, until: configuration.until)
         let mapper = RowMapper(file: file, probeType: configuration.probeType(for: file), pings: names.count - 3)
         let commits = OrderedCommits<Int> { [checkpoints] position in checkpoints.commit(file.relativePath, position) }
         var batch: [Point] = []

@@ -33,7 +33,8 @@ struct RRDSourceTests {
                 .init(index: 2, consolidation: "MAX", rows: 50, stepsPerRow: 12, xff: 0.5),
             ])
         // Row stamps of the oldest row in each archive, as rrd_first_r gives them.
-        let plan = ArchivePlan(info: info, firstRows: [0: 999_900 - 99 * 300, 1: 997_200 - 49 * 3600, 2: 997_200 - 49 * 3600], after: nil, until: nil)
+        let firsts = [0: 999_900 - 99 * 300, 1: 997_200 - 49 * 3600, 2: 997_200 - 49 * 3600]
+        let plan = ArchivePlan(info: info, firstRows: firsts, until: nil)
         #expect(plan.segments.count == 2)
         let coarse = plan.segments[0]
         let fine = plan.segments[1]
@@ -43,6 +44,13 @@ struct RRDSourceTests {
         #expect(coarse.end % 3600 == 0)
         #expect(fine.end == 999_900)
         #expect(fine.start >= 999_900 - 100 * 300)
+
+        // Resuming after a 5-minute row: the coarse rows start after it, never overlapping it.
+        let resumed = ArchivePlan(info: info, firstRows: firsts, resumeAfter: 900_300, until: nil)
+        #expect(resumed.segments[0].start == 900_000 + 3600 && resumed.segments[0].start >= 900_300)
+        // `since` keeps the row whose stamp is at or after it.
+        let since = ArchivePlan(info: info, firstRows: firsts, since: 900_300, until: nil)
+        #expect(since.segments[0].start == 900_000)
     }
 
     @Test func backfillMatchesRrdtoolWithoutOverlapOrGap() async throws {
@@ -206,6 +214,7 @@ struct RRDSourceTests {
         let lastBefore = Int(before.map(\.timestamp).max()! / 1_000_000_000)
         // The gap is covered from where the first poll stopped, hourly then 5-minute, without overlap.
         #expect(hourly.min()! - 3600 < lastBefore + 3600)
+        #expect(hourly.min()! - 3600 >= lastBefore, "no period sent twice")
         #expect(hourly.max()! <= raw.min()! - 300)
         #expect(raw.max() == SmokePingTree.start + 419 * 300)
     }
