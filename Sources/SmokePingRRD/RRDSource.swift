@@ -64,10 +64,12 @@ public struct RRDSource: Source {
             let files = try await scan()
             try await forEachFile(files) { file in
                 do {
-                    var after = sent.withLock { $0[file.relativePath] } ?? checkpoints.position(file.relativePath)
+                    let after = sent.withLock { $0[file.relativePath] } ?? checkpoints.position(file.relativePath)
                     if after == nil, configuration.startFrom == .end {
-                        after = try await client.lastUpdate(file.absolutePath).time
-                        sent.withLock { $0[file.relativePath] = after }
+                        // From the last closed row on: the next row is sent once it closes.
+                        let info = try await client.info(file.absolutePath)
+                        let position = info.lastUpdate / info.step * info.step
+                        sent.withLock { $0[file.relativePath] = position }
                         return
                     }
                     if let last = try await emit(file, after: after, context: context, output: output, progress: nil) {

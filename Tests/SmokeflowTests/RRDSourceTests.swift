@@ -218,4 +218,27 @@ struct RRDSourceTests {
         #expect(hourly.max()! <= raw.min()! - 300)
         #expect(raw.max() == SmokePingTree.start + 419 * 300)
     }
+
+    @Test func tailFromTheEndSkipsHistoryAndSendsTheNextClosedRow() async throws {
+        let tree = SmokePingTree()
+        let path = try tree.create("Core/new.rrd")
+        try tree.update(path, rounds: 0..<50)
+        let (key, probe) = Probe.make()
+        let yaml = """
+            state_dir: \(temporaryDirectory())
+            sources:
+              live: { type: rrd, mode: tail, path: \(tree.root), poll_interval: 100ms, start_from: end }
+            sinks:
+              collect: { type: collect, inputs: [live], probe: \(key) }
+            """
+        let run = Task { try await runPipeline(yaml) { $0.once = false } }
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(probe.received.withLock { $0.isEmpty }, "history is skipped")
+        try tree.update(path, rounds: 50..<52)
+        for _ in 0..<100 where probe.received.withLock({ $0.count }) < 2 { try await Task.sleep(for: .milliseconds(50)) }
+        run.cancel()
+        _ = try? await run.value
+        // Rows 50 and 51 closed (stamped at steps 50 and 51); the row of round 51 is still open.
+        #expect(probe.received.withLock { $0.map(\.timestamp) } == [50, 51].map { Int64(SmokePingTree.start + $0 * 300) * 1_000_000_000 })
+    }
 }
