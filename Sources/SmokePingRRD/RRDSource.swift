@@ -66,10 +66,12 @@ public struct RRDSource: Source {
                 do {
                     let after = sent.withLock { $0[file.relativePath] } ?? checkpoints.position(file.relativePath)
                     if after == nil, configuration.startFrom == .end {
-                        // From the last closed row on: the next row is sent once it closes.
+                        // From the last closed row on: the next row is sent once it closes. The
+                        // position is stored, so a restart does not skip what came meanwhile.
                         let info = try await client.info(file.absolutePath)
                         let position = info.lastUpdate / info.step * info.step
                         sent.withLock { $0[file.relativePath] = position }
+                        checkpoints.commit(file.relativePath, position)
                         return
                     }
                     if let last = try await emit(file, after: after, context: context, output: output, progress: nil) {

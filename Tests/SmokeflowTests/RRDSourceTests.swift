@@ -224,15 +224,22 @@ struct RRDSourceTests {
         let path = try tree.create("Core/new.rrd")
         try tree.update(path, rounds: 0..<50)
         let (key, probe) = Probe.make()
+        let state = temporaryDirectory()
         let yaml = """
-            state_dir: \(temporaryDirectory())
+            state_dir: \(state)
             sources:
               live: { type: rrd, mode: tail, path: \(tree.root), poll_interval: 100ms, start_from: end }
             sinks:
               collect: { type: collect, inputs: [live], probe: \(key) }
             """
         let run = Task { try await runPipeline(yaml) { $0.once = false } }
-        try await Task.sleep(for: .milliseconds(400))
+        // The starting position is stored once the first poll has seen the file.
+        let checkpoint = state + "/rrd-live.json"
+        for _ in 0..<200 {
+            if let data = FileManager.default.contents(atPath: checkpoint), String(decoding: data, as: UTF8.self).contains("new.rrd") { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        #expect(String(decoding: FileManager.default.contents(atPath: checkpoint) ?? Data(), as: UTF8.self).contains("\(SmokePingTree.start + 49 * 300)"))
         #expect(probe.received.withLock { $0.isEmpty }, "history is skipped")
         try tree.update(path, rounds: 50..<52)
         for _ in 0..<100 where probe.received.withLock({ $0.count }) < 2 { try await Task.sleep(for: .milliseconds(50)) }
