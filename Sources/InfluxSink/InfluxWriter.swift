@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// Sends one request body with retries, and says what became of its lines.
 struct InfluxWriter: Sendable {
@@ -184,5 +185,3 @@ final class OutageLog: Sendable {
         if was { logger.info("InfluxDB at \(endpoint) accepts writes again") }
     }
 }
-
-import Synchronization

@@ -10,8 +10,8 @@ public struct RowMapper: Sendable {
     public let pings: Int
     let tags: [Point.Tag]
     let measurement: String
-    /// Field names per consolidation suffix ("", "_min", "_max"), made once per file, not per row.
-    let names: [String: FieldNames]
+    /// Field names for AVERAGE, MIN and MAX rows ("", "_min", "_max"), made once per file, not per row.
+    let names: [FieldNames]
 
     struct FieldNames: Sendable {
         var median: String
@@ -40,7 +40,7 @@ public struct RowMapper: Sendable {
         if let slave = file.slave { tags.append(.init("slave", slave)) }
         // Sorted once here, so building each point skips sorting them.
         self.tags = tags.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-        names = Dictionary(uniqueKeysWithValues: ["", "_min", "_max"].map { ($0, FieldNames(suffix: $0, pings: pings)) })
+        names = ["", "_min", "_max"].map { FieldNames(suffix: $0, pings: pings) }
     }
 
     /// Consolidated rows go to their own measurement, named by their resolution (`latency_1h`).
@@ -80,7 +80,8 @@ public struct RowMapper: Sendable {
         var known = false
         fields.reserveCapacity(rows.count * (columns.pings.count + 4) + 1)
         for (suffix, values) in rows {
-            let names = self.names[suffix] ?? FieldNames(suffix: suffix, pings: pings)
+            let names = suffix.isEmpty ? self.names[0] : suffix == "_min" ? self.names[1] : suffix == "_max" ? self.names[2]
+                : FieldNames(suffix: suffix, pings: pings)
             let base = values.startIndex
             if let column = columns.median, case let value = values[base + column], value.isFinite {
                 let milliseconds = value * 1000

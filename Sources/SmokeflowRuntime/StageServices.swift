@@ -1,6 +1,7 @@
 import Logging
 import ServiceLifecycle
 import SmokeflowModel
+import Synchronization
 
 /// Records stage failures and notices when every sink has drained.
 final class RunMonitor: Sendable {
@@ -36,7 +37,6 @@ final class RunMonitor: Sendable {
     var errors: [StageError] { state.withLock { $0.errors } }
 }
 
-import Synchronization
 
 /// Every stage returns only once the group asks it to shut down: the group shuts stages down
 /// in reverse order, sources first, and a stage that ended on its own before its turn would

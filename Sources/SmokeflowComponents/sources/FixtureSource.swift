@@ -2,7 +2,11 @@ import LineProtocol
 public import PipelineConfig
 import SmokeflowModel
 public import SmokeflowRuntime
+import Synchronization
 import Zstd
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `type: fixture` — replays a zstd-compressed line-protocol file in virtual time.
 ///
@@ -129,8 +133,3 @@ final class Pacer: Sendable {
         try await Task.sleep(until: wall + .nanoseconds(Int64(offset * 1e9)), clock: .continuous)
     }
 }
-
-import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
