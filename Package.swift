@@ -64,6 +64,7 @@ let package = Package(
             dependencies: [
                 "SmokeflowModel", "PipelineConfig",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],

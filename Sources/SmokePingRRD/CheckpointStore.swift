@@ -1,38 +1,33 @@
 import Foundation
-import NIOPosix
+public import SmokeflowRuntime
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// Per-file positions (the stamp of the last acknowledged row) in `STATE_DIR/<id>.json`,
-/// written atomically: a temporary file, fsync, rename, fsync of the directory. Commits
-/// arriving while a write is in flight go into the next write, so at most the batches
-/// acknowledged during one write are re-read after a crash.
+/// Per-file positions (the stamp of the last acknowledged row), kept as one document in the
+/// pipeline's checkpoint storage (the state directory or PostgreSQL). Commits arriving while a
+/// write is in flight go into the next write, so at most the batches acknowledged during one
+/// write are re-read after a crash.
 public final class CheckpointStore: Sendable {
-    public struct StoreError: Error, CustomStringConvertible {
-        public let description: String
-    }
+    let storage: any CheckpointStorage
+    let name: String
+    private let state = Mutex<(positions: [String: Int], dirty: Bool, writing: Bool)>(([:], false, false))
 
-    let path: String
-    private let state: Mutex<(positions: [String: Int], dirty: Bool, writing: Bool)>
-
-    public init(directory: String, name: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        path = directory + "/" + name + ".json"
-        var positions: [String: Int] = [:]
-        if let data = FileManager.default.contents(atPath: path) {
-            guard let decoded = try? JSONDecoder().decode(Stored.self, from: data) else {
-                throw StoreError(description: "\(path): not a smokeflow checkpoint file")
-            }
-            positions = decoded.files
-        }
-        state = Mutex((positions, false, false))
+    public init(storage: any CheckpointStorage, name: String) {
+        self.storage = storage
+        self.name = name
     }
 
     struct Stored: Codable {
         var version = 1
         var files: [String: Int]
+    }
+
+    /// Reads the stored positions; call once before the first `position`.
+    public func load() async throws {
+        guard let data = try await storage.load(name) else { return }
+        guard let decoded = try? JSONDecoder().decode(Stored.self, from: data) else {
+            throw CheckpointStorageError("\(storage) \(name): not a smokeflow checkpoint document")
+        }
+        state.withLock { $0.positions = decoded.files }
     }
 
     public func position(_ file: String) -> Int? { state.withLock { $0.positions[file] } }
@@ -51,7 +46,7 @@ public final class CheckpointStore: Sendable {
         if start { Task { await self.writeWhileDirty() } }
     }
 
-    /// Returns once every committed position is on disk.
+    /// Returns once every committed position is stored.
     public func flush() async {
         while true {
             let action = state.withLock { state -> Int in
@@ -79,27 +74,9 @@ public final class CheckpointStore: Sendable {
                 return state.positions
             }
             guard let snapshot else { return }
-            try? await write(snapshot)
-        }
-    }
-
-    private func write(_ positions: [String: Int]) async throws {
-        let data = try JSONEncoder().encode(Stored(files: positions))
-        let path = self.path
-        try await NIOThreadPool.singleton.runIfActive {
-            let temporary = path + ".tmp"
-            let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard descriptor >= 0 else { throw StoreError(description: "\(temporary): cannot open") }
-            let written = data.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            let synced = fsync(descriptor)
-            close(descriptor)
-            guard written == data.count, synced == 0 else { throw StoreError(description: "\(temporary): write failed") }
-            guard rename(temporary, path) == 0 else { throw StoreError(description: "\(path): rename failed") }
-            let directory = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_CLOEXEC)
-            if directory >= 0 {
-                fsync(directory)
-                close(directory)
-            }
+            guard let data = try? JSONEncoder().encode(Stored(files: snapshot)) else { continue }
+            // A failed write leaves the positions dirty for the next commit or flush to retry.
+            do { try await storage.save(name, data) } catch { state.withLock { $0.dirty = true; $0.writing = false }; return }
         }
     }
 }

@@ -18,6 +18,7 @@ public struct RRDSource: Source {
     }
 
     public func run(context: StageContext, output: StageOutput) async throws {
+        try await checkpoints.load()
         switch configuration.mode {
         case .backfill: try await backfill(context: context, output: output)
         case .tail: try await tail(context: context, output: output)

@@ -59,13 +59,15 @@ public struct RRDSourceConfiguration: SourceConfiguration {
         return nil
     }
 
-    struct MissingStateDirectory: Error, CustomStringConvertible {
-        var description: String { "needs a state directory for its positions (pipeline setting state_dir, or run --state-dir)" }
+    struct MissingCheckpointStorage: Error, CustomStringConvertible {
+        var description: String {
+            "needs somewhere to keep its positions (pipeline setting state_dir, run --state-dir, or checkpoints: postgres)"
+        }
     }
 
     public func build(_ context: BuildContext) throws -> RRDSource {
-        guard let directory = context.stateDirectory else { throw MissingStateDirectory() }
-        return RRDSource(configuration: self, checkpoints: try CheckpointStore(directory: directory, name: "rrd-\(context.id)"))
+        guard let storage = context.checkpoints else { throw MissingCheckpointStorage() }
+        return RRDSource(configuration: self, checkpoints: CheckpointStore(storage: storage, name: "rrd-\(context.id)"))
     }
 
     func probeType(for file: SmokePingFile) -> String {

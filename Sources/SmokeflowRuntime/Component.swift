@@ -60,6 +60,9 @@ public struct BuildContext: Sendable {
     public let logger: Logger
     public let once: Bool
     public let stateDirectory: String?
+    /// Where positions and job progress are kept: the state directory or PostgreSQL; nil when
+    /// the pipeline configures neither.
+    public let checkpoints: (any CheckpointStorage)?
 }
 
 /// A component type: a config struct decoded from the file's options, plus `build()`.

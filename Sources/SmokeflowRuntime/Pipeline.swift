@@ -11,6 +11,8 @@ public struct RuntimeSettings: Sendable {
     /// How long in-flight batches may take to drain on shutdown before stages are cancelled.
     public var shutdownTimeout: Duration = .seconds(30)
     public var stateDirectory: String?
+    /// Overrides the state directory as the checkpoint backend (e.g. PostgreSQL).
+    public var checkpointStorage: (any CheckpointStorage)?
     public var once = false
     public var signals: [UnixSignal] = [.sigterm, .sigint]
 
@@ -64,6 +66,7 @@ public struct Pipeline: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var counters: [(ComponentKind, String, StageCounters)] = []
         var sources: [(any Source, StageContext)] = []
+        let checkpoints = try Self.checkpoints(settings)
         for component in plan {
             let definition = component.definition
             var stageLogger = logger
@@ -74,7 +77,10 @@ public struct Pipeline: Sendable {
             let built: BuiltComponent
             do {
                 built = try component.build(
-                    BuildContext(id: definition.id, logger: stageLogger, once: settings.once, stateDirectory: settings.stateDirectory)
+                    BuildContext(
+                        id: definition.id, logger: stageLogger, once: settings.once, stateDirectory: settings.stateDirectory,
+                        checkpoints: checkpoints
+                    )
                 )
             } catch {
                 throw StageError(kind: definition.kind, id: definition.id, message: "\(error)")
@@ -101,6 +107,16 @@ public struct Pipeline: Sendable {
         self.stages = services.reversed()
         self.counters = counters
         self.sources = sources
+    }
+
+    static func checkpoints(_ settings: RuntimeSettings) throws(StageError) -> (any CheckpointStorage)? {
+        if let storage = settings.checkpointStorage { return storage }
+        guard let directory = settings.stateDirectory else { return nil }
+        do {
+            return try FileCheckpointStorage(directory: directory)
+        } catch {
+            throw StageError(kind: .source, id: "*", message: "state_dir \(directory): cannot create (\(error))")
+        }
     }
 
     /// Runs until every sink has drained (finite sources) or a shutdown signal, then drains.
