@@ -25,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CRRD", pkgConfig: "librrd", providers: [.apt(["librrd-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // The event model: points, typed fields, batches and delivery acknowledgements.
         .target(name: "SmokeflowModel", swiftSettings: strictSettings),
@@ -48,6 +49,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // libpq: parameterized queries, transactions, LISTEN/NOTIFY, on a thread per connection.
+        .target(
+            name: "Postgres",
+            dependencies: ["CLibPQ", .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strictSettings
+        ),
+        // The configuration store: schema migrations, targets import/export, checkpoints in PostgreSQL.
+        .target(
+            name: "SmokeflowMetadata",
+            dependencies: ["Postgres", "PipelineConfig", "SmokeflowRuntime", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         // Streaming zstd compression and decompression.
@@ -87,6 +100,7 @@ let package = Package(
             name: "SmokeflowComponents",
             dependencies: [
                 "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig", "LineProtocol", "Zstd", "InfluxSink", "SmokePingRRD",
+                "Postgres", "SmokeflowMetadata",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -97,6 +111,7 @@ let package = Package(
             name: "smokeflow",
             dependencies: [
                 "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig", "SmokeflowComponents", "LineProtocol", "Zstd",
+                "Postgres", "SmokeflowMetadata",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -118,7 +133,7 @@ let package = Package(
             name: "SmokeflowTests",
             dependencies: [
                 "SmokeflowModel", "LineProtocol", "Zstd", "PipelineConfig", "SmokeflowRuntime",
-                "SmokeflowComponents", "InfluxSink", "RRD", "SmokePingRRD",
+                "SmokeflowComponents", "InfluxSink", "RRD", "SmokePingRRD", "Postgres", "SmokeflowMetadata",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,5 +1,7 @@
 import InfluxSink
+import Foundation
 import SmokePingRRD
+import SmokeflowMetadata
 public import SmokeflowRuntime
 
 extension ComponentRegistry {
@@ -15,6 +17,12 @@ extension ComponentRegistry {
         registry.register(FixtureSinkConfiguration.self)
         registry.register(InfluxSinkConfiguration.self)
         registry.register(RRDSinkConfiguration.self)
+        registry.register(PostgresJoinConfiguration.self)
+        registry.registerCheckpointBackend("postgres") { settings in
+            PostgresCheckpointStorage(
+                connectionString: settings.databaseURL?.value ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
+            )
+        }
         return registry
     }
 }

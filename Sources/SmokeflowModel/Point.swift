@@ -77,6 +77,26 @@ public struct Point: Sendable, Hashable {
         }
     }
 
+    /// Sets several tags at once: `additions` must be sorted by key in byte order with unique
+    /// keys (precompute that order once); their values replace existing ones. One merge, where
+    /// calling `setTag` per tag would re-sort each time.
+    public mutating func mergeTags(_ additions: [Tag]) {
+        guard !additions.isEmpty else { return }
+        var merged: [Tag] = []
+        merged.reserveCapacity(tags.count + additions.count)
+        var existing = 0
+        for addition in additions {
+            while existing < tags.count, Self.byteOrder(tags[existing].key, addition.key) {
+                merged.append(tags[existing])
+                existing += 1
+            }
+            if existing < tags.count, tags[existing].key == addition.key { existing += 1 }
+            merged.append(addition)
+        }
+        merged.append(contentsOf: tags[existing...])
+        tags = merged
+    }
+
     public mutating func removeTag(_ key: String) {
         tags.removeAll { $0.key == key }
     }

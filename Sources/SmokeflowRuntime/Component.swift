@@ -63,6 +63,8 @@ public struct BuildContext: Sendable {
     /// Where positions and job progress are kept: the state directory or PostgreSQL; nil when
     /// the pipeline configures neither.
     public let checkpoints: (any CheckpointStorage)?
+    /// The pipeline's `database_url:`, for components that read the configuration store.
+    public let databaseURL: Secret?
 }
 
 /// A component type: a config struct decoded from the file's options, plus `build()`.

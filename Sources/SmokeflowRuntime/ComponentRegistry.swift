@@ -17,8 +17,30 @@ public struct PlannedComponent: Sendable {
 public struct ComponentRegistry: Sendable {
     private typealias Factory = @Sendable (inout OptionsReader) -> @Sendable (BuildContext) throws -> BuiltComponent
     private var factories: [ComponentKind: [String: Factory]] = [:]
+    /// Checkpoint backends other than the state directory, by their `checkpoints:` name.
+    private var checkpointBackends: [String: @Sendable (RuntimeSettings) throws -> any CheckpointStorage] = [:]
 
     public init() {}
+
+    public mutating func registerCheckpointBackend(
+        _ name: String, _ make: @escaping @Sendable (RuntimeSettings) throws -> any CheckpointStorage
+    ) {
+        checkpointBackends[name] = make
+    }
+
+    /// Sets `settings.checkpointStorage` when the file names a registered backend.
+    public func resolveCheckpoints(_ settings: inout RuntimeSettings, file: String) throws(ConfigErrors) {
+        guard settings.checkpointBackend != "state_dir", settings.checkpointStorage == nil else { return }
+        guard let make = checkpointBackends[settings.checkpointBackend] else {
+            let known = (["state_dir"] + checkpointBackends.keys.sorted()).joined(separator: ", ")
+            throw ConfigErrors([ConfigError(SourceLocation(file: file, line: 1, column: 1), "checkpoints: unknown backend '\(settings.checkpointBackend)' (expected \(known))")])
+        }
+        do {
+            settings.checkpointStorage = try make(settings)
+        } catch {
+            throw ConfigErrors([ConfigError(SourceLocation(file: file, line: 1, column: 1), "checkpoints: \(error)")])
+        }
+    }
 
     public mutating func register<C: SourceConfiguration>(_ type: C.Type) {
         factories[.source, default: [:]][C.typeName] = { options in

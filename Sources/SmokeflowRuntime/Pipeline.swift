@@ -11,6 +11,10 @@ public struct RuntimeSettings: Sendable {
     /// How long in-flight batches may take to drain on shutdown before stages are cancelled.
     public var shutdownTimeout: Duration = .seconds(30)
     public var stateDirectory: String?
+    /// The PostgreSQL configuration store (`database_url:`), for components and checkpoints.
+    public var databaseURL: Secret?
+    /// `checkpoints:` — the backend name (`state_dir` by default, `postgres`).
+    public var checkpointBackend = "state_dir"
     /// Overrides the state directory as the checkpoint backend (e.g. PostgreSQL).
     public var checkpointStorage: (any CheckpointStorage)?
     public var once = false
@@ -26,6 +30,8 @@ public struct RuntimeSettings: Sendable {
         channelCapacity = reader.int("channel_capacity", default: channelCapacity, range: 1...1024)
         shutdownTimeout = reader.duration("shutdown_timeout", default: shutdownTimeout)
         stateDirectory = reader.string("state_dir")
+        databaseURL = reader.secret("database_url")
+        checkpointBackend = reader.string("checkpoints") ?? checkpointBackend
         try reader.finish()
     }
 }
@@ -79,7 +85,7 @@ public struct Pipeline: Sendable {
                 built = try component.build(
                     BuildContext(
                         id: definition.id, logger: stageLogger, once: settings.once, stateDirectory: settings.stateDirectory,
-                        checkpoints: checkpoints
+                        checkpoints: checkpoints, databaseURL: settings.databaseURL
                     )
                 )
             } catch {
@@ -111,6 +117,9 @@ public struct Pipeline: Sendable {
 
     static func checkpoints(_ settings: RuntimeSettings) throws(StageError) -> (any CheckpointStorage)? {
         if let storage = settings.checkpointStorage { return storage }
+        guard settings.checkpointBackend == "state_dir" else {
+            throw StageError(kind: .source, id: "*", message: "checkpoints: \(settings.checkpointBackend) is not available here")
+        }
         guard let directory = settings.stateDirectory else { return nil }
         do {
             return try FileCheckpointStorage(directory: directory)

@@ -12,7 +12,10 @@ func loadPlan(_ file: String, envFile: String?) throws -> (PipelineDefinition, [
     var plan: [PlannedComponent] = []
     var settings = RuntimeSettings()
     do { plan = try ComponentRegistry.builtin.plan(definition) } catch { errors += error.errors }
-    do { settings = try RuntimeSettings(definition) } catch { errors += error.errors }
+    do {
+        settings = try RuntimeSettings(definition)
+        try ComponentRegistry.builtin.resolveCheckpoints(&settings, file: definition.file)
+    } catch { errors += error.errors }
     if !errors.isEmpty { throw ConfigErrors(errors) }
     return (definition, plan, settings)
 }

@@ -14,6 +14,7 @@ func runPipeline(
     let definition = try PipelineLoader(environment: environment).load(text: yaml, file: "test.yaml")
     let plan = try registry.plan(definition)
     var settings = try RuntimeSettings(definition)
+    try registry.resolveCheckpoints(&settings, file: definition.file)
     settings.signals = []
     settings.once = true
     configure(&settings)
@@ -111,15 +112,18 @@ struct MemorySource: Source {
     }
 }
 
-/// `type: generator` — endless batches of one point each (until cancelled), counted in the probe.
+/// `type: generator` — endless batches of one point each (until cancelled), counted in the
+/// probe; with `target:`, each point has that `target` tag.
 struct GeneratorSourceConfiguration: SourceConfiguration {
     static let typeName = "generator"
     var probe: String
     var interval: Duration
+    var target: String?
 
     init(options: inout OptionsReader) {
         probe = options.requiredString("probe")
         interval = options.duration("interval", default: .zero)
+        target = options.string("target")
     }
 
     func build(_ context: BuildContext) throws -> GeneratorSource { GeneratorSource(configuration: self) }
@@ -133,7 +137,8 @@ struct GeneratorSource: Source {
         var sequence: Int64 = 0
         while true {
             sequence += 1
-            let point = Point(measurement: "generated", fields: [.init("n", .int(sequence))], timestamp: sequence)
+            let tags = configuration.target.map { [Point.Tag("target", $0)] } ?? []
+            let point = Point(measurement: "generated", tags: tags, fields: [.init("n", .int(sequence))], timestamp: sequence)
             let acknowledgement = Acknowledgement { status in probe.statuses.withLock { $0.append(status) } }
             try await output.send(Batch(points: [point], acknowledgements: [acknowledgement]))
             probe.produced.add(1, ordering: .relaxed)

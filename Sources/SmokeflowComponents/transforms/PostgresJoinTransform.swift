@@ -1,0 +1,94 @@
+import Foundation
+public import SmokeflowMetadata
+import SmokeflowModel
+public import SmokeflowRuntime
+
+public struct PostgresJoin: Transform {
+    let configuration: PostgresJoinConfiguration
+    public let cache: MetadataCache
+    let refresher: MetadataRefresher
+
+    public func run(context: StageContext, input: StageInput, output: StageOutput) async throws {
+        await refresher.restoreSavedSnapshot()
+        let (ready, readySignal) = AsyncStream.makeStream(of: Void.self)
+        let refresh = Task { [refresher] in await refresher.run { readySignal.yield(()); readySignal.finish() } }
+        defer { refresh.cancel() }
+        // Wait for the first load (bounded by the connect timeout), so the first points are enriched.
+        for await _ in ready { break }
+        var lastStaleLog = ContinuousClock.now
+        for await var batch in input {
+            context.counters.add(received: batch.points.count)
+            let state = cache.current
+            if state.staleSince != nil, ContinuousClock.now - lastStaleLog >= .seconds(300), let snapshot = state.snapshot {
+                context.logger.warning("metadata still stale: snapshot is \(Int(Date().timeIntervalSince1970 - snapshot.loadedAt)) s old")
+                lastStaleLog = .now
+            }
+            let before = batch.points.count
+            apply(state, to: &batch.points)
+            context.counters.add(dropped: before - batch.points.count)
+            if batch.points.isEmpty {
+                batch.acknowledge(.delivered)
+            } else {
+                try await output.send(batch)
+            }
+        }
+    }
+
+    /// Enriches, drops inactive and (per configuration) unknown targets' points.
+    func apply(_ state: MetadataCache.State, to points: inout [Point]) {
+        let snapshot = state.snapshot
+        let stale = state.staleSince != nil ? configuration.staleTag : nil
+        var additions: [Point.Tag] = []
+        var kept = 0
+        for index in points.indices {
+            var point = points[index]
+            if enrich(&point, snapshot: snapshot, stale: stale, additions: &additions) {
+                points[kept] = point
+                kept += 1
+            }
+        }
+        points.removeLast(points.count - kept)
+    }
+
+    /// Returns whether to keep the point.
+    @inline(__always)
+    func enrich(_ point: inout Point, snapshot: MetadataSnapshot?, stale: String?, additions: inout [Point.Tag]) -> Bool {
+        guard let key = point.tag(configuration.matchTag) else { return !unknown(&point) }
+        let record = configuration.match == .name ? snapshot?.target(named: key) : snapshot?.target(host: key)
+        guard let record else { return !unknown(&point) }
+        if !record.isActive { return false }
+        additions.removeAll(keepingCapacity: true)
+        for (column, tag) in configuration.tags {
+            if let value = Self.value(of: column, in: record), !value.isEmpty { additions.append(Point.Tag(tag, value)) }
+        }
+        if let stale {
+            additions.append(Point.Tag(stale, "true"))
+            additions.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        }
+        point.mergeTags(additions)
+        return true
+    }
+
+    /// Returns whether to drop the point.
+    func unknown(_ point: inout Point) -> Bool {
+        switch configuration.unknown {
+        case .pass: return false
+        case .drop: return true
+        case .tag:
+            point.setTag(configuration.unknownTag, "unknown")
+            return false
+        }
+    }
+
+    @inline(__always)
+    static func value(of column: String, in record: TargetRecord) -> String? {
+        switch column {
+        case "category": record.category
+        case "site": record.site
+        case "cachegroup": record.cachegroup
+        case "title": record.title
+        case "probe": record.probe
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,69 @@
+public import Postgres
+
+/// The configuration store's queries: targets with their category and probe by name.
+public struct MetadataStore: Sendable {
+    public let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) { self.connection = connection }
+
+    /// Every target, ordered by name (what the join caches and `targets export` writes).
+    public func targets() async throws -> [TargetRecord] {
+        let rows = try await connection.query("""
+            SELECT t.name, t.host, t.title, t.is_active, c.name, p.name, t.site, t.cachegroup
+            FROM targets t
+            LEFT JOIN categories c ON c.id = t.category_id
+            LEFT JOIN probes p ON p.id = t.probe_id
+            ORDER BY t.name
+            """)
+        var records: [TargetRecord] = []
+        records.reserveCapacity(rows.count)
+        for row in rows {
+            records.append(TargetRecord(
+                name: try row.decode(0), host: try row.decode(1), title: try row.decode(2), isActive: try row.decode(3),
+                category: try row.decode(4, as: String?.self), probe: try row.decode(5, as: String?.self),
+                site: try row.decode(6, as: String?.self), cachegroup: try row.decode(7, as: String?.self)
+            ))
+        }
+        return records
+    }
+
+    public func names(of table: NamedTable) async throws -> Set<String> {
+        let rows = switch table {
+        case .categories: try await connection.query("SELECT name FROM categories")
+        case .probes: try await connection.query("SELECT name FROM probes")
+        }
+        return Set(try rows.map { try $0.decode(0, as: String.self) })
+    }
+
+    public enum NamedTable: Sendable { case categories, probes }
+
+    /// Inserts or updates (by name) every record in one statement; the caller's transaction
+    /// decides atomicity. A target without a probe gets the default probe.
+    @discardableResult
+    public func upsert(_ records: [TargetRecord]) async throws -> Int {
+        guard !records.isEmpty else { return 0 }
+        let names = PostgresTextArray(records.map(\.name))
+        let hosts = PostgresTextArray(records.map(\.host))
+        let titles = PostgresTextArray(records.map(\.title))
+        let active = PostgresTextArray(records.map { $0.isActive ? "t" : "f" })
+        let categories = PostgresTextArray(records.map(\.category))
+        let probes = PostgresTextArray(records.map(\.probe))
+        let sites = PostgresTextArray(records.map(\.site))
+        let cachegroups = PostgresTextArray(records.map(\.cachegroup))
+        let result = try await connection.query("""
+            INSERT INTO targets (name, host, title, is_active, category_id, probe_id, site, cachegroup)
+            SELECT i.name, i.host, i.title, i.is_active, c.id,
+                   coalesce(p.id, (SELECT id FROM probes WHERE is_default)), i.site, i.cachegroup
+            FROM unnest(\(names)::text[], \(hosts)::text[], \(titles)::text[], \(active)::boolean[],
+                        \(categories)::text[], \(probes)::text[], \(sites)::text[], \(cachegroups)::text[])
+                 AS i(name, host, title, is_active, category, probe, site, cachegroup)
+            LEFT JOIN categories c ON c.name = i.category
+            LEFT JOIN probes p ON p.name = i.probe
+            ON CONFLICT (name) DO UPDATE SET
+                host = EXCLUDED.host, title = EXCLUDED.title, is_active = EXCLUDED.is_active,
+                category_id = EXCLUDED.category_id, probe_id = EXCLUDED.probe_id,
+                site = EXCLUDED.site, cachegroup = EXCLUDED.cachegroup
+            """)
+        return result.affectedRows
+    }
+}

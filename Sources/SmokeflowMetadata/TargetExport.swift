@@ -1,0 +1,48 @@
+import Foundation
+
+/// Writes targets as YAML or CSV that `TargetFile` reads back to the same records.
+public enum TargetExport {
+    public static func render(_ records: [TargetRecord], as format: TargetFile.Format) -> String {
+        switch format {
+        case .yaml: yaml(records)
+        case .csv: csv(records)
+        }
+    }
+
+    static func values(_ record: TargetRecord) -> [String?] {
+        [record.name, record.host, record.title, record.isActive ? "true" : "false", record.category, record.probe, record.site, record.cachegroup]
+    }
+
+    static func yaml(_ records: [TargetRecord]) -> String {
+        guard !records.isEmpty else { return "targets: []\n" }
+        var text = "targets:\n"
+        for record in records {
+            for (index, (column, value)) in zip(TargetRecord.columns, values(record)).enumerated() {
+                guard let value else { continue }
+                text += (index == 0 ? "  - " : "    ") + column + ": "
+                text += column == "active" ? value : yamlQuoted(value)
+                text += "\n"
+            }
+        }
+        return text
+    }
+
+    /// A YAML double-quoted scalar; JSON's string escapes are a subset of YAML's.
+    static func yamlQuoted(_ value: String) -> String {
+        let data = (try? JSONEncoder().encode(value)) ?? Data("\"\"".utf8)
+        return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\\/", with: "/")
+    }
+
+    static func csv(_ records: [TargetRecord]) -> String {
+        var text = TargetRecord.columns.joined(separator: ",") + "\n"
+        for record in records {
+            text += values(record).map { csvField($0 ?? "") }.joined(separator: ",") + "\n"
+        }
+        return text
+    }
+
+    static func csvField(_ value: String) -> String {
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || value.hasPrefix(" ") else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Postgres
+import Testing
+
+/// The PostgreSQL 15 that `scripts/test` starts (SMOKEFLOW_PG_URL), and servers a test starts
+/// and stops itself (SMOKEFLOW_PG_BIN). Each test gets a database of its own.
+enum PostgresServers {
+    static let url = Servers.environment["SMOKEFLOW_PG_URL"]
+    static let bin = Servers.environment["SMOKEFLOW_PG_BIN"] ?? "/usr/lib/postgresql/15/bin"
+    static var runIntegration: Bool { Servers.required || url != nil }
+
+    /// A new, empty database on the shared server; returns its connection string.
+    static func freshDatabase() async throws -> String {
+        let admin = try #require(url, "SMOKEFLOW_PG_URL is not set (scripts/test starts PostgreSQL)")
+        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let connection = try await PostgresConnection.connect(admin)
+        // A generated identifier of hex digits: CREATE DATABASE takes no parameters.
+        try await connection.query(PostgresQuery(stringLiteral: "CREATE DATABASE \(name)"))
+        await connection.close()
+        return database(name, in: admin)
+    }
+
+    /// The same server and credentials with another database name.
+    static func database(_ name: String, in url: String) -> String {
+        var components = URLComponents(string: url)!
+        components.path = "/" + name
+        return components.string!
+    }
+}
+
+/// A PostgreSQL server of a test's own (trust authentication, loopback, temporary folder),
+/// which the test can stop and start again: the outage tests need a real server going away.
+final class OwnPostgres: @unchecked Sendable {
+    let directory = temporaryDirectory()
+    let port = Servers.freePort()
+    var url: String { "postgresql://postgres@127.0.0.1:\(port)/postgres" }
+
+    init() throws {
+        if getuid() == 0 { try shell("chown postgres: \(directory)", asPostgres: false) }
+        try shell("\(PostgresServers.bin)/initdb -D \(directory)/data -U postgres -A trust > \(directory)/initdb.log 2>&1")
+    }
+
+    func start() throws {
+        try shell(
+            "\(PostgresServers.bin)/pg_ctl -D \(directory)/data -l \(directory)/server.log -w "
+                + "-o '-k \(directory) -p \(port) -c listen_addresses=127.0.0.1 -c fsync=off' start > /dev/null"
+        )
+    }
+
+    func stop() throws {
+        try shell("\(PostgresServers.bin)/pg_ctl -D \(directory)/data -m fast -w stop > /dev/null")
+    }
+
+    func shell(_ command: String, asPostgres: Bool = true) throws {
+        let process = Process()
+        if asPostgres, getuid() == 0 {
+            process.executableURL = URL(fileURLWithPath: "/bin/su")
+            process.arguments = ["postgres", "-s", "/bin/sh", "-c", command]
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", command]
+        }
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            struct ShellFailed: Error { let command: String }
+            throw ShellFailed(command: command)
+        }
+    }
+
+    deinit {
+        try? shell("\(PostgresServers.bin)/pg_ctl -D \(directory)/data -m immediate stop > /dev/null 2>&1")
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
