@@ -99,3 +99,48 @@ import Testing
         #expect(point.tag("site") == "new")
     }
 }
+
+/// `postgres_join` with no database: `targets_file` is the metadata origin, reloaded when it changes.
+@Suite struct TargetsFileJoinTests {
+    @Test func targetsFileEnrichesAndReloadsWhenChanged() async throws {
+        let directory = temporaryDirectory()
+        let file = directory + "/targets.yaml"
+        try "targets:\n  - { name: r1, host: 192.0.2.1, site: ams, category: core }\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let (probeKey, probe) = Probe.make()
+        let run = Task {
+            try await runPipeline("""
+                sources: { in: { type: generator, probe: \(probeKey), interval: 20ms, target: r1 } }
+                transforms: { join: { type: postgres_join, inputs: [in], targets_file: \(file), refresh_interval: 100ms } }
+                sinks: { out: { type: collect, inputs: [join], probe: \(probeKey) } }
+                """, environment: [:])
+        }
+        defer { run.cancel() }
+        #expect(await lastSite(probe, becomes: "ams"))
+        #expect(probe.received.withLock { $0.last?.tag("category") } == "core")
+        // A later modification time, so the change is seen even within one timestamp tick.
+        try "targets:\n  - { name: r1, host: 192.0.2.1, site: fra }\n".write(toFile: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(5)], ofItemAtPath: file)
+        #expect(await lastSite(probe, becomes: "fra"))
+        #expect(probe.received.withLock { $0.last?.tag("category") } == nil)
+    }
+
+    @Test func aJoinWithNeitherDatabaseNorFileIsAConfigurationError() async throws {
+        await #expect {
+            _ = try await runPipeline("""
+                sources: { in: { type: generator, probe: x } }
+                transforms: { join: { type: postgres_join, inputs: [in] } }
+                sinks: { out: { type: collect, inputs: [join], probe: x } }
+                """, environment: [:])
+        } throws: { error in
+            "\(error)".contains("transform 'join': needs a database")
+        }
+    }
+
+    func lastSite(_ probe: Probe, becomes site: String) async -> Bool {
+        for _ in 0..<500 {
+            if probe.received.withLock({ $0.last?.tag("site") }) == site { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+}

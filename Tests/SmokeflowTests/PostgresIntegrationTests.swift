@@ -2,6 +2,7 @@ import Foundation
 import PipelineConfig
 import Postgres
 import SmokeflowMetadata
+import SmokeflowRuntime
 import Testing
 
 /// Against the real PostgreSQL 15 that scripts/test starts; each test has its own database.
@@ -168,5 +169,42 @@ struct PostgresIntegrationTests {
         #expect(try await other.load("rrd-x") == Data([0, 1, 2, 255]))
         await storage.close()
         await other.close()
+    }
+}
+
+/// `checkpoints: postgres`: the RRD reader's positions go to the database instead of the state
+/// directory, and a rerun (another agent sharing the database) continues from them.
+@Suite(.enabled(if: PostgresServers.runIntegration), .timeLimit(.minutes(2)))
+struct PostgresCheckpointPipelineTests {
+    @Test func rrdBackfillKeepsItsPositionsInPostgres() async throws {
+        let url = try await PostgresServers.freshDatabase()
+        let connection = try await PostgresConnection.connect(url)
+        defer { Task { await connection.close() } }
+        try await Migrator().migrate(connection)
+        let tree = SmokePingTree()
+        let file = try tree.create("Core/router-1.rrd")
+        try tree.update(file, rounds: 0..<60, seed: 3)
+        func backfill() async throws -> (RunReport, Int) {
+            let (key, probe) = Probe.make()
+            let report = try await runPipeline("""
+                database_url: "\(url)"
+                checkpoints: postgres
+                sources: { smokeping: { type: rrd, mode: backfill, path: \(tree.root) } }
+                sinks: { collect: { type: collect, inputs: [smokeping], probe: \(key) } }
+                """)
+            return (report, probe.received.withLock { $0.count })
+        }
+        let (first, sent) = try await backfill()
+        #expect(first.succeeded)
+        #expect(sent > 50)
+        let rows = try await connection.query("SELECT convert_from(document, 'UTF8') FROM smokeflow_checkpoints WHERE name = \("rrd-smokeping")")
+        let document = try #require(try rows.first?.decode(0, as: String.self))
+        #expect(document.contains(#"Core\/router-1.rrd"#))
+        let (second, resent) = try await backfill()
+        #expect(second.succeeded)
+        #expect(resent == 0)
+        try tree.update(file, rounds: 60..<70, seed: 3)
+        let (_, more) = try await backfill()
+        #expect(more == 10)
     }
 }

@@ -14,4 +14,4 @@ ensure_packages() {
 }
 
 # What building smokeflow needs (C libraries found by pkg-config).
-BUILD_PACKAGES=(pkg-config libzstd-dev zlib1g-dev zstd librrd-dev rrdtool)
+BUILD_PACKAGES=(pkg-config libzstd-dev zlib1g-dev zstd librrd-dev rrdtool libpq-dev)

@@ -77,6 +77,10 @@ public struct MetadataRefresher: Sendable {
                     }
                 }
             } catch {
+                if Task.isCancelled {
+                    await connection?.close()
+                    return
+                }
                 if cache.markStale() {
                     let age = cache.current.snapshot.map { "serving the snapshot loaded \(Int(Date().timeIntervalSince1970 - $0.loadedAt)) s ago" }
                         ?? "no snapshot yet: points pass without metadata"

@@ -51,22 +51,22 @@ final class OwnPostgres: @unchecked Sendable {
         try shell("\(PostgresServers.bin)/pg_ctl -D \(directory)/data -m fast -w stop > /dev/null")
     }
 
+    /// posix_spawn + waitpid: Foundation's `Process.waitUntilExit` never returns once a
+    /// daemon (the postmaster) has inherited the descriptor it watches.
     func shell(_ command: String, asPostgres: Bool = true) throws {
-        let process = Process()
-        if asPostgres, getuid() == 0 {
-            process.executableURL = URL(fileURLWithPath: "/bin/su")
-            process.arguments = ["postgres", "-s", "/bin/sh", "-c", command]
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", command]
-        }
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            struct ShellFailed: Error { let command: String }
-            throw ShellFailed(command: command)
-        }
+        let arguments = asPostgres && getuid() == 0
+            ? ["/bin/su", "postgres", "-s", "/bin/sh", "-c", command]
+            : ["/bin/sh", "-c", command]
+        var pid: pid_t = 0
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { for argument in argv { free(argument) } }
+        guard posix_spawn(&pid, arguments[0], nil, nil, argv, environ) == 0 else { throw ShellFailed(command: command) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        guard status == 0 else { throw ShellFailed(command: command) }
     }
+
+    struct ShellFailed: Error { let command: String }
 
     deinit {
         try? shell("\(PostgresServers.bin)/pg_ctl -D \(directory)/data -m immediate stop > /dev/null 2>&1")
