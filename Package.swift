@@ -123,8 +123,10 @@ let package = Package(
         .executableTarget(
             name: "smokeflow-bench",
             dependencies: [
-                "SmokeflowModel", "LineProtocol", "RRD", "SmokePingRRD",
+                "SmokeflowModel", "LineProtocol", "RRD", "SmokePingRRD", "SmokeflowComponents", "SmokeflowMetadata",
+                "SmokeflowRuntime", "PipelineConfig", "Postgres",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/smokeflow-bench",
             swiftSettings: strictSettings

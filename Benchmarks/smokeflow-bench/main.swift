@@ -4,6 +4,7 @@ import LineProtocol
 import NIOCore
 import RRD
 import SmokePingRRD
+import SmokeflowMetadata
 import SmokeflowModel
 
 /// The SmokePing `latency` point of the encode benchmark; Benchmarks/python/encode.py builds
@@ -52,6 +53,14 @@ func encodeBenchmark(points count: Int, rounds: Int) throws {
 
 let arguments = CommandLine.arguments
 switch arguments.dropFirst().first {
+case "join":
+    let count = arguments.count > 2 ? Int(arguments[2])! : 1_000_000
+    try joinThroughputBenchmark(points: count, targets: 10_000)
+case "join-targets":
+    // The benchmark's targets as CSV for `smokeflow targets import`.
+    print(TargetExport.render(benchmarkTargets(Int(arguments[2])!), as: .csv), terminator: "")
+case "join-refresh":
+    try await joinRefreshBenchmark(url: arguments[2])
 case "encode":
     let count = arguments.count > 2 ? Int(arguments[2])! : 1_000_000
     try encodeBenchmark(points: count, rounds: 5)

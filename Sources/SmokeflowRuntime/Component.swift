@@ -65,6 +65,19 @@ public struct BuildContext: Sendable {
     public let checkpoints: (any CheckpointStorage)?
     /// The pipeline's `database_url:`, for components that read the configuration store.
     public let databaseURL: Secret?
+
+    /// For building a component outside a pipeline (benchmarks, tools).
+    public init(
+        id: String, logger: Logger, once: Bool = false, stateDirectory: String? = nil,
+        checkpoints: (any CheckpointStorage)? = nil, databaseURL: Secret? = nil
+    ) {
+        self.id = id
+        self.logger = logger
+        self.once = once
+        self.stateDirectory = stateDirectory
+        self.checkpoints = checkpoints
+        self.databaseURL = databaseURL
+    }
 }
 
 /// A component type: a config struct decoded from the file's options, plus `build()`.

@@ -55,13 +55,15 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("state-dir"), help: "Where sources keep checkpoints (overrides state_dir).") var stateDir: String?
     @Option(name: .customLong("shutdown-timeout"), help: "Seconds in-flight batches may take to drain on shutdown.")
     var shutdownTimeout: Double?
+    @Option(name: .customLong("database-url"), help: "The PostgreSQL configuration store (overrides database_url).")
+    var databaseURL: String?
     @OptionGroup var common: PipelineOptions
 
     func run() async throws {
         let logger = bootstrapLogging(common.logLevel)
         let plan: (PipelineDefinition, [PlannedComponent], RuntimeSettings)
         do {
-            plan = try loadPlan(file, envFile: common.envFile)
+            plan = try loadPlan(file, envFile: common.envFile, databaseURL: databaseURL)
         } catch {
             report(error)
             throw ExitCode(1)

@@ -5,7 +5,7 @@ import PipelineConfig
 import SmokeflowComponents
 import SmokeflowRuntime
 
-func loadPlan(_ file: String, envFile: String?) throws -> (PipelineDefinition, [PlannedComponent], RuntimeSettings) {
+func loadPlan(_ file: String, envFile: String?, databaseURL: String? = nil) throws -> (PipelineDefinition, [PlannedComponent], RuntimeSettings) {
     let (read, structural) = try PipelineLoader(envFile: envFile).read(path: file)
     guard let definition = read else { throw ConfigErrors(structural) }
     var errors = structural
@@ -14,6 +14,7 @@ func loadPlan(_ file: String, envFile: String?) throws -> (PipelineDefinition, [
     do { plan = try ComponentRegistry.builtin.plan(definition) } catch { errors += error.errors }
     do {
         settings = try RuntimeSettings(definition)
+        if let databaseURL { settings.databaseURL = Secret(databaseURL) }
         try ComponentRegistry.builtin.resolveCheckpoints(&settings, file: definition.file)
     } catch { errors += error.errors }
     if !errors.isEmpty { throw ConfigErrors(errors) }

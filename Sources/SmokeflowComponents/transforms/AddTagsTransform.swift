@@ -19,17 +19,27 @@ public struct AddTagsConfiguration: TransformConfiguration {
         }
     }
 
-    public func build(_ context: BuildContext) throws -> AddTags { AddTags(tags: tags, overwrite: overwrite) }
+    public func build(_ context: BuildContext) throws -> AddTags {
+        // Sorted once (byte order, last value of a key wins), so each point takes one merge.
+        var unique: [String: String] = [:]
+        for (key, value) in tags { unique[key] = value }
+        let sorted = unique.map { Point.Tag($0.key, $0.value) }.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        return AddTags(tags: sorted, overwrite: overwrite)
+    }
 }
 
 public struct AddTags: BatchTransform {
-    let tags: [(String, String)]
+    let tags: [Point.Tag]
     let overwrite: Bool
 
     public func transform(_ batch: inout Batch) throws {
         for index in batch.points.indices {
-            for (key, value) in tags where overwrite || batch.points[index].tag(key) == nil {
-                batch.points[index].setTag(key, value)
+            if overwrite {
+                batch.points[index].mergeTags(tags)
+            } else {
+                let point = batch.points[index]
+                let missing = tags.filter { point.tag($0.key) == nil }
+                batch.points[index].mergeTags(missing)
             }
         }
     }

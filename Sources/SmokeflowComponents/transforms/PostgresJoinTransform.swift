@@ -1,6 +1,6 @@
 import Foundation
 public import SmokeflowMetadata
-import SmokeflowModel
+public import SmokeflowModel
 public import SmokeflowRuntime
 
 public struct PostgresJoin: Transform {
@@ -16,6 +16,7 @@ public struct PostgresJoin: Transform {
         // Wait for the first load (bounded by the connect timeout), so the first points are enriched.
         for await _ in ready { break }
         var lastStaleLog = ContinuousClock.now
+        var unknownSeen: Set<String> = []
         for await var batch in input {
             context.counters.add(received: batch.points.count)
             let state = cache.current
@@ -24,7 +25,11 @@ public struct PostgresJoin: Transform {
                 lastStaleLog = .now
             }
             let before = batch.points.count
-            apply(state, to: &batch.points)
+            for key in apply(state, to: &batch.points) where unknownSeen.count < 1000 && unknownSeen.insert(key).inserted {
+                // Once per name: a target missing from the store is a configuration gap, not noise.
+                let what = key.isEmpty ? "points without a '\(configuration.matchTag)' tag" : "'\(key)'"
+                context.logger.warning("no target \(what) in the metadata (\(configuration.unknown.rawValue)); logged once")
+            }
             context.counters.add(dropped: before - batch.points.count)
             if batch.points.isEmpty {
                 batch.acknowledge(.delivered)
@@ -34,28 +39,40 @@ public struct PostgresJoin: Transform {
         }
     }
 
-    /// Enriches, drops inactive and (per configuration) unknown targets' points.
-    func apply(_ state: MetadataCache.State, to points: inout [Point]) {
+    /// Enriches, drops inactive and (per configuration) unknown targets' points; returns the
+    /// keys that matched no target (empty on the fast path).
+    @discardableResult
+    public func apply(_ state: MetadataCache.State, to points: inout [Point]) -> [String] {
         let snapshot = state.snapshot
         let stale = state.staleSince != nil ? configuration.staleTag : nil
         var additions: [Point.Tag] = []
+        var unknownKeys: [String] = []
         var kept = 0
         for index in points.indices {
             var point = points[index]
-            if enrich(&point, snapshot: snapshot, stale: stale, additions: &additions) {
+            if enrich(&point, snapshot: snapshot, stale: stale, additions: &additions, unknownKeys: &unknownKeys) {
                 points[kept] = point
                 kept += 1
             }
         }
         points.removeLast(points.count - kept)
+        return unknownKeys
     }
 
     /// Returns whether to keep the point.
     @inline(__always)
-    func enrich(_ point: inout Point, snapshot: MetadataSnapshot?, stale: String?, additions: inout [Point.Tag]) -> Bool {
-        guard let key = point.tag(configuration.matchTag) else { return !unknown(&point) }
+    func enrich(
+        _ point: inout Point, snapshot: MetadataSnapshot?, stale: String?, additions: inout [Point.Tag], unknownKeys: inout [String]
+    ) -> Bool {
+        guard let key = point.tag(configuration.matchTag) else {
+            unknownKeys.append("")
+            return !unknown(&point)
+        }
         let record = configuration.match == .name ? snapshot?.target(named: key) : snapshot?.target(host: key)
-        guard let record else { return !unknown(&point) }
+        guard let record else {
+            unknownKeys.append(key)
+            return !unknown(&point)
+        }
         if !record.isActive { return false }
         additions.removeAll(keepingCapacity: true)
         for (column, tag) in configuration.tags {
