@@ -60,7 +60,11 @@ let package = Package(
         // The configuration store: schema migrations, targets import/export, checkpoints in PostgreSQL.
         .target(
             name: "SmokeflowMetadata",
-            dependencies: ["Postgres", "PipelineConfig", "SmokeflowRuntime", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Postgres", "PipelineConfig", "SmokeflowRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         // Streaming zstd compression and decompression.

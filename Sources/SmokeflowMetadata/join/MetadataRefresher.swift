@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import NIOPosix
 import Postgres
 public import SmokeflowRuntime
 
@@ -104,10 +105,13 @@ public struct MetadataRefresher: Sendable {
         var loadedModification: Date?
         var announced = false
         while !Task.isCancelled {
-            let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+            // File system calls block: keep them off the cooperative pool.
+            let modified = try? await NIOThreadPool.singleton.runIfActive {
+                (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+            }
             if modified != loadedModification {
                 do {
-                    let file = try TargetFile.read(path: path)
+                    let file = try await NIOThreadPool.singleton.runIfActive { try TargetFile.read(path: path) }
                     let snapshot = MetadataSnapshot(targets: file.entries.map(\.record))
                     cache.replace(snapshot)
                     await save(snapshot)
