@@ -1,12 +1,33 @@
 import Foundation
+import Synchronization
 public import SmokeflowMetadata
 public import SmokeflowModel
 public import SmokeflowRuntime
 
-public struct PostgresJoin: Transform {
+public final class PostgresJoin: Transform {
     let configuration: PostgresJoinConfiguration
     public let cache: MetadataCache
     let refresher: MetadataRefresher
+    /// Per snapshot, each target's tags to add, already sorted: the hot path only merges.
+    let prepared = Mutex<(generation: Int, tags: [[Point.Tag]])>((-1, []))
+
+    init(configuration: PostgresJoinConfiguration, cache: MetadataCache, refresher: MetadataRefresher) {
+        self.configuration = configuration
+        self.cache = cache
+        self.refresher = refresher
+    }
+
+    func preparedTags(for snapshot: MetadataSnapshot) -> [[Point.Tag]] {
+        if let tags = prepared.withLock({ $0.generation == snapshot.generation ? $0.tags : nil }) { return tags }
+        // configuration.tags is sorted by tag name, so each list comes out sorted.
+        let tags = snapshot.targets.map { record in
+            configuration.tags.compactMap { column, tag in
+                Self.value(of: column, in: record).flatMap { $0.isEmpty ? nil : Point.Tag(tag, $0) }
+            }
+        }
+        prepared.withLock { $0 = (snapshot.generation, tags) }
+        return tags
+    }
 
     public func run(context: StageContext, input: StageInput, output: StageOutput) async throws {
         await refresher.restoreSavedSnapshot()
@@ -44,13 +65,13 @@ public struct PostgresJoin: Transform {
     @discardableResult
     public func apply(_ state: MetadataCache.State, to points: inout [Point]) -> [String] {
         let snapshot = state.snapshot
+        let prepared = snapshot.map(preparedTags) ?? []
         let stale = state.staleSince != nil ? configuration.staleTag : nil
-        var additions: [Point.Tag] = []
         var unknownKeys: [String] = []
         var kept = 0
         for index in points.indices {
             var point = points[index]
-            if enrich(&point, snapshot: snapshot, stale: stale, additions: &additions, unknownKeys: &unknownKeys) {
+            if enrich(&point, snapshot: snapshot, prepared: prepared, stale: stale, unknownKeys: &unknownKeys) {
                 points[kept] = point
                 kept += 1
             }
@@ -62,27 +83,25 @@ public struct PostgresJoin: Transform {
     /// Returns whether to keep the point.
     @inline(__always)
     func enrich(
-        _ point: inout Point, snapshot: MetadataSnapshot?, stale: String?, additions: inout [Point.Tag], unknownKeys: inout [String]
+        _ point: inout Point, snapshot: MetadataSnapshot?, prepared: [[Point.Tag]], stale: String?, unknownKeys: inout [String]
     ) -> Bool {
         guard let key = point.tag(configuration.matchTag) else {
             unknownKeys.append("")
             return !unknown(&point)
         }
-        let record = configuration.match == .name ? snapshot?.target(named: key) : snapshot?.target(host: key)
-        guard let record else {
+        let found = configuration.match == .name ? snapshot?.byName[key] : snapshot?.byHost[key]
+        guard let snapshot, let found else {
             unknownKeys.append(key)
             return !unknown(&point)
         }
-        if !record.isActive { return false }
-        additions.removeAll(keepingCapacity: true)
-        for (column, tag) in configuration.tags {
-            if let value = Self.value(of: column, in: record), !value.isEmpty { additions.append(Point.Tag(tag, value)) }
-        }
+        if !snapshot.targets[found].isActive { return false }
         if let stale {
-            additions.append(Point.Tag(stale, "true"))
+            var additions = prepared[found] + [Point.Tag(stale, "true")]
             additions.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            point.mergeTags(additions)
+        } else {
+            point.mergeTags(prepared[found])
         }
-        point.mergeTags(additions)
         return true
     }
 

@@ -1,4 +1,8 @@
 public import Foundation
+import Synchronization
+
+/// Numbers snapshots, so a consumer can tell a new one from the one it prepared for.
+private let snapshotGenerations = Atomic<Int>(0)
 
 /// Targets as the join looks them up, by name and by host. Immutable: a refresh builds a new
 /// one and swaps it in, so the hot path reads one reference per batch.
@@ -8,8 +12,11 @@ public struct MetadataSnapshot: Sendable, Codable {
     public let loadedAt: Double
     public let byName: [String: Int]
     public let byHost: [String: Int]
+    /// Unique per snapshot built in this process.
+    public let generation: Int
 
     public init(targets: [TargetRecord], loadedAt: Double = Date().timeIntervalSince1970) {
+        self.generation = snapshotGenerations.add(1, ordering: .relaxed).newValue
         self.targets = targets
         self.loadedAt = loadedAt
         var byName: [String: Int] = [:]
