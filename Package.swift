@@ -50,6 +50,8 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Event-time tumbling windows per series: latency rollups and RRD-style consolidation.
+        .target(name: "Downsampling", dependencies: ["SmokeflowModel"], swiftSettings: strictSettings),
         // Streaming zstd compression and decompression.
         .target(name: "Zstd", dependencies: ["CZstd"], swiftSettings: strictSettings),
         // Pipeline files: YAML with source positions, ${VAR} interpolation, option decoding.
@@ -87,8 +89,18 @@ let package = Package(
             name: "SmokeflowComponents",
             dependencies: [
                 "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig", "LineProtocol", "Zstd", "InfluxSink", "SmokePingRRD",
+                "Downsampling",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // A pipeline file's `tests:`: points fed into one transform, its output checked.
+        .target(
+            name: "PipelineTesting",
+            dependencies: [
+                "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig", "LineProtocol",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -97,6 +109,7 @@ let package = Package(
             name: "smokeflow",
             dependencies: [
                 "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig", "SmokeflowComponents", "LineProtocol", "Zstd",
+                "PipelineTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -118,7 +131,7 @@ let package = Package(
             name: "SmokeflowTests",
             dependencies: [
                 "SmokeflowModel", "LineProtocol", "Zstd", "PipelineConfig", "SmokeflowRuntime",
-                "SmokeflowComponents", "InfluxSink", "RRD", "SmokePingRRD",
+                "SmokeflowComponents", "InfluxSink", "RRD", "SmokePingRRD", "Downsampling", "PipelineTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -10,6 +10,8 @@ extension ComponentRegistry {
         registry.register(FixtureSourceConfiguration.self)
         registry.register(RRDSourceConfiguration.self)
         registry.register(AddTagsConfiguration.self)
+        registry.register(ClassifyConfiguration.self)
+        registry.register(DownsampleConfiguration.self)
         registry.register(FileSinkConfiguration.self)
         registry.register(StdoutSinkConfiguration.self)
         registry.register(FixtureSinkConfiguration.self)

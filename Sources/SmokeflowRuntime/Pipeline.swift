@@ -26,6 +26,9 @@ public struct RuntimeSettings: Sendable {
         channelCapacity = reader.int("channel_capacity", default: channelCapacity, range: 1...1024)
         shutdownTimeout = reader.duration("shutdown_timeout", default: shutdownTimeout)
         stateDirectory = reader.string("state_dir")
+        // Read by `smokeflow test` and the job scheduler, not by the streaming pipeline.
+        _ = reader.node("jobs")
+        _ = reader.node("tests")
         try reader.finish()
     }
 }
@@ -85,7 +88,9 @@ public struct Pipeline: Sendable {
             } catch {
                 throw StageError(kind: definition.kind, id: definition.id, message: "\(error)")
             }
-            let output = StageOutput(channels: downstream[definition.id] ?? [], counters: stageCounters)
+            let output = StageOutput(
+                channels: downstream[definition.id] ?? [], counters: stageCounters, origin: definition.kind == .source ? definition.id : nil
+            )
             let service: any Service
             switch built {
             case .source(let source):
