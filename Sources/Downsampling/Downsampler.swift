@@ -26,8 +26,15 @@ public struct Downsampler: Sendable {
         /// Windows whose index is below this are closed.
         var closedBelow: Int64 = .min
         var windows: [Int64: WindowAccumulator] = [:]
-        /// Closed windows changed by late points, to emit again.
-        var corrected: Set<Int64> = []
+        /// Closed windows to emit: completed by the watermark, or changed by late points.
+        var ready: Set<Int64> = []
+
+        /// Closes the windows below the watermark's window.
+        mutating func close(below boundary: Int64) {
+            guard boundary > closedBelow else { return }
+            for index in windows.keys where index < boundary && index >= closedBelow { ready.insert(index) }
+            closedBelow = boundary
+        }
     }
 
     public let rules: DownsampleRules
@@ -46,8 +53,10 @@ public struct Downsampler: Sendable {
     public var openWindows: Int { series.values.reduce(0) { $0 + $1.windows.count } }
 
     /// rrd windows end-inclusive: shift by one nanosecond so both kinds index the same way.
+    func windowIndex(_ timestamp: Int64) -> Int64 { Self.windowIndex(timestamp, rules) }
+
     @inline(__always)
-    func windowIndex(_ timestamp: Int64) -> Int64 {
+    static func windowIndex(_ timestamp: Int64, _ rules: DownsampleRules) -> Int64 {
         let time = rules.mode == .rrd ? timestamp - 1 : timestamp
         let (quotient, remainder) = time.quotientAndRemainder(dividingBy: rules.window)
         return remainder < 0 ? quotient - 1 : quotient
@@ -55,7 +64,7 @@ public struct Downsampler: Sendable {
 
     public mutating func add(_ point: Point) -> Outcome {
         guard rules.measurements[point.measurement] != nil else { return .ignored }
-        let index = windowIndex(point.timestamp)
+        let index = Self.windowIndex(point.timestamp, rules)
         let key = SeriesKey(point)
         touched.insert(key)
         let outcome = Self.fold(point, index: index, into: &series[key, default: SeriesState(newest: point.timestamp)], rules: rules)
@@ -68,11 +77,15 @@ public struct Downsampler: Sendable {
         if index < state.closedBelow {
             guard rules.lateData == .update, state.windows[index] != nil else { return .late }
             state.windows[index]!.add(point, rules: rules)
-            state.corrected.insert(index)
+            state.ready.insert(index)
             return .corrected
         }
         state.windows[index, default: WindowAccumulator()].add(point, rules: rules)
-        if point.timestamp > state.newest { state.newest = point.timestamp }
+        if point.timestamp > state.newest {
+            state.newest = point.timestamp
+            // Closing point by point, so a late point in the same batch is late all the same.
+            state.close(below: Self.windowIndex(state.newest - rules.allowedLateness, rules))
+        }
         return .accepted
     }
 
@@ -87,21 +100,13 @@ public struct Downsampler: Sendable {
         }
         for key in keys {
             guard var state = series[key] else { continue }
-            var watermark = state.newest - rules.allowedLateness
             if let idleTimeout, let newest = newestEventTime, state.newest < newest - idleTimeout {
-                watermark = newest - rules.allowedLateness
+                state.close(below: windowIndex(newest - rules.allowedLateness))
             }
-            let boundary = windowIndex(watermark)
-            if boundary > state.closedBelow {
-                for (index, window) in state.windows where index < boundary && index >= state.closedBelow {
-                    if let point = output(key, index, window) { emitted.append(point) }
-                }
-                state.closedBelow = boundary
-            }
-            for index in state.corrected {
+            for index in state.ready {
                 if let window = state.windows[index], let point = output(key, index, window) { emitted.append(point) }
             }
-            state.corrected.removeAll()
+            state.ready.removeAll()
             forgetExpired(&state)
             series[key] = state
         }
