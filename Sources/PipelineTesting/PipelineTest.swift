@@ -106,8 +106,8 @@ extension PipelineTest {
         do {
             return try LineProtocolParser.parse(text + "\n", precision: precision)
         } catch {
-            // A block scalar's first line is the one after its `|`.
-            let line = node.location.line + (node.sequence == nil ? error.line : error.line - 1)
+            // A block scalar (`|`, which keeps its final newline) starts on the line after the key.
+            let line = node.location.line + (node.sequence == nil && text.hasSuffix("\n") ? error.line : error.line - 1)
             reader.fail(SourceLocation(file: node.location.file, line: line, column: 1), "test '\(test)': \(error.message)")
             return nil
         }
