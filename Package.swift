@@ -84,12 +84,32 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The `influx_query` source: InfluxQL over /query, chunked, for a time range.
+        .target(
+            name: "InfluxQuery",
+            dependencies: [
+                "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Scheduled jobs: cron schedules (UTC or a time zone), window runs, catch-up from progress.
+        .target(
+            name: "JobScheduler",
+            dependencies: [
+                "SmokeflowRuntime", "PipelineConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Built-in sources and sinks that need no server: fixture, file, stdout.
         .target(
             name: "SmokeflowComponents",
             dependencies: [
                 "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig", "LineProtocol", "Zstd", "InfluxSink", "SmokePingRRD",
-                "Downsampling",
+                "Downsampling", "InfluxQuery",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -109,7 +129,7 @@ let package = Package(
             name: "smokeflow",
             dependencies: [
                 "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig", "SmokeflowComponents", "LineProtocol", "Zstd",
-                "PipelineTesting",
+                "PipelineTesting", "JobScheduler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -131,7 +151,7 @@ let package = Package(
             name: "SmokeflowTests",
             dependencies: [
                 "SmokeflowModel", "LineProtocol", "Zstd", "PipelineConfig", "SmokeflowRuntime",
-                "SmokeflowComponents", "InfluxSink", "RRD", "SmokePingRRD", "Downsampling", "PipelineTesting",
+                "SmokeflowComponents", "InfluxSink", "RRD", "SmokePingRRD", "Downsampling", "PipelineTesting", "JobScheduler", "InfluxQuery",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import InfluxQuery
 import InfluxSink
 import SmokePingRRD
 public import SmokeflowRuntime
@@ -9,6 +10,7 @@ extension ComponentRegistry {
         var registry = ComponentRegistry()
         registry.register(FixtureSourceConfiguration.self)
         registry.register(RRDSourceConfiguration.self)
+        registry.register(InfluxQueryConfiguration.self)
         registry.register(AddTagsConfiguration.self)
         registry.register(ClassifyConfiguration.self)
         registry.register(DownsampleConfiguration.self)
