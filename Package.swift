@@ -141,7 +141,7 @@ let package = Package(
         .executableTarget(
             name: "smokeflow-bench",
             dependencies: [
-                "SmokeflowModel", "LineProtocol", "RRD", "SmokePingRRD",
+                "SmokeflowModel", "LineProtocol", "RRD", "SmokePingRRD", "Downsampling",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Benchmarks/smokeflow-bench",

@@ -40,7 +40,9 @@ public struct Downsampler: Sendable {
     public let rules: DownsampleRules
     public var idleTimeout: Int64?
     var series: [SeriesKey: SeriesState] = [:]
-    var touched: Set<SeriesKey> = []
+    /// Series with windows to emit (listed when their first one became ready), so a point
+    /// costs one hash of its series, not two.
+    var readyKeys: [SeriesKey] = []
     /// Newest event time of any series (for the idle rule).
     public internal(set) var newestEventTime: Int64?
     public internal(set) var lateDropped = 0
@@ -66,19 +68,22 @@ public struct Downsampler: Sendable {
         guard rules.measurements[point.measurement] != nil else { return .ignored }
         let index = Self.windowIndex(point.timestamp, rules)
         let key = SeriesKey(point)
-        touched.insert(key)
-        let outcome = Self.fold(point, index: index, into: &series[key, default: SeriesState(newest: point.timestamp)], rules: rules)
+        let (outcome, becameReady) = Self.fold(point, index: index, into: &series[key, default: SeriesState(newest: point.timestamp)], rules: rules)
+        if becameReady { readyKeys.append(key) }
         if outcome == .late { lateDropped += 1 }
         if outcome == .accepted, point.timestamp > newestEventTime ?? .min { newestEventTime = point.timestamp }
         return outcome
     }
 
-    private static func fold(_ point: Point, index: Int64, into state: inout SeriesState, rules: DownsampleRules) -> Outcome {
+    private static func fold(
+        _ point: Point, index: Int64, into state: inout SeriesState, rules: DownsampleRules
+    ) -> (Outcome, becameReady: Bool) {
+        let wasReady = !state.ready.isEmpty
         if index < state.closedBelow {
-            guard rules.lateData == .update, state.windows[index] != nil else { return .late }
+            guard rules.lateData == .update, state.windows[index] != nil else { return (.late, false) }
             state.windows[index]!.add(point, rules: rules)
             state.ready.insert(index)
-            return .corrected
+            return (.corrected, !wasReady)
         }
         state.windows[index, default: WindowAccumulator()].add(point, rules: rules)
         if point.timestamp > state.newest {
@@ -86,17 +91,17 @@ public struct Downsampler: Sendable {
             // Closing point by point, so a late point in the same batch is late all the same.
             state.close(below: Self.windowIndex(state.newest - rules.allowedLateness, rules))
         }
-        return .accepted
+        return (.accepted, !wasReady && !state.ready.isEmpty)
     }
 
     /// Emits every window the watermarks have completed, and corrected ones; forgets closed
     /// windows past the update horizon.
     public mutating func advance() -> [Point] {
         var emitted: [Point] = []
-        var keys = touched
-        touched.removeAll(keepingCapacity: true)
+        var keys = readyKeys
+        readyKeys.removeAll(keepingCapacity: true)
         if let idleTimeout, let newest = newestEventTime {
-            for (key, state) in series where state.newest < newest - idleTimeout && !state.windows.isEmpty { keys.insert(key) }
+            for (key, state) in series where state.newest < newest - idleTimeout && !state.windows.isEmpty && state.ready.isEmpty { keys.append(key) }
         }
         for key in keys {
             guard var state = series[key] else { continue }

@@ -38,6 +38,7 @@ extension Downsampler {
         newestEventTime = snapshot.newestEventTime
         lateDropped = snapshot.lateDropped
         series = Dictionary(zip(snapshot.keys, snapshot.states), uniquingKeysWith: { first, _ in first })
+        readyKeys = series.filter { !$0.value.ready.isEmpty }.map(\.key)
     }
 
     public func encodedSnapshot() throws -> Data { try JSONEncoder().encode(snapshot) }

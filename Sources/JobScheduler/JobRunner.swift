@@ -72,6 +72,7 @@ public struct JobRunner: Sendable {
         var settings = RuntimeSettings()
         settings.once = true
         settings.signals = []
+        settings.checkpointStorage = MemoryCheckpointStorage()
         let report = await (try Pipeline(plan: plan, settings: settings, logger: logger)).run()
         if !report.succeeded {
             throw JobError(description: "job '\(job.name)' window \(Self.iso(from))–\(Self.iso(to)): " + report.failures.map(\.description).joined(separator: "; "))

@@ -13,7 +13,9 @@
 ///     sink: { type: influx, url: …, database: smokeping, retention_policy: rollups }
 /// ```
 ///
-/// The source gets `from`/`to` (nanoseconds) per window; the transform `flush_at_end: true`.
+/// The source gets `from`/`to` (nanoseconds) per window — an `rrd` source `since`/`until`, the
+/// rows stamped in `(from, to]` (use `mode: rrd` in the transform) —; the transform
+/// `flush_at_end: true`.
 public struct JobDefinition: Sendable {
     public var name: String
     public var location: SourceLocation
@@ -33,8 +35,17 @@ public struct JobDefinition: Sendable {
         var transform = transform
         let location = source.location
         func scalar(_ text: String) -> ConfigNode { ConfigNode(.scalar(text), at: location, isQuoted: true) }
-        source.options.removeAll { ["from", "to"].contains($0.key.scalar) }
-        source.options += [(scalar("from"), scalar("\(from)")), (scalar("to"), scalar("\(to)"))]
+        if source.type == "rrd" {
+            // RRD rows are stamped at the end of their interval: rows in (from, to], read whole.
+            source.options.removeAll { ["since", "until", "mode"].contains($0.key.scalar) }
+            source.options += [
+                (scalar("since"), scalar("\(from / 1_000_000_000 + 1)")), (scalar("until"), scalar("\(to / 1_000_000_000)")),
+                (scalar("mode"), scalar("backfill")),
+            ]
+        } else {
+            source.options.removeAll { ["from", "to"].contains($0.key.scalar) }
+            source.options += [(scalar("from"), scalar("\(from)")), (scalar("to"), scalar("\(to)"))]
+        }
         transform.options.removeAll { $0.key.scalar == "flush_at_end" }
         transform.options.append((scalar("flush_at_end"), ConfigNode(.scalar("true"), at: location)))
         return PipelineDefinition(file: file, components: [source, transform, sink])
