@@ -1,3 +1,4 @@
+public import Foundation
 public import SmokeflowModel
 
 /// Running statistics of one field in one window. Sums are plain sequential additions in
@@ -42,6 +43,31 @@ public struct WindowAccumulator: Sendable, Codable, Equatable {
     public var rounds = 0
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey { case stats, pooled, lostSum, pingsSum, pingsPerRound, rounds }
+
+    /// The pooled values as raw little-endian doubles (base64 in JSON): a quarter of the text
+    /// of a number list, and exact.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(stats, forKey: .stats)
+        try container.encode(pooled.withUnsafeBufferPointer { Data(buffer: $0) }, forKey: .pooled)
+        try container.encode(lostSum, forKey: .lostSum)
+        try container.encode(pingsSum, forKey: .pingsSum)
+        try container.encodeIfPresent(pingsPerRound, forKey: .pingsPerRound)
+        try container.encode(rounds, forKey: .rounds)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        stats = try container.decode([String: FieldStats].self, forKey: .stats)
+        let bytes = try container.decode(Data.self, forKey: .pooled)
+        pooled = bytes.withUnsafeBytes { raw in (0..<raw.count / 8).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: Double.self) } }
+        lostSum = try container.decode(Double.self, forKey: .lostSum)
+        pingsSum = try container.decode(Int64.self, forKey: .pingsSum)
+        pingsPerRound = try container.decodeIfPresent(Int64.self, forKey: .pingsPerRound)
+        rounds = try container.decode(Int.self, forKey: .rounds)
+    }
 
     mutating func add(_ point: Point, rules: DownsampleRules) {
         rounds += 1

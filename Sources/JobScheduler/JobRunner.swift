@@ -35,17 +35,24 @@ public struct JobRunner: Sendable {
         logger[metadataKey: "job"] = "\(job.name)"
         self.logger = logger
         window = job.window.components.seconds * 1_000_000_000
-        guard let zone = TimeZone(identifier: job.timezone ?? "UTC") else {
-            throw ConfigErrors([ConfigError(job.location, "job '\(job.name)': unknown timezone '\(job.timezone ?? "")'")])
-        }
+        // Every problem at once: the time zone, the schedule, the window and the stages' options.
+        var errors: [ConfigError] = []
+        let zone = TimeZone(identifier: job.timezone ?? "UTC")
+        if zone == nil { errors.append(ConfigError(job.location, "job '\(job.name)': unknown timezone '\(job.timezone ?? "")'")) }
+        var parsed: CronSchedule?
         do {
-            schedule = try CronSchedule(job.schedule, timeZone: zone)
+            parsed = try CronSchedule(job.schedule, timeZone: zone ?? TimeZone(identifier: "UTC")!)
         } catch {
-            throw ConfigErrors([ConfigError(job.scheduleLocation, "job '\(job.name)': \(error)")])
+            errors.append(ConfigError(job.scheduleLocation, "job '\(job.name)': \(error)"))
         }
-        if window <= 0 { throw ConfigErrors([ConfigError(job.location, "job '\(job.name)': 'window' must be at least one second")]) }
-        // Plan once now, so a bad option is reported before the first run.
-        _ = try registry.plan(job.pipeline(file: file, from: 0, to: window))
+        if window <= 0 { errors.append(ConfigError(job.location, "job '\(job.name)': 'window' must be at least one second")) }
+        do throws(ConfigErrors) {
+            _ = try registry.plan(job.pipeline(file: file, from: 0, to: max(window, 1)))
+        } catch {
+            errors += error.errors
+        }
+        guard let parsed, errors.isEmpty else { throw ConfigErrors(errors) }
+        schedule = parsed
     }
 
     var document: String { "job-\(job.name)" }

@@ -14,6 +14,7 @@ import Testing
             latency,path=Lab/x,probe_type=fping,target=x median=1,ping_1=1,pings=20i 2
             latency,path=IPv6/y,probe_type=fping,target=y median=1,pings=20i 3
             latency,path=Core/z,probe_type=fping,target=z median=1,pings=20i 4
+            latency,path=Edge/w,probe_type=fping,target=w median=1,pings=20i 5
             """)
         let fromLab = TestData.register(Array(points[1...1]))
         let fromTree = TestData.register(points.enumerated().filter { $0.offset != 1 }.map(\.element))
@@ -44,7 +45,8 @@ import Testing
         let byTarget = Dictionary(uniqueKeysWithValues: probe.received.withLock { $0 }.map { ($0.tag("target")!, $0) })
         #expect(byTarget["x"]?.measurement == "lab_latency" && byTarget["x"]?.field("first") == .float(1) && byTarget["x"]?.tag("probe_type") == nil)
         #expect(byTarget["z"]?.tag("tier") == "core" && byTarget["z"]?.field("pings") == nil)
-        // Built-in rules come after the file's own rules (and after its default only for what the default leaves alone).
+        // The built-in rules come after the file's own rules, the file's default last.
+        #expect(byTarget["w"]?.tag("tier") == "other" && byTarget["ns1"]?.tag("tier") == nil)
         #expect(byTarget["ns1"]?.measurement == "dns_latency" && byTarget["ns1"]?.tag("probe_type") == "dns")
         #expect(byTarget["ns1"]?.tag("resolver") == "ns1" && byTarget["ns1"]?.field("resolution_time") == .float(3))
         #expect(byTarget["y"]?.tag("probe_type") == "fping6")

@@ -79,3 +79,32 @@ extension CommandLineTests {
         #expect(errors.contains { $0.hasPrefix("\(file):17:9: test 'fails': no output point meets this condition") }, "\(failing.stderr)")
     }
 }
+
+extension CommandLineTests {
+    @Test func validateReportsBadJobsWithTheirPosition() async throws {
+        let file = temporaryDirectory() + "/jobs.yaml"
+        let text = """
+            state_dir: /tmp/x
+            sources:
+              in: { type: fixture, path: x.lp.zst }
+            sinks:
+              out: { type: stdout, inputs: [in] }
+            jobs:
+              hourly:
+                schedule: "61 * * * *"
+                source: { type: influx_query, database: db, colour: red }
+                sink: { type: stdout }
+            """
+        try (text + "\n    every: 1h\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let structural = try await smokeflow(["validate", file])
+        #expect(structural.status == 1)
+        #expect(structural.stderr.hasPrefix("\(file):11:5: unknown option 'every' for 'hourly'"), "\(structural.stderr)")
+
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let options = try await smokeflow(["validate", file])
+        #expect(options.status == 1)
+        let lines = options.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("\(file):8:15: job 'hourly': minute field '61' must be within 0-59") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("\(file):9:49: unknown option 'colour' for 'hourly-source'") }, "\(lines)")
+    }
+}

@@ -79,25 +79,32 @@ public struct DownsampleTransform: Transform {
             lastSave = .now
         }
 
-        reading: while true {
-            let deadline = checkpoints != nil && !held.isEmpty ? lastSave + configuration.checkpointInterval : nil
-            switch await input.next(before: deadline) {
-            case .batch(let batch):
-                context.counters.add(received: batch.points.count)
-                for point in batch.points { _ = engine.add(point) }
-                if engine.lateDropped > lateCounted {
-                    if lateCounted == 0 { context.logger.warning("dropping points later than allowed_lateness; further ones are only counted") }
-                    context.counters.add(dropped: engine.lateDropped - lateCounted)
-                    lateCounted = engine.lateDropped
+        do {
+            reading: while true {
+                let deadline = checkpoints != nil && !held.isEmpty ? lastSave + configuration.checkpointInterval : nil
+                switch await input.next(before: deadline) {
+                case .batch(let batch):
+                    context.counters.add(received: batch.points.count)
+                    for point in batch.points { _ = engine.add(point) }
+                    if engine.lateDropped > lateCounted {
+                        if lateCounted == 0 { context.logger.warning("dropping points later than allowed_lateness; further ones are only counted") }
+                        context.counters.add(dropped: engine.lateDropped - lateCounted)
+                        lateCounted = engine.lateDropped
+                    }
+                    if checkpoints == nil { batch.acknowledge(.delivered) } else { held += batch.acknowledgements }
+                    try await emit(engine.advance())
+                case .timeout:
+                    break
+                case .end:
+                    break reading
                 }
-                if checkpoints == nil { batch.acknowledge(.delivered) } else { held += batch.acknowledgements }
-                try await emit(engine.advance())
-            case .timeout:
-                break
-            case .end:
-                break reading
+                if !held.isEmpty, ContinuousClock.now >= lastSave + configuration.checkpointInterval { try await save() }
             }
-            if !held.isEmpty, ContinuousClock.now >= lastSave + configuration.checkpointInterval { try await save() }
+        } catch {
+            // Positions must not move past points that never made it into stored state.
+            for acknowledgement in held { acknowledgement.release(.failed) }
+            held.removeAll()
+            throw error
         }
         if configuration.flushAtEnd ?? (checkpoints == nil) { try await emit(engine.flushAll()) }
         try await save()
