@@ -41,7 +41,13 @@ func downsampleBenchmark(series: Int, rounds: Int) {
         elapsed += ContinuousClock.now - start
         emitted += out.count
         for point in out { if case .float(let median)? = point.field("median") { checksum += median } }
-        if round == 10 { memoryPerSeries = (residentBytes() - baseline) / series }
+        if round == 10 {
+            memoryPerSeries = (residentBytes() - baseline) / series
+            // The checkpoint document the transform stores every checkpoint_interval.
+            let encodeStart = ContinuousClock.now
+            let size = (try? engine.encodedSnapshot().count) ?? 0
+            print("downsample_state_document \(size / series) bytes per series, encoded in \(ContinuousClock.now - encodeStart) for \(series) series")
+        }
         batch = (0..<series).map { benchRound(series: $0, round: round + 1) }
     }
     for point in engine.flushAll() {
@@ -52,6 +58,4 @@ func downsampleBenchmark(series: Int, rounds: Int) {
     print("downsample_points_per_second \(Int(Double(series * rounds) / seconds)) points/s")
     print("downsample_memory_per_active_series \(memoryPerSeries) bytes (11 rounds of 20 pings in the open window)")
     print("downsample_windows \(emitted) checksum \(String(format: "%.6f", checksum))")
-    let snapshot = (try? engine.encodedSnapshot().count) ?? 0
-    print("downsample_state_document_after_flush \(snapshot) bytes")
 }

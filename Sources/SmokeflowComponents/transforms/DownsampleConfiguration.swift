@@ -38,7 +38,7 @@ public struct DownsampleConfiguration: TransformConfiguration {
         self.rules = rules
         idleTimeout = options.has("idle_timeout") ? Self.nanoseconds(options.duration("idle_timeout", default: .zero)) : nil
         flushAtEnd = options.has("flush_at_end") ? options.bool("flush_at_end", default: false) : nil
-        checkpointInterval = options.duration("checkpoint_interval", default: .seconds(5))
+        checkpointInterval = options.duration("checkpoint_interval", default: .seconds(30))
     }
 
     static func nanoseconds(_ duration: Duration) -> Int64 {
