@@ -45,9 +45,9 @@ struct JobIntegrationTests {
         try """
             state_dir: \(state)
             sources:
-              nothing: { type: fixture, path: x.lp.zst }
+              outage: { type: fixture, path: \(packageRoot())/fixtures/outage.lp.zst }
             sinks:
-              out: { type: stdout, inputs: [nothing] }
+              out: { type: file, inputs: [outage], path: \(state)/out.lp }
             jobs:
               hourly:
                 schedule: "5 * * * *"
@@ -120,6 +120,16 @@ struct JobIntegrationTests {
         #expect(result.stderr.contains("2/2 windows"), "\(result.stderr)")
         let after = try await Servers.influxSeries(base, "SELECT count(median_count) FROM latency_1h, dns_latency_1h", database: rollups)
         #expect(after.reduce(0) { $0 + ($1.values.first?[1].integer ?? 0) } == Int64(expected.count + 2 * 5))
+
+        // `smokeflow run --once` runs the jobs' catch-up next to the pipeline: without progress,
+        // the last complete window (here, now) is due.
+        try FileManager.default.removeItem(atPath: state + "/job-hourly.json")
+        func dueNow() -> Int64 { (Int64(Date().timeIntervalSince1970) - 300) / 3600 * 3600 * 1_000_000_000 }
+        let dueBefore = dueNow()
+        let run = try await CommandLineTests().smokeflow(["run", file, "--once", "--log-level", "error"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let progress = String(decoding: try #require(FileManager.default.contents(atPath: state + "/job-hourly.json")), as: UTF8.self)
+        #expect([dueBefore, dueNow()].contains { progress.contains("\"doneUntil\":\($0)") }, "\(progress)")
     }
 }
 
