@@ -1,4 +1,5 @@
 import Foundation
+import JobScheduler
 import Logging
 import PipelineConfig
 import PipelineTesting
@@ -35,6 +36,22 @@ import Testing
         #expect(outcomes.map(\.passed) == [true, false])
         // The count's value, then the condition that no point met.
         #expect(outcomes[1].failures.map { "\($0.location)" } == ["p.yaml:18:12", "p.yaml:17:9"])
+    }
+
+    @Test func everyShippedPipelinesJobsAreValidAndItsTestsPass() async throws {
+        let directory = packageRoot() + "/pipelines"
+        var tested = 0
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory).filter({ $0.hasSuffix(".yaml") }) {
+            let definition = try PipelineLoader(environment: ["INFLUX_TOKEN": "test"]).load(path: directory + "/" + file)
+            for job in try JobDefinition.read(definition) {
+                _ = try JobRunner(job: job, file: file, registry: .builtin, checkpoints: nil, logger: Logger(label: "test"))
+            }
+            for outcome in try await PipelineTestRunner(registry: .builtin, logger: Logger(label: "test")).run(definition) {
+                #expect(outcome.passed, "\(file): \(outcome.failures)")
+                tested += 1
+            }
+        }
+        #expect(tested >= 4)
     }
 
     @Test func badTestsAreConfigErrorsWithPositions() throws {
