@@ -123,9 +123,9 @@ extension PipelineTest {
             switch key.scalar {
             case "measurement": condition.measurement = value.scalar
             case "tags":
-                condition.tags = (value.mapping ?? []).map { ($0.key.scalar ?? "", $0.value.scalar) }
+                condition.tags = (value.mapping ?? []).map { ($0.key.scalar ?? "", present($0.value)) }
             case "fields":
-                condition.fields = (value.mapping ?? []).map { ($0.key.scalar ?? "", $0.value.scalar.map(fieldValue)) }
+                condition.fields = (value.mapping ?? []).map { ($0.key.scalar ?? "", present($0.value).map(fieldValue)) }
             default:
                 reader.fail(key.location, "test '\(test)': unknown key in a condition (measurement, tags, fields)")
             }
@@ -133,7 +133,13 @@ extension PipelineTest {
         return condition
     }
 
-    /// `3.5`, `12i`, `true`, `"text"` as in line protocol; a bare `null`/`~` means "absent".
+    /// The value a condition asks for; nil for `~`/`null` (unquoted): the tag or field must be absent.
+    static func present(_ node: ConfigNode) -> String? {
+        guard let text = node.scalar, node.isQuoted || !["~", "null"].contains(text) else { return nil }
+        return text
+    }
+
+    /// `3.5`, `12i`, `true`, `"text"` as in line protocol.
     static func fieldValue(_ text: String) -> FieldValue {
         if text.hasSuffix("i"), let value = Int64(text.dropLast()) { return .int(value) }
         if let value = Double(text) { return .float(value) }

@@ -69,7 +69,8 @@ public enum SmokePingClassification {
         byProbeType.measurement = latency
         byProbeType.tags = [("probe_type", .exact("dns"))]
         byProbeType.setMeasurement = "dns_latency$1"
-        byProbeType.copyFields = [("median", "resolution_time")]
+        // As the RRD reader writes DNS rows: `resolution_time` is the median, also for `_min`/`_max`.
+        byProbeType.copyFields = [("median", "resolution_time"), ("median_min", "resolution_time_min"), ("median_max", "resolution_time_max")]
 
         var byPath = byProbeType
         byPath.name = "smokeping: DNS section"
