@@ -96,6 +96,20 @@ import Testing
         #expect(engine.flushAll().count == 2)
     }
 
+    @Test func idleSeriesAreClosedByTheNewestSeriesAndStartStampsWork() {
+        var rules = DownsampleRules(window: Self.hour, measurements: ["latency": "latency_1h"])
+        rules.stamp = .start
+        var engine = Downsampler(rules: rules)
+        engine.idleTimeout = 2 * Self.hour
+        _ = engine.add(Self.round(5, median: 1, pings: [1], lost: 0, series: "gone"))
+        for minute in stride(from: Int64(0), through: 120, by: 5) { _ = engine.add(Self.round(minute, median: 2, pings: [2], lost: 0, series: "live")) }
+        #expect(engine.advance().map { $0.tag("target") } == ["live", "live"])  // "gone" is 1h55m behind: not idle yet
+        _ = engine.add(Self.round(130, median: 2, pings: [2], lost: 0, series: "live"))
+        let closed = engine.advance()
+        #expect(closed.map { $0.tag("target") } == ["gone"])
+        #expect(closed.first?.timestamp == Self.base)  // stamped at the window's start
+    }
+
     @Test func snapshotRestoresWindowsInProgress() throws {
         let rules = DownsampleRules(window: Self.hour, measurements: ["latency": "latency_1h"])
         var whole = Downsampler(rules: rules)
