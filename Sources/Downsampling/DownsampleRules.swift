@@ -78,10 +78,17 @@ public struct DownsampleRules: Sendable {
     }
 
     /// Whether a field is one of the per-ping values (`ping_1` … `ping_N`).
-    @inlinable
     public func isPingField(_ name: String) -> Bool {
-        guard name.hasPrefix(percentilePrefix) else { return false }
-        let rest = name.utf8.dropFirst(percentilePrefix.utf8.count)
-        return !rest.isEmpty && rest.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        var prefix = percentilePrefix.utf8.makeIterator()
+        var digits = 0
+        for byte in name.utf8 {
+            if let expected = prefix.next() {
+                guard byte == expected else { return false }
+            } else {
+                guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return false }
+                digits += 1
+            }
+        }
+        return digits > 0
     }
 }

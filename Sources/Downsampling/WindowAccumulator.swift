@@ -76,11 +76,14 @@ public struct WindowAccumulator: Sendable, Codable, Equatable {
         for field in point.fields {
             switch field.value {
             case .float(let value):
+                // Most fields of a round are ping_<n>: the cheap byte test first.
+                if rules.mode == .aggregate, !rules.percentiles.isEmpty, rules.isPingField(field.key) {
+                    pooled.append(value)
+                    continue
+                }
                 if field.key == "lost" { lost = value }
                 if rules.mode == .rrd || rules.fields.contains(where: { $0.name == field.key }) {
                     stats[field.key, default: FieldStats()].add(value)
-                } else if rules.mode == .aggregate, !rules.percentiles.isEmpty, rules.isPingField(field.key) {
-                    pooled.append(value)
                 }
             case .int(let value) where field.key == "pings":
                 pings = value
