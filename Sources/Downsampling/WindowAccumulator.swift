@@ -30,8 +30,10 @@ public struct FieldStats: Sendable, Codable, Equatable {
 
 /// Everything one series keeps about one window.
 public struct WindowAccumulator: Sendable, Codable, Equatable {
-    /// Per aggregated field (`aggregate` mode) or per float field (`rrd` mode).
+    /// Per float field (`rrd` mode).
     public var stats: [String: FieldStats] = [:]
+    /// Per field of `rules.fields`, in its order (`aggregate` mode): no hashing per point.
+    public var slots: [FieldStats] = []
     /// Every `ping_<n>` value of the window, unsorted, for the pooled percentiles.
     public var pooled: [Double] = []
     /// Σlost and Σpings over rounds that carry both.
@@ -44,13 +46,14 @@ public struct WindowAccumulator: Sendable, Codable, Equatable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case stats, pooled, lostSum, pingsSum, pingsPerRound, rounds }
+    enum CodingKeys: String, CodingKey { case stats, slots, pooled, lostSum, pingsSum, pingsPerRound, rounds }
 
     /// The pooled values as raw little-endian doubles (base64 in JSON): a quarter of the text
     /// of a number list, and exact.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(stats, forKey: .stats)
+        try container.encode(slots, forKey: .slots)
         try container.encode(pooled.withUnsafeBufferPointer { Data(buffer: $0) }, forKey: .pooled)
         try container.encode(lostSum, forKey: .lostSum)
         try container.encode(pingsSum, forKey: .pingsSum)
@@ -61,6 +64,7 @@ public struct WindowAccumulator: Sendable, Codable, Equatable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         stats = try container.decode([String: FieldStats].self, forKey: .stats)
+        slots = try container.decode([FieldStats].self, forKey: .slots)
         let bytes = try container.decode(Data.self, forKey: .pooled)
         pooled = bytes.withUnsafeBytes { raw in (0..<raw.count / 8).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: Double.self) } }
         lostSum = try container.decode(Double.self, forKey: .lostSum)
@@ -82,15 +86,17 @@ public struct WindowAccumulator: Sendable, Codable, Equatable {
                     continue
                 }
                 if field.key == "lost" { lost = value }
-                if rules.mode == .rrd || rules.fields.contains(where: { $0.name == field.key }) {
+                if rules.mode == .rrd {
                     stats[field.key, default: FieldStats()].add(value)
+                } else if let slot = rules.fields.firstIndex(where: { $0.name == field.key }) {
+                    addToSlot(slot, value, rules: rules)
                 }
             case .int(let value) where field.key == "pings":
                 pings = value
                 pingsPerRound = Swift.max(pingsPerRound ?? value, value)
             case .int(let value):
-                if rules.mode == .aggregate, rules.fields.contains(where: { $0.name == field.key }) {
-                    stats[field.key, default: FieldStats()].add(Double(value))
+                if rules.mode == .aggregate, let slot = rules.fields.firstIndex(where: { $0.name == field.key }) {
+                    addToSlot(slot, Double(value), rules: rules)
                 }
             default:
                 continue
@@ -100,6 +106,11 @@ public struct WindowAccumulator: Sendable, Codable, Equatable {
             lostSum += lost
             pingsSum += pings
         }
+    }
+
+    private mutating func addToSlot(_ slot: Int, _ value: Double, rules: DownsampleRules) {
+        if slots.isEmpty { slots = Array(repeating: FieldStats(), count: rules.fields.count) }
+        slots[slot].add(value)
     }
 
     /// The window's output fields; empty when nothing is known.
@@ -112,8 +123,8 @@ public struct WindowAccumulator: Sendable, Codable, Equatable {
 
     private func aggregateFields(_ rules: DownsampleRules) -> [Point.Field] {
         var fields: [Point.Field] = []
-        for (name, aggregates) in rules.fields {
-            guard let stats = stats[name], stats.count > 0 else { continue }
+        for (slot, (name, aggregates)) in rules.fields.enumerated() {
+            guard slot < slots.count, case let stats = slots[slot], stats.count > 0 else { continue }
             for aggregate in aggregates {
                 let value = stats.value(aggregate)
                 fields.append(.init(aggregate.outputName(name), aggregate == .count ? .int(Int64(stats.count)) : .float(value)))
