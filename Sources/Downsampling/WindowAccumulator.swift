@@ -5,15 +5,16 @@ public import SmokeflowModel
 /// arrival order, as InfluxQL's `mean()` and librrd's AVERAGE accumulate.
 public struct FieldStats: Sendable, Codable, Equatable {
     public var sum = 0.0
-    public var min = Double.infinity
-    public var max = -Double.infinity
+    /// Meaningful once `count > 0` (finite always, so the state encodes as JSON).
+    public var min = 0.0
+    public var max = 0.0
     public var count = 0
 
     @inlinable
     public mutating func add(_ value: Double) {
         sum += value
-        if value < min { min = value }
-        if value > max { max = value }
+        if count == 0 || value < min { min = value }
+        if count == 0 || value > max { max = value }
         count += 1
     }
 
