@@ -37,7 +37,7 @@ public struct InfluxQueryConfiguration: SourceConfiguration {
         from = Self.time(&options, "from")
         to = Self.time(&options, "to")
         chunkSize = options.int("chunk_size", default: 10_000, range: 1...1_000_000)
-        requestTimeout = options.duration("request_timeout", default: .seconds(300))
+        requestTimeout = options.duration("request_timeout", default: .seconds(60))
         if (username == nil) != (password == nil) {
             options.fail(options.location, "'\(options.componentID)' needs both 'username' and 'password', or neither")
         }

@@ -22,25 +22,39 @@ public struct JobSchedulerService: Service, CustomStringConvertible {
 
     public func run() async throws {
         try await cancelWhenGracefulShutdown {
-            for runner in runners { await attempt(runner) }
-            if once { return }
+            var failed: [String] = []
+            for runner in runners where !(await attempt(runner)) { failed.append(runner.job.name) }
+            if once {
+                // `run --once` is a batch run: a job that failed makes it fail.
+                if !failed.isEmpty { throw JobsFailed(jobs: failed) }
+                return
+            }
             while !Task.isCancelled {
                 let now = Date()
                 let upcoming = runners.compactMap { runner in runner.schedule.next(after: now).map { (runner, $0) } }
                 guard let soonest = upcoming.map(\.1).min() else { return }
                 try await Task.sleep(for: .seconds(max(0, soonest.timeIntervalSinceNow)))
-                for (runner, time) in upcoming where time <= soonest { await attempt(runner) }
+                for (runner, time) in upcoming where time <= soonest { _ = await attempt(runner) }
             }
         }
     }
 
-    func attempt(_ runner: JobRunner) async {
+    /// Runs the windows due now; false when one failed (logged; retried next time).
+    func attempt(_ runner: JobRunner) async -> Bool {
         do {
             let count = try await runner.catchUp(now: Date())
             if count > 0 { runner.logger.info("job '\(runner.job.name)': \(count) window(s) done") }
+            return true
         } catch is CancellationError {
+            return true
         } catch {
             runner.logger.error("\(error)")
+            return false
         }
+    }
+
+    public struct JobsFailed: Error, CustomStringConvertible {
+        public let jobs: [String]
+        public var description: String { "job(s) failed: \(jobs.joined(separator: ", ")) (see the log)" }
     }
 }

@@ -128,18 +128,26 @@ func runPipelineAndJobs(_ file: String, _ plan: [PlannedComponent], settings: Ru
     }
     guard !runners.isEmpty else { return try await runPipeline(plan, settings: settings, logger: logger) }
     let scheduler = JobSchedulerService(runners: runners, logger: logger, once: settings.once)
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        let jobs = Task {
-            let service = ServiceGroupConfiguration.ServiceConfiguration(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup)
-            let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
-            try await group.run()
-        }
-        group.addTask { try await runPipeline(plan, settings: settings, logger: logger) }
-        try await group.waitForAll()
-        // The pipeline stopped (signal, or finite sources drained): with --once the jobs finish
-        // their catch-up first; otherwise they stop with it.
-        if !settings.once { jobs.cancel() }
-        do { try await jobs.value } catch is CancellationError {}
+    let jobs = Task {
+        let service = ServiceGroupConfiguration.ServiceConfiguration(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup)
+        let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
+        try await group.run()
+    }
+    do {
+        try await runPipeline(plan, settings: settings, logger: logger)
+    } catch {
+        jobs.cancel()
+        throw error
+    }
+    // The pipeline stopped (signal, or finite sources drained): with --once the jobs finish
+    // their catch-up first; otherwise they stop with it.
+    if !settings.once { jobs.cancel() }
+    do {
+        try await jobs.value
+    } catch is CancellationError {
+    } catch {
+        report(error)
+        throw ExitCode(1)
     }
 }
 

@@ -125,3 +125,28 @@ extension CommandLineTests {
         #expect(lines.contains { $0.hasPrefix("\(file):9:49: unknown option 'colour' for 'hourly-source'") }, "\(lines)")
     }
 }
+
+extension CommandLineTests {
+    @Test func runOnceFailsWhenAJobFails() async throws {
+        let directory = temporaryDirectory()
+        let file = directory + "/jobs.yaml"
+        try """
+            state_dir: \(directory)/state
+            sources:
+              outage: { type: fixture, path: fixtures/outage.lp.zst }
+            sinks:
+              out: { type: file, inputs: [outage], path: \(directory)/out.lp }
+            jobs:
+              unreachable:
+                schedule: "@hourly"
+                source: { type: influx_query, url: "http://127.0.0.1:1", database: db, request_timeout: 2s }
+                sink: { type: file, path: \(directory)/rollups.lp }
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try await smokeflow(["run", file, "--once", "--log-level", "error"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("job(s) failed: unreachable"), "\(result.stderr)")
+        // The streaming pipeline itself ran to the end, and no progress was recorded.
+        #expect(FileManager.default.fileExists(atPath: directory + "/out.lp"))
+        #expect(!FileManager.default.fileExists(atPath: directory + "/state/job-unreachable.json"))
+    }
+}
