@@ -75,6 +75,23 @@ struct JobIntegrationTests {
             """)
         #expect(loaded.succeeded)
 
+        // The influx_query source gives back exactly the raw points, chunk by chunk, integers as integers.
+        let (readKey, readProbe) = Probe.make()
+        let read = try await runPipeline("""
+            sources:
+              back: { type: influx_query, url: "\(base)", database: \(raw), chunk_size: 100 }
+            sinks:
+              out: { type: collect, inputs: [back], probe: \(readKey) }
+            """)
+        #expect(read.succeeded, "\(read.failures)")
+        func normalized(_ point: Point) -> Point {
+            var point = point
+            point.fields.sort { $0.key < $1.key }
+            return point
+        }
+        #expect(Set(readProbe.received.withLock { $0 }.map(normalized)) == Set(points.map(normalized)))
+        #expect(readProbe.received.withLock { $0.count } == points.count)
+
         let state = temporaryDirectory()
         let file = try pipelineFile(base, raw: raw, rollups: rollups, state: state)
         let definition = try PipelineLoader(environment: [:]).load(path: file)
