@@ -67,6 +67,8 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Event-time tumbling windows per series: latency rollups and RRD-style consolidation.
+        .target(name: "Downsampling", dependencies: ["SmokeflowModel"], swiftSettings: strictSettings),
         // Streaming zstd compression and decompression.
         .target(name: "Zstd", dependencies: ["CZstd"], swiftSettings: strictSettings),
         // Pipeline files: YAML with source positions, ${VAR} interpolation, option decoding.
@@ -99,14 +101,43 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The `influx_query` source: InfluxQL over /query, chunked, for a time range.
+        .target(
+            name: "InfluxQuery",
+            dependencies: [
+                "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Scheduled jobs: cron schedules (UTC or a time zone), window runs, catch-up from progress.
+        .target(
+            name: "JobScheduler",
+            dependencies: [
+                "SmokeflowRuntime", "PipelineConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Built-in sources and sinks that need no server: fixture, file, stdout.
         .target(
             name: "SmokeflowComponents",
             dependencies: [
                 "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig", "LineProtocol", "Zstd", "InfluxSink", "SmokePingRRD",
-                "Postgres", "SmokeflowMetadata",
+                "Postgres", "SmokeflowMetadata", "Downsampling", "InfluxQuery",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // A pipeline file's `tests:`: points fed into one transform, its output checked.
+        .target(
+            name: "PipelineTesting",
+            dependencies: [
+                "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig", "LineProtocol",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -115,7 +146,7 @@ let package = Package(
             name: "smokeflow",
             dependencies: [
                 "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig", "SmokeflowComponents", "LineProtocol", "Zstd",
-                "Postgres", "SmokeflowMetadata",
+                "Postgres", "SmokeflowMetadata", "PipelineTesting", "JobScheduler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -128,7 +159,7 @@ let package = Package(
             name: "smokeflow-bench",
             dependencies: [
                 "SmokeflowModel", "LineProtocol", "RRD", "SmokePingRRD", "SmokeflowComponents", "SmokeflowMetadata",
-                "SmokeflowRuntime", "PipelineConfig", "Postgres",
+                "SmokeflowRuntime", "PipelineConfig", "Postgres", "Downsampling",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -140,6 +171,7 @@ let package = Package(
             dependencies: [
                 "SmokeflowModel", "LineProtocol", "Zstd", "PipelineConfig", "SmokeflowRuntime",
                 "SmokeflowComponents", "InfluxSink", "RRD", "SmokePingRRD", "Postgres", "SmokeflowMetadata",
+                "Downsampling", "PipelineTesting", "JobScheduler", "InfluxQuery",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

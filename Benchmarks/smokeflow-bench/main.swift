@@ -84,7 +84,19 @@ case "rrd-plan":
             }
         }
     }
+case "downsample":
+    downsampleBenchmark(series: arguments.count > 2 ? Int(arguments[2])! : 10_000, rounds: arguments.count > 3 ? Int(arguments[3])! : 36)
+case "downsample-lp":
+    // The downsample benchmark's rounds as line protocol, for the influxd peer.
+    var encoder = LineProtocolEncoder()
+    var buffer = ByteBuffer()
+    let series = Int(arguments[2])!
+    for round in 0..<Int(arguments[3])! {
+        for target in 0..<series { try encoder.encode(benchRound(series: target, round: round), into: &buffer) }
+        FileHandle.standardOutput.write(Data(buffer.readableBytesView))
+        buffer.clear()
+    }
 default:
-    print("usage: smokeflow-bench encode [POINTS] | dump [POINTS] | rrd-plan DIR")
+    print("usage: smokeflow-bench encode [POINTS] | dump [POINTS] | rrd-plan DIR | downsample [SERIES] [ROUNDS]")
     exit(2)
 }

@@ -29,7 +29,10 @@ public struct PipelineDefinition: Sendable {
     /// Top-level sections this module does not interpret (e.g. `jobs`, `tests` of later stages).
     public var settings: [(key: ConfigNode, value: ConfigNode)]
 
-    public static let topLevelKeys: Set<String> = ["sources", "transforms", "sinks", "shutdown_timeout", "channel_capacity", "state_dir", "database_url", "checkpoints"]
+    public static let topLevelKeys: Set<String> = [
+        "sources", "transforms", "sinks", "shutdown_timeout", "channel_capacity", "state_dir", "database_url", "checkpoints",
+        "jobs", "tests",
+    ]
 
     public func component(_ id: String) -> ComponentDefinition? { components.first { $0.id == id } }
 
@@ -58,7 +61,7 @@ public struct PipelineDefinition: Sendable {
                 if topLevelKeys.contains(name) {
                     settings.append((key, value))
                 } else {
-                    errors.append(ConfigError(key.location, "unknown top-level key '\(name)' (expected sources, transforms, sinks, shutdown_timeout, channel_capacity, state_dir, database_url, checkpoints)"))
+                    errors.append(ConfigError(key.location, "unknown top-level key '\(name)' (expected sources, transforms, sinks, shutdown_timeout, channel_capacity, state_dir, database_url, checkpoints, jobs, tests)"))
                 }
                 continue
             }

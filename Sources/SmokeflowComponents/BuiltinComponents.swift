@@ -1,3 +1,4 @@
+import InfluxQuery
 import InfluxSink
 import Foundation
 import SmokePingRRD
@@ -11,7 +12,10 @@ extension ComponentRegistry {
         var registry = ComponentRegistry()
         registry.register(FixtureSourceConfiguration.self)
         registry.register(RRDSourceConfiguration.self)
+        registry.register(InfluxQueryConfiguration.self)
         registry.register(AddTagsConfiguration.self)
+        registry.register(ClassifyConfiguration.self)
+        registry.register(DownsampleConfiguration.self)
         registry.register(FileSinkConfiguration.self)
         registry.register(StdoutSinkConfiguration.self)
         registry.register(FixtureSinkConfiguration.self)

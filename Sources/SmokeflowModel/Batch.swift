@@ -3,6 +3,9 @@
 public struct Batch: Sendable {
     public var points: [Point]
     public var acknowledgements: [Acknowledgement]
+    /// The id of the source that produced the batch (set when a source sends it), for
+    /// transforms that route by origin (`classify`'s `source` match).
+    public var origin: String?
 
     @inlinable
     public init(points: [Point], acknowledgements: [Acknowledgement] = []) {

@@ -264,14 +264,19 @@ public struct StageInput: AsyncSequence, Sendable {
 public struct StageOutput: Sendable {
     let channels: [BoundedChannel]
     let counters: StageCounters
+    /// A source's id, stamped on the batches it sends.
+    let origin: String?
 
-    init(channels: [BoundedChannel], counters: StageCounters) {
+    init(channels: [BoundedChannel], counters: StageCounters, origin: String? = nil) {
         self.channels = channels
         self.counters = counters
+        self.origin = origin
     }
 
     public func send(_ batch: Batch) async throws {
         guard !batch.points.isEmpty || !batch.acknowledgements.isEmpty else { return }
+        var batch = batch
+        if batch.origin == nil { batch.origin = origin }
         counters.add(sent: batch.points.count)
         if channels.isEmpty {
             batch.acknowledge(.delivered)

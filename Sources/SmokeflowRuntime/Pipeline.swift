@@ -32,6 +32,9 @@ public struct RuntimeSettings: Sendable {
         stateDirectory = reader.string("state_dir")
         databaseURL = reader.secret("database_url")
         checkpointBackend = reader.string("checkpoints") ?? checkpointBackend
+        // Read by `smokeflow test` and the job scheduler, not by the streaming pipeline.
+        _ = reader.node("jobs")
+        _ = reader.node("tests")
         try reader.finish()
     }
 }
@@ -91,7 +94,9 @@ public struct Pipeline: Sendable {
             } catch {
                 throw StageError(kind: definition.kind, id: definition.id, message: "\(error)")
             }
-            let output = StageOutput(channels: downstream[definition.id] ?? [], counters: stageCounters)
+            let output = StageOutput(
+                channels: downstream[definition.id] ?? [], counters: stageCounters, origin: definition.kind == .source ? definition.id : nil
+            )
             let service: any Service
             switch built {
             case .source(let source):

@@ -72,7 +72,7 @@ struct Run: AsyncParsableCommand {
         settings.once = once
         if let stateDir { settings.stateDirectory = stateDir }
         if let shutdownTimeout { settings.shutdownTimeout = .milliseconds(Int64(shutdownTimeout * 1000)) }
-        try await runPipeline(plan.1, settings: settings, logger: logger)
+        try await runPipelineAndJobs(file, plan.1, settings: settings, envFile: common.envFile, logger: logger)
     }
 }
 

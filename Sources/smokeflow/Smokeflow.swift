@@ -5,7 +5,9 @@ struct Smokeflow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smokeflow",
         abstract: "Moves SmokePing latency data through pipelines declared in YAML files.",
-        subcommands: [Validate.self, Graph.self, Run.self, Replay.self, Record.self, Database.self, Targets.self]
+        subcommands: [
+            Validate.self, Graph.self, Run.self, Replay.self, Record.self, TestPipelines.self, Job.self, Database.self, Targets.self,
+        ]
     )
 }
 
