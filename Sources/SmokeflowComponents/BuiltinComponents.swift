@@ -1,4 +1,5 @@
 import InfluxSink
+import Probes
 import SmokePingRRD
 public import SmokeflowRuntime
 
@@ -15,6 +16,7 @@ extension ComponentRegistry {
         registry.register(FixtureSinkConfiguration.self)
         registry.register(InfluxSinkConfiguration.self)
         registry.register(RRDSinkConfiguration.self)
+        registry.register(ProbeSourceConfiguration.self)
         return registry
     }
 }
