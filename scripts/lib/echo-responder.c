@@ -168,6 +168,12 @@ int main(int argc, char **argv) {
     sigaction(SIGUSR1, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigset_t unblock;  // a parent may have blocked them (the mask is inherited)
+    sigemptyset(&unblock);
+    sigaddset(&unblock, SIGUSR1);
+    sigaddset(&unblock, SIGTERM);
+    sigaddset(&unblock, SIGINT);
+    sigprocmask(SIG_UNBLOCK, &unblock, NULL);
     int64_t delay = (int64_t)(delay_ms * 1e6);
     write_stats();
     printf("ready\n");
