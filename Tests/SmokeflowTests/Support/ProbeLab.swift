@@ -94,4 +94,13 @@ final class ProbeLab: @unchecked Sendable {
         }
         return text
     }
+
+    /// `run` on a thread of its own (it blocks in waitpid), for commands that run beside a test.
+    static func runOnThread(_ executable: String, _ arguments: [String]) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try run(executable, arguments, allowFailure: true) })
+            }.start()
+        }
+    }
 }
