@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """CPU seconds and peak RSS of probe commands run side by side, for `scripts/bench probe`.
 Usage: probe_bench.py PINGS STOP_AFTER together|one-by-one name=command...
-Starts every command at once (or each after the previous one ended); after STOP_AFTER seconds (0: never) sends SIGTERM to those still
-running. Prints each one's CPU seconds (user + system, its children included), CPU seconds
+Starts every command at once (or each after the previous one ended), output to /dev/null; after
+STOP_AFTER seconds (0: never) sends SIGTERM to the commands named `name:stop` still running. Prints each one's CPU seconds (user + system, its children included), CPU seconds
 per 10,000 pings, share of one core over its run, peak RSS, and the first against the others."""
 import os
 import shlex
@@ -35,9 +35,12 @@ def measure(stop_after, specs):
         pid = os.fork()
         if pid == 0:
             os.setsid()
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
             args = shlex.split(command)
             os.execvp(args[0], args)
-        started[pid] = (name, time.perf_counter())
+        started[pid] = (name.removesuffix(":stop"), time.perf_counter(), name.endswith(":stop"))
     results = {}
     deadline = time.perf_counter() + stop_after if stop_after > 0 else None
     while len(results) < len(started):
@@ -45,12 +48,12 @@ def measure(stop_after, specs):
         if pid == 0:
             if deadline and time.perf_counter() >= deadline:
                 for other in started:
-                    if other not in results:
+                    if other not in results and started[other][2]:
                         os.killpg(other, signal.SIGTERM)
                 deadline = None
             time.sleep(0.05)
             continue
-        name, start = started[pid]
+        name, start, _ = started[pid]
         results[pid] = (name, time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
     return [results[pid] for pid in started]
 

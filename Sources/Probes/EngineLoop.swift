@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The engine's state, touched only by its thread: active rounds, the 65,536 sequence slots,
 /// the send queue and the deadlines.
 struct EngineLoop {
@@ -24,6 +28,8 @@ struct EngineLoop {
 
     let settings: ProbeEngine.Settings
     let sockets: [ProbeSocket]
+    let socketV4: ProbeSocket?
+    let socketV6: ProbeSocket?
     let identifier = UInt16.random(in: 1...UInt16.max)
     let interval: Int64
     let timeout: Int64
@@ -44,6 +50,8 @@ struct EngineLoop {
     init(settings: ProbeEngine.Settings, sockets: [ProbeSocket]) {
         self.settings = settings
         self.sockets = sockets
+        socketV4 = sockets.first { !$0.v6 }
+        socketV6 = sockets.first { $0.v6 }
         interval = Int64(settings.interval.components.seconds) * 1_000_000_000 + settings.interval.components.attoseconds / 1_000_000_000
         timeout = Int64(settings.timeout.components.seconds) * 1_000_000_000 + settings.timeout.components.attoseconds / 1_000_000_000
         limiter = RateLimiter(packetsPerSecond: settings.rate)
@@ -81,17 +89,19 @@ struct EngineLoop {
         return deadlines.first?.deadline
     }
 
+    /// Works on the round in place: no copy of its state per ping.
     private mutating func send(round index: Int32, now: Int64) {
-        guard var round = rounds[Int(index)] else { return }
+        let i = Int(index)
+        guard rounds[i] != nil else { return }
         let sequence = allocateSequence()
         nextToken &+= 1
         let token = settings.proto == .icmp ? nextToken : 0
-        let ping = round.nextPing
-        round.nextPing += 1
-        if ping == 0 { round.startedAt = Clocks.realtime() }
+        let ping = rounds[i]!.nextPing
+        rounds[i]!.nextPing += 1
+        if ping == 0 { rounds[i]!.startedAt = Clocks.realtime() }
+        let address = rounds[i]!.request.address
+        let socket = address.family == .v6 ? socketV6 : socketV4
         var sentAt: Int64 = 0
-        let family = round.request.address.family
-        let socket = sockets.first { $0.v6 == (family == .v6) }
         var sent = false
         if let socket {
             switch settings.proto {
@@ -100,22 +110,22 @@ struct EngineLoop {
                     v6: socket.v6, identifier: identifier, sequence: sequence, token: token,
                     payloadSize: settings.payloadSize, into: &packet)
             case .dns:
-                DNSCodec.query(id: sequence, question: round.request.question ?? [], into: &packet)
+                DNSCodec.query(id: sequence, question: rounds[i]!.request.question ?? [], into: &packet)
             }
             sentAt = Clocks.monotonic()
-            sent = socket.send(packet, to: round.request.address)
+            sent = socket.send(packet, to: address)
         }
         if sent {
-            slots[Int(sequence)] = Slot(state: .pending, round: index, serial: round.serial, sentAt: sentAt, token: token)
+            slots[Int(sequence)] = Slot(state: .pending, round: index, serial: rounds[i]!.serial, sentAt: sentAt, token: token)
             deadlines.append(sentAt + timeout, sequence, token)
         } else {
-            round.resolved += 1  // refused by the kernel: lost
+            rounds[i]!.resolved += 1  // refused by the kernel: lost
         }
-        if round.nextPing < round.request.pings {
-            sendQueue.push(round.request.start + Int64(round.nextPing) * interval, index)
+        let pings = rounds[i]!.request.pings
+        if ping + 1 < pings {
+            sendQueue.push(rounds[i]!.request.start + Int64(ping + 1) * interval, index)
         }
-        rounds[Int(index)] = round
-        if round.resolved == round.request.pings { complete(index) }
+        if rounds[i]!.resolved == pings { complete(index) }
     }
 
     private mutating func allocateSequence() -> UInt16 {
@@ -128,11 +138,14 @@ struct EngineLoop {
     }
 
     /// Pings past their timeout are lost; an answer after that counts as late.
+    /// Deadlines of pings already answered are dropped here too, so the loop never wakes for them.
     mutating func expire(now: Int64) {
-        while let first = deadlines.first, first.deadline <= now {
-            deadlines.removeFirst()
+        while let first = deadlines.first {
             let slot = slots[Int(first.sequence)]
-            guard slot.state == .pending, slot.token == first.token else { continue }
+            let pending = slot.state == .pending && slot.token == first.token
+            guard !pending || first.deadline <= now else { break }
+            deadlines.removeFirst()
+            guard pending else { continue }
             slots[Int(first.sequence)].state = .timedOut
             resolve(slot, answeredAt: nil, rcode: nil)
         }
@@ -142,7 +155,7 @@ struct EngineLoop {
         var buffer: [UInt8] = []
         swap(&buffer, &receiveBuffer)
         defer { swap(&buffer, &receiveBuffer) }
-        socket.drain(into: &buffer) { bytes, source, receivedAt in
+        socket.drain(into: &buffer, limit: 1) { bytes, source, receivedAt in
             switch settings.proto {
             case .icmp:
                 guard let reply = ICMPCodec.parseReply(bytes, v6: socket.v6, hasIPHeader: socket.hasIPHeader),
@@ -152,7 +165,7 @@ struct EngineLoop {
             case .dns:
                 guard bytes.count >= 12 else { return }
                 let slot = slots[Int(UInt16(bytes[0]) << 8 | UInt16(bytes[1]))]
-                guard slot.state != .free, let round = rounds[Int(slot.round)], round.serial == slot.serial,
+                guard slot.state != .free, slot.round >= 0, let round = rounds[Int(slot.round)], round.serial == slot.serial,
                     let question = round.request.question,
                     let response = DNSCodec.parseResponse(bytes, question: question)
                 else { return }
@@ -161,33 +174,33 @@ struct EngineLoop {
         }
     }
 
-    private mutating func match(sequence: UInt16, token: UInt32, source: IPAddress, receivedAt: Int64, rcode: UInt8?) {
+    private mutating func match(sequence: UInt16, token: UInt32, source: sockaddr_storage, receivedAt: Int64, rcode: UInt8?) {
         let slot = slots[Int(sequence)]
-        guard slot.state != .free, slot.token == token, var round = rounds[Int(slot.round)], round.serial == slot.serial,
-            round.request.address.bytes == source.bytes, round.request.address.port == source.port
+        let index = Int(slot.round)
+        guard slot.state != .free, slot.token == token, index >= 0, let round = rounds[index], round.serial == slot.serial,
+            round.request.address.matches(source)
         else { return }
         switch slot.state {
         case .pending:
             slots[Int(sequence)].state = .answered
             resolve(slot, answeredAt: receivedAt, rcode: rcode)
         case .answered:
-            round.duplicates += 1
-            rounds[Int(slot.round)] = round
+            rounds[index]!.duplicates += 1
         case .timedOut:
-            round.late += 1
-            rounds[Int(slot.round)] = round
+            rounds[index]!.late += 1
         case .free:
             break
         }
     }
 
+    /// Mutates the round in place (no copy of its times per answer).
     private mutating func resolve(_ slot: Slot, answeredAt: Int64?, rcode: UInt8?) {
-        guard var round = rounds[Int(slot.round)], round.serial == slot.serial else { return }
-        round.resolved += 1
-        if let answeredAt { round.times.append(max(answeredAt - slot.sentAt, 0)) }
-        if let rcode { round.rcodes[rcode, default: 0] += 1 }
-        rounds[Int(slot.round)] = round
-        if round.resolved == round.request.pings { complete(slot.round) }
+        let index = Int(slot.round)
+        guard index >= 0, rounds[index]?.serial == slot.serial else { return }
+        rounds[index]!.resolved += 1
+        if let answeredAt { rounds[index]!.times.append(max(answeredAt - slot.sentAt, 0)) }
+        if let rcode { rounds[index]!.rcodes[rcode, default: 0] += 1 }
+        if rounds[index]!.resolved == rounds[index]!.request.pings { complete(slot.round) }
     }
 
     private mutating func complete(_ index: Int32) {

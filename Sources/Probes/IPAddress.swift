@@ -64,6 +64,25 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Whether a received source address is this one (no allocation: runs once per answer).
+    func matches(_ storage: sockaddr_storage) -> Bool {
+        var copy = storage
+        return withUnsafeBytes(of: &copy) { raw in
+            switch (family, Int32(storage.ss_family)) {
+            case (.v4, AF_INET):
+                let address = raw.load(as: sockaddr_in.self)
+                return UInt16(bigEndian: address.sin_port) == port
+                    && withUnsafeBytes(of: address.sin_addr) { $0.elementsEqual(bytes) }
+            case (.v6, AF_INET6):
+                let address = raw.load(as: sockaddr_in6.self)
+                return UInt16(bigEndian: address.sin6_port) == port
+                    && withUnsafeBytes(of: address.sin6_addr) { $0.elementsEqual(bytes) }
+            default:
+                return false
+            }
+        }
+    }
+
     /// The address in a received `sockaddr_storage`.
     init?(_ storage: sockaddr_storage) {
         var copy = storage

@@ -128,20 +128,13 @@ public final class ProbeEngine: @unchecked Sendable {
                 finishing = false
                 inbox.withLock { $0.finishWhenIdle = false }
             }
-            // poll(2) takes milliseconds: below one, sleep the rest (kernel receive stamps keep
-            // the replies that arrive meanwhile exact).
+            // poll(2) takes milliseconds: round up, and pings leave up to a millisecond after
+            // they are due (their times are taken when they leave). One wake-up per packet at
+            // most, like fping; the kernel's receive stamps keep answers exact meanwhile.
             var milliseconds: Int32 = 1000
             if let wait {
                 let nanoseconds = max(wait - Clocks.monotonic(), 0)
-                if nanoseconds < 1_000_000 {
-                    if nanoseconds > 0 {
-                        var pause = timespec(tv_sec: 0, tv_nsec: Int(nanoseconds))
-                        nanosleep(&pause, nil)
-                    }
-                    milliseconds = 0
-                } else {
-                    milliseconds = Int32(min(nanoseconds / 1_000_000, 1000))
-                }
+                milliseconds = Int32(min((nanoseconds + 999_999) / 1_000_000, 1000))
             }
             for index in descriptors.indices { descriptors[index].revents = 0 }
             let ready = poll(&descriptors, nfds_t(descriptors.count), milliseconds)

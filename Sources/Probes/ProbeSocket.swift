@@ -62,11 +62,11 @@ final class ProbeSocket {
         }
     }
 
-    /// Reads every datagram waiting, calling `handle(bytes, source, receivedAt)` with the
+    /// Reads the datagrams waiting (at most `limit`: after one, poll(2) tells whether there is
+    /// more, which saves the read that would only say EAGAIN), calling `handle(bytes, source, receivedAt)` with the
     /// monotonic time the kernel received it.
-    func drain(into buffer: inout [UInt8], _ handle: (UnsafeRawBufferPointer, IPAddress, Int64) -> Void) {
-        var control = [UInt8](repeating: 0, count: 128)
-        while true {
+    func drain(into buffer: inout [UInt8], limit: Int, _ handle: (UnsafeRawBufferPointer, sockaddr_storage, Int64) -> Void) {
+        for _ in 0..<limit {
             var source = sockaddr_storage()
             let count: Int = buffer.withUnsafeMutableBytes { data in
                 control.withUnsafeMutableBytes { controlBytes in
@@ -89,12 +89,12 @@ final class ProbeSocket {
             }
             guard count >= 0 else { return }
             let receivedAt = Self.monotonicStamp(control: control, length: controlLength)
-            guard let address = IPAddress(source) else { continue }
-            buffer.withUnsafeBytes { handle(UnsafeRawBufferPointer(rebasing: $0[0..<count]), address, receivedAt) }
+            buffer.withUnsafeBytes { handle(UnsafeRawBufferPointer(rebasing: $0[0..<count]), source, receivedAt) }
         }
     }
 
     private var controlLength = 0
+    private var control = [UInt8](repeating: 0, count: 128)
 
     /// The kernel's CLOCK_REALTIME receive stamp, moved onto the monotonic clock by the time
     /// that has passed since (so a wall-clock step cannot distort a round-trip time).

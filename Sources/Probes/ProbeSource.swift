@@ -45,7 +45,7 @@ public struct ProbeSource: Source {
         }
     }
 
-    /// One step after another (aligned to multiples of the step after the first); each step's
+    /// One step after another, `step` apart from the first; each step's
     /// rounds start spread over the part of the step that leaves them time to finish.
     func schedule(engine: ProbeEngine, results: AsyncStream<[RoundResult]>.Continuation, context: StageContext) async throws {
         let step = Self.nanoseconds(configuration.step)
@@ -69,7 +69,10 @@ public struct ProbeSource: Source {
                 engine.finishWhenIdle()
                 return
             }
-            stepStart = (Clocks.realtime() / step + 1) * step
+            // A steady cadence from the first step (so two steps' spread rounds never overlap);
+            // after a stall, start again from now.
+            stepStart += step
+            if stepStart < Clocks.realtime() { stepStart = Clocks.realtime() }
             try await Task.sleep(for: .nanoseconds(stepStart - Clocks.realtime()))
         }
     }

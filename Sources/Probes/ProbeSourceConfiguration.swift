@@ -21,6 +21,7 @@ public struct ProbeSourceConfiguration: SourceConfiguration {
     public var targets: [ProbeTarget]
     public var targetsFile: String?
     public var reader: TargetListReader
+    var preloaded: (stamp: [Int64], list: [ProbeTarget])?
 
     public init(options: inout OptionsReader) {
         kind = options.oneOf("kind", default: .icmp)
@@ -49,7 +50,7 @@ public struct ProbeSourceConfiguration: SourceConfiguration {
         }
         if let targetsFile {
             do {
-                _ = try TargetsFile(path: targetsFile, reader: reader).load()
+                preloaded = try TargetsFile(path: targetsFile, reader: reader).loadWithStamp()
             } catch {
                 options.fail(options.node("targets_file")?.location ?? options.location, "\(error)")
             }
@@ -68,7 +69,10 @@ public struct ProbeSourceConfiguration: SourceConfiguration {
     }
 
     public var provider: any ProbeTargetProvider {
-        if let targetsFile { return TargetsFile(path: targetsFile, reader: reader) }
+        if let targetsFile {
+            if let preloaded { return TargetsFile(path: targetsFile, reader: reader, preloaded: preloaded) }
+            return TargetsFile(path: targetsFile, reader: reader)
+        }
         return StaticTargets(targets)
     }
 

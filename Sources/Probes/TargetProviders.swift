@@ -37,6 +37,19 @@ public final class TargetsFile: ProbeTargetProvider {
         self.reader = reader
     }
 
+    /// With the list `validate` already read from the file as it is now (not read again unless
+    /// it changes: reading 10,000 targets costs more than a round of pings to them).
+    public convenience init(path: String, reader: TargetListReader, preloaded: (stamp: [Int64], list: [ProbeTarget])) {
+        self.init(path: path, reader: reader)
+        loaded.withLock { $0 = Loaded(stamp: preloaded.stamp, list: preloaded.list) }
+    }
+
+    /// Reads the file now, with the stamp it had just before.
+    public func loadWithStamp() throws(ReadError) -> (stamp: [Int64], list: [ProbeTarget]) {
+        let stamp = Self.stamp(path)
+        return (stamp, try load())
+    }
+
     public struct ReadError: Error, CustomStringConvertible {
         public let description: String
     }
