@@ -167,4 +167,39 @@ struct ProbeIntegrationTests {
         #expect(abs(median - 20) < 0.5 && line.contains("loss=0"), "\(line)")
         #expect(try lab.stats().received == 5)
     }
+
+    @Test func targetsFileChangesTakeEffectAtTheNextRoundWithoutARestart() async throws {
+        let directory = temporaryDirectory()
+        let targets = directory + "/targets.yaml"
+        try "- { name: first, host: 127.0.0.1 }\n".write(toFile: targets, atomically: true, encoding: .utf8)
+        let pipeline = directory + "/probe.yaml"
+        try """
+            sources:
+              ping: { type: probe, pings: 2, interval: 100ms, timeout: 500ms, step: 2s, targets_file: \(targets) }
+            sinks:
+              out: { type: stdout, inputs: [ping] }
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let output = directory + "/out"
+        let pid = try ProbeLab.start(packageRoot() + "/.build/debug/smokeflow", ["run", pipeline, "--log-level", "error"], output: output)
+        func seen() -> String { (try? String(contentsOfFile: output, encoding: .utf8)) ?? "" }
+        func wait(for text: String) async throws {
+            for _ in 0..<200 where !seen().contains(text) { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        try await wait(for: "target=first")
+        try "- { name: second, host: 127.0.0.1 }\n- { name: third, host: localhost }\n".write(toFile: targets, atomically: true, encoding: .utf8)
+        try await wait(for: "target=second")
+        // A list that no longer checks is reported and the last good one stays in use.
+        try "- { name: broken, host: 300.0.0.1 }\n".write(toFile: targets, atomically: true, encoding: .utf8)
+        let secondRounds = seen().components(separatedBy: "target=second").count
+        for _ in 0..<100 where seen().components(separatedBy: "target=second").count == secondRounds {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let status = await ProbeLab.finish(pid)
+        let lines = seen().split(separator: "\n")
+        #expect(status == 0, "\(lines)")
+        let firstChange = try #require(lines.firstIndex { $0.contains("target=second") })
+        #expect(!lines[firstChange...].contains { $0.contains("target=first") || $0.contains("target=broken") })
+        #expect(lines.filter { $0.contains("target=second") }.count >= 2 && lines.contains { $0.contains("target=third") && $0.contains("loss=0") })
+        #expect(lines.contains { $0.contains("host is not a valid IPv4 address") && $0.contains(targets) }, "\(lines)")
+    }
 }

@@ -103,4 +103,31 @@ final class ProbeLab: @unchecked Sendable {
             }.start()
         }
     }
+
+    /// Starts a command with stdout and stderr into `output`; stop it with `finish`.
+    static func start(_ executable: String, _ arguments: [String], output: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw CommandFailed(description: "\(executable): \(String(cString: strerror(spawned)))") }
+        return pid
+    }
+
+    /// SIGTERM, then the exit status (waited for on a thread of its own).
+    static func finish(_ pid: pid_t) async -> Int32 {
+        kill(pid, SIGTERM)
+        return await withCheckedContinuation { continuation in
+            Thread {
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                continuation.resume(returning: status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f))
+            }.start()
+        }
+    }
 }
