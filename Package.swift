@@ -121,12 +121,22 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Native probes: ICMP/ICMPv6 echo and DNS rounds on one event-loop thread, and the `probe` source.
+        .target(
+            name: "Probes",
+            dependencies: [
+                "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Built-in sources and sinks that need no server: fixture, file, stdout.
         .target(
             name: "SmokeflowComponents",
             dependencies: [
                 "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig", "LineProtocol", "Zstd", "InfluxSink", "SmokePingRRD",
-                "Postgres", "SmokeflowMetadata", "Downsampling", "InfluxQuery",
+                "Postgres", "SmokeflowMetadata", "Downsampling", "InfluxQuery", "Probes",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -171,7 +181,7 @@ let package = Package(
             dependencies: [
                 "SmokeflowModel", "LineProtocol", "Zstd", "PipelineConfig", "SmokeflowRuntime",
                 "SmokeflowComponents", "InfluxSink", "RRD", "SmokePingRRD", "Postgres", "SmokeflowMetadata",
-                "Downsampling", "PipelineTesting", "JobScheduler", "InfluxQuery",
+                "Downsampling", "PipelineTesting", "JobScheduler", "InfluxQuery", "Probes",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,6 +1,7 @@
 import InfluxQuery
 import InfluxSink
 import Foundation
+import Probes
 import SmokePingRRD
 import SmokeflowMetadata
 public import SmokeflowRuntime
@@ -27,6 +28,7 @@ extension ComponentRegistry {
                 connectionString: settings.databaseURL?.value ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
             )
         }
+        registry.register(ProbeSourceConfiguration.self)
         return registry
     }
 }
