@@ -125,7 +125,7 @@ let package = Package(
         .target(
             name: "Probes",
             dependencies: [
-                "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig",
+                "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig", "Postgres", "SmokeflowMetadata",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -1,3 +1,4 @@
+import Foundation
 public import PipelineConfig
 public import SmokeflowRuntime
 
@@ -20,6 +21,10 @@ public struct ProbeSourceConfiguration: SourceConfiguration {
     public var port: Int
     public var targets: [ProbeTarget]
     public var targetsFile: String?
+    /// `targets_from: postgres`: the configuration store's targets for this probe.
+    public var targetsFromDatabase: Bool
+    public var databaseURL: Secret?
+    public var probeName: String
     public var reader: TargetListReader
     var preloaded: (stamp: [Int64], list: [ProbeTarget])?
 
@@ -43,6 +48,19 @@ public struct ProbeSourceConfiguration: SourceConfiguration {
         reader = TargetListReader(kind: kind, lookup: lookup, record: record)
         targets = []
         targetsFile = options.string("targets_file")
+        databaseURL = options.secret("database_url")
+        probeName = options.string("probe_name") ?? DatabaseTargets.defaultProbeName(kind)
+        targetsFromDatabase = false
+        if let source = options.string("targets_from") {
+            if source == "postgres" {
+                targetsFromDatabase = true
+                if kind == .dns, lookup == nil {
+                    options.fail(options.location, "'\(options.componentID)' needs 'lookup' for targets from postgres (the database has no per-target lookup)")
+                }
+            } else {
+                options.fail(options.node("targets_from")?.location ?? options.location, "option 'targets_from' must be postgres")
+            }
+        }
         if let node = options.node("targets") {
             var errors: [ConfigError] = []
             targets = reader.read(node, errors: &errors)
@@ -57,8 +75,8 @@ public struct ProbeSourceConfiguration: SourceConfiguration {
             if options.has("targets") {
                 options.fail(options.location, "'\(options.componentID)' takes 'targets' or 'targets_file', not both")
             }
-        } else if !options.has("targets") {
-            options.fail(options.location, "'\(options.componentID)' needs option 'targets' or 'targets_file'")
+        } else if !options.has("targets"), !targetsFromDatabase {
+            options.fail(options.location, "'\(options.componentID)' needs option 'targets', 'targets_file' or 'targets_from: postgres'")
         }
         if rate <= 0, let node = options.node("rate") { options.fail(node.location, "option 'rate' must be greater than 0") }
         if timeout <= .zero, let node = options.node("timeout") { options.fail(node.location, "option 'timeout' must be greater than 0") }
@@ -77,6 +95,14 @@ public struct ProbeSourceConfiguration: SourceConfiguration {
     }
 
     public func build(_ context: BuildContext) throws -> ProbeSource {
-        ProbeSource(configuration: self, provider: provider)
+        if targetsFromDatabase {
+            // The option, else the pipeline's database_url, else DATABASE_URL / PG* variables.
+            let connectionString = databaseURL?.value ?? context.databaseURL?.value
+                ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
+            return ProbeSource(
+                configuration: self, provider: DatabaseTargets(connectionString: connectionString, probeName: probeName, reader: reader)
+            )
+        }
+        return ProbeSource(configuration: self, provider: provider)
     }
 }

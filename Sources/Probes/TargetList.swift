@@ -63,8 +63,10 @@ public struct TargetListReader: Sendable {
             return nil
         }
         var values: [String: (String, SourceLocation)] = [:]
-        let allowed: Set<String> = kind == .dns
-            ? ["name", "host", "path", "category", "lookup", "record"] : ["name", "host", "path", "category"]
+        // The keys of `smokeflow targets export` are accepted too, so one targets.yaml serves
+        // the probes, the join and `targets import`; only `active: false` matters here.
+        let shared: Set<String> = ["name", "host", "path", "category", "title", "active", "probe", "site", "cachegroup"]
+        let allowed = kind == .dns ? shared.union(["lookup", "record"]) : shared
         for (key, value) in pairs {
             guard let name = key.scalar, allowed.contains(name) else {
                 errors.append(ConfigError(key.location, "unknown target key '\(key.scalar ?? "?")'"))
@@ -76,6 +78,7 @@ public struct TargetListReader: Sendable {
             }
             values[name] = (text, value.location)
         }
+        if let active = values["active"]?.0.lowercased(), ["false", "no", "0", "f"].contains(active) { return nil }
         guard let name = values["name"]?.0, let (host, hostLocation) = values["host"] else {
             errors.append(ConfigError(item.location, "a target needs 'name' and 'host'"))
             return nil

@@ -29,6 +29,8 @@ public struct TargetRecord: Sendable, Equatable, Codable {
 
     /// The columns of the YAML and CSV formats, in export order.
     public static let columns = ["name", "host", "title", "active", "category", "probe", "site", "cachegroup"]
+    /// Keys the probe source reads from the same file; accepted here, not stored in the database.
+    public static let probeOnlyColumns = ["path", "lookup", "record"]
 }
 
 /// Checks a target's name and host the way SmokePing and the probes need them.

@@ -97,7 +97,9 @@ final class ProgressBar {
 func jobRunners(_ file: String, envFile: String?, stateDirectory: String?, logger: Logger) throws -> [JobRunner] {
     let definition = try PipelineLoader(envFile: envFile).load(path: file)
     let jobs = try JobDefinition.read(definition)
-    let settings = try RuntimeSettings(definition)
+    var settings = try RuntimeSettings(definition)
+    // `checkpoints: postgres` keeps job progress in the database, as it does the sources' positions.
+    try ComponentRegistry.builtin.resolveCheckpoints(&settings, file: definition.file)
     let directory = stateDirectory ?? settings.stateDirectory
     let checkpoints = try settings.checkpointStorage ?? directory.map { try FileCheckpointStorage(directory: $0) }
     var errors: [ConfigError] = []

@@ -1,0 +1,48 @@
+import Postgres
+import SmokeflowMetadata
+
+/// Targets from the PostgreSQL configuration store (`targets_from: postgres`): the active
+/// targets whose probe is this source's (`FPing` for icmp, `FPing6` for icmp6, `DNS` for dns,
+/// or `probe_name`), read before every step, so targets added or removed in the database take
+/// effect at the next round. A failed read throws: the source keeps the last list.
+public actor DatabaseTargets: ProbeTargetProvider {
+    let connectionString: String
+    let probeName: String
+    let reader: TargetListReader
+    var connection: PostgresConnection?
+
+    public init(connectionString: String, probeName: String, reader: TargetListReader) {
+        self.connectionString = connectionString
+        self.probeName = probeName
+        self.reader = reader
+    }
+
+    public static func defaultProbeName(_ kind: ProbeKind) -> String {
+        switch kind {
+        case .icmp: "FPing"
+        case .icmp6: "FPing6"
+        case .dns: "DNS"
+        }
+    }
+
+    public func targets() async throws -> [ProbeTarget] {
+        let current: PostgresConnection
+        if let connection { current = connection } else {
+            current = try await PostgresConnection.connect(connectionString)
+            connection = current
+        }
+        let records: [TargetRecord]
+        do {
+            records = try await MetadataStore(connection: current).targets()
+        } catch let error as PostgresError where error.kind == .connection {
+            connection = nil
+            await current.close()
+            throw error
+        }
+        // Hosts the probe cannot use (an IPv6 address for icmp, …) are left out, not fatal:
+        // the database is shared by every probe kind.
+        return records.filter { $0.isActive && $0.probe == probeName && HostCheck.problem($0.host, kind: reader.kind) == nil }.map {
+            ProbeTarget(name: $0.name, host: $0.host, category: $0.category, lookup: reader.lookup, record: reader.record)
+        }
+    }
+}
