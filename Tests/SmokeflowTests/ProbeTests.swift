@@ -85,7 +85,7 @@ struct ProbeTests {
         #expect(problems("{ type: probe, targets: [{ name: a, host: \"fe80::zz\" }] }").contains("not a valid IPv6 address"))
         #expect(problems("{ type: probe, targets: [{ name: a, host: bad_host!.example }] }").contains("not a valid address or host name"))
         #expect(problems("{ type: probe, targets: [{ name: a, host: h.example }, { name: a, host: h.example }] }").contains("listed twice"))
-        #expect(problems("{ type: probe }").contains("needs option 'targets' or 'targets_file'"))
+        #expect(problems("{ type: probe }").contains("needs option 'targets', 'targets_file' or 'targets_from: postgres'"))
         #expect(problems("{ type: probe, pings: 20, interval: 20s, targets: [{ name: a, host: h.example }] }").contains("shorter than the step"))
         #expect(problems("{ type: probe, kind: dns, targets: [{ name: a, host: 127.0.0.1 }] }").contains("needs 'lookup'"))
         #expect(problems("{ type: probe, kind: dns, lookup: a.test, record: BOGUS, targets: [{ name: a, host: 127.0.0.1 }] }").contains("record must be one of"))
