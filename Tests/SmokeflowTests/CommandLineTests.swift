@@ -129,7 +129,7 @@ struct CommandLineTests {
         let directory = temporaryDirectory()
         let fixture = directory + "/tagged.lp.zst"
         let recorded = try await smokeflow(
-            ["record", "--pipeline", "pipelines/default.yaml", "--stage", "agent", "--out", fixture, "--log-level", "error"],
+            ["record", "--pipeline", "pipelines/replay.yaml", "--stage", "agent", "--out", fixture, "--log-level", "error"],
             environment: ["SMOKEFLOW_AGENT": "recorder"])
         #expect(recorded.status == 0, "\(recorded.stderr)")
         let replayed = try await smokeflow(["replay", fixture, "--log-level", "error"])
