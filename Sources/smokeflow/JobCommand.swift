@@ -128,6 +128,19 @@ func runPipelineAndJobs(_ file: String, _ plan: [PlannedComponent], settings: Ru
     }
     guard !runners.isEmpty else { return try await runPipeline(plan, settings: settings, logger: logger) }
     let scheduler = JobSchedulerService(runners: runners, logger: logger, once: settings.once)
+    if plan.isEmpty {
+        // A job file: the scheduler alone, until SIGTERM/SIGINT (or one catch-up with --once).
+        let service = ServiceGroupConfiguration.ServiceConfiguration(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup)
+        var configuration = ServiceGroupConfiguration(services: [service], logger: logger)
+        configuration.gracefulShutdownSignals = settings.signals
+        do {
+            try await ServiceGroup(configuration: configuration).run()
+        } catch {
+            report(error)
+            throw ExitCode(1)
+        }
+        return
+    }
     let jobs = Task {
         let service = ServiceGroupConfiguration.ServiceConfiguration(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup)
         let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
