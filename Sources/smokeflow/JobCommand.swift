@@ -3,6 +3,7 @@ import Foundation
 import JobScheduler
 import Logging
 import PipelineConfig
+import PipelineTesting
 import ServiceLifecycle
 import SmokeflowComponents
 import SmokeflowRuntime
@@ -164,14 +165,16 @@ func runPipelineAndJobs(_ file: String, _ plan: [PlannedComponent], settings: Ru
     }
 }
 
-/// For `validate`: the jobs' structure, schedules and stage options.
-func jobErrors(_ definition: PipelineDefinition) -> [ConfigError] {
+/// For `validate`: the jobs' structure, schedules and stage options, and the tests' structure.
+func jobAndTestErrors(_ definition: PipelineDefinition) -> [ConfigError] {
+    var errors: [ConfigError] = []
     do {
         for job in try JobDefinition.read(definition) {
             _ = try JobRunner(job: job, file: definition.file, registry: .builtin, checkpoints: nil, logger: Logger(label: "validate"))
         }
-        return []
     } catch {
-        return error.errors
+        errors += error.errors
     }
+    do { _ = try PipelineTest.read(definition) } catch { errors += error.errors }
+    return errors
 }

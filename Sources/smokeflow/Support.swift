@@ -13,7 +13,7 @@ func loadPlan(_ file: String, envFile: String?) throws -> (PipelineDefinition, [
     var settings = RuntimeSettings()
     do { plan = try ComponentRegistry.builtin.plan(definition) } catch { errors += error.errors }
     do { settings = try RuntimeSettings(definition) } catch { errors += error.errors }
-    errors += jobErrors(definition)
+    errors += jobAndTestErrors(definition)
     if !errors.isEmpty { throw ConfigErrors(errors) }
     return (definition, plan, settings)
 }

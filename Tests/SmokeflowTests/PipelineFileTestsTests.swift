@@ -88,6 +88,10 @@ extension CommandLineTests {
         let directory = temporaryDirectory()
         let file = directory + "/broken.yaml"
         try PipelineFileTestsTests.yaml.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try await smokeflow(["validate", file]).status == 0)  // failing tests are not invalid
+        try (PipelineFileTestsTests.yaml + "\n    colour: red\n").write(toFile: directory + "/bad.yaml", atomically: true, encoding: .utf8)
+        let invalid = try await smokeflow(["validate", directory + "/bad.yaml"])
+        #expect(invalid.status == 1 && invalid.stderr.contains("bad.yaml:19:5: unknown option 'colour' for 'test 2'"), "\(invalid.stderr)")
         let failing = try await smokeflow(["test", file])
         #expect(failing.status == 1)
         #expect(failing.stdout.contains("FAIL \(file):12:5 fails") && failing.stdout.contains("1 passed, 1 failed"))
