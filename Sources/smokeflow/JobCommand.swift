@@ -31,7 +31,7 @@ struct JobRun: AsyncParsableCommand {
         let logger = bootstrapLogging(common.logLevel)
         let runner: JobRunner
         do {
-            let runners = try jobRunners(pipeline, envFile: common.envFile, stateDirectory: nil, logger: logger)
+            let runners = try jobRunners(pipeline, envFile: common.envFile, overrides: nil, logger: logger)
             guard let found = runners.first(where: { $0.job.name == name }) else {
                 let known = runners.map(\.job.name).joined(separator: ", ")
                 throw ConfigErrors([ConfigError(SourceLocation(file: pipeline, line: 1, column: 1), "no job '\(name)' (jobs: \(known))")])
@@ -95,12 +95,13 @@ final class ProgressBar {
 }
 
 /// The jobs of a pipeline file, ready to run, with their progress in the file's state directory.
-func jobRunners(_ file: String, envFile: String?, stateDirectory: String?, logger: Logger) throws -> [JobRunner] {
+/// `overrides` are the run's settings (command-line state directory or checkpoint backend).
+func jobRunners(_ file: String, envFile: String?, overrides: RuntimeSettings?, logger: Logger) throws -> [JobRunner] {
     let definition = try PipelineLoader(envFile: envFile).load(path: file)
     let jobs = try JobDefinition.read(definition)
     let settings = try RuntimeSettings(definition)
-    let directory = stateDirectory ?? settings.stateDirectory
-    let checkpoints = try settings.checkpointStorage ?? directory.map { try FileCheckpointStorage(directory: $0) }
+    let directory = overrides?.stateDirectory ?? settings.stateDirectory
+    let checkpoints = try overrides?.checkpointStorage ?? settings.checkpointStorage ?? directory.map { try FileCheckpointStorage(directory: $0) }
     var errors: [ConfigError] = []
     var runners: [JobRunner] = []
     for job in jobs {
@@ -118,7 +119,7 @@ func jobRunners(_ file: String, envFile: String?, stateDirectory: String?, logge
 func runPipelineAndJobs(_ file: String, _ plan: [PlannedComponent], settings: RuntimeSettings, envFile: String?, logger: Logger) async throws {
     let runners: [JobRunner]
     do {
-        runners = try jobRunners(file, envFile: envFile, stateDirectory: settings.stateDirectory, logger: logger)
+        runners = try jobRunners(file, envFile: envFile, overrides: settings, logger: logger)
     } catch {
         report(error)
         throw ExitCode(1)
