@@ -81,7 +81,8 @@ public struct PipelineDefinition: Sendable {
                 }
             }
         }
-        if components.isEmpty && errors.isEmpty {
+        // A file of jobs alone is a job file: it needs no streaming components.
+        if components.isEmpty && errors.isEmpty && !settings.contains(where: { $0.key.scalar == "jobs" }) {
             errors.append(ConfigError(root.location, "the pipeline has no components"))
         }
         let definition = PipelineDefinition(file: file, components: components, settings: settings)

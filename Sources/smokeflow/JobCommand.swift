@@ -3,6 +3,7 @@ import Foundation
 import JobScheduler
 import Logging
 import PipelineConfig
+import PipelineTesting
 import ServiceLifecycle
 import SmokeflowComponents
 import SmokeflowRuntime
@@ -30,7 +31,7 @@ struct JobRun: AsyncParsableCommand {
         let logger = bootstrapLogging(common.logLevel)
         let runner: JobRunner
         do {
-            let runners = try jobRunners(pipeline, envFile: common.envFile, stateDirectory: nil, logger: logger)
+            let runners = try jobRunners(pipeline, envFile: common.envFile, overrides: nil, logger: logger)
             guard let found = runners.first(where: { $0.job.name == name }) else {
                 let known = runners.map(\.job.name).joined(separator: ", ")
                 throw ConfigErrors([ConfigError(SourceLocation(file: pipeline, line: 1, column: 1), "no job '\(name)' (jobs: \(known))")])
@@ -94,14 +95,15 @@ final class ProgressBar {
 }
 
 /// The jobs of a pipeline file, ready to run, with their progress in the file's state directory.
-func jobRunners(_ file: String, envFile: String?, stateDirectory: String?, logger: Logger) throws -> [JobRunner] {
+/// `overrides` are the run's settings (command-line state directory or checkpoint backend).
+func jobRunners(_ file: String, envFile: String?, overrides: RuntimeSettings?, logger: Logger) throws -> [JobRunner] {
     let definition = try PipelineLoader(envFile: envFile).load(path: file)
     let jobs = try JobDefinition.read(definition)
     var settings = try RuntimeSettings(definition)
     // `checkpoints: postgres` keeps job progress in the database, as it does the sources' positions.
     try ComponentRegistry.builtin.resolveCheckpoints(&settings, file: definition.file)
-    let directory = stateDirectory ?? settings.stateDirectory
-    let checkpoints = try settings.checkpointStorage ?? directory.map { try FileCheckpointStorage(directory: $0) }
+    let directory = overrides?.stateDirectory ?? settings.stateDirectory
+    let checkpoints = try overrides?.checkpointStorage ?? settings.checkpointStorage ?? directory.map { try FileCheckpointStorage(directory: $0) }
     var errors: [ConfigError] = []
     var runners: [JobRunner] = []
     for job in jobs {
@@ -119,7 +121,7 @@ func jobRunners(_ file: String, envFile: String?, stateDirectory: String?, logge
 func runPipelineAndJobs(_ file: String, _ plan: [PlannedComponent], settings: RuntimeSettings, envFile: String?, logger: Logger) async throws {
     let runners: [JobRunner]
     do {
-        runners = try jobRunners(file, envFile: envFile, stateDirectory: settings.stateDirectory, logger: logger)
+        runners = try jobRunners(file, envFile: envFile, overrides: settings, logger: logger)
     } catch {
         report(error)
         throw ExitCode(1)
@@ -130,6 +132,19 @@ func runPipelineAndJobs(_ file: String, _ plan: [PlannedComponent], settings: Ru
     }
     guard !runners.isEmpty else { return try await runPipeline(plan, settings: settings, logger: logger) }
     let scheduler = JobSchedulerService(runners: runners, logger: logger, once: settings.once)
+    if plan.isEmpty {
+        // A job file: the scheduler alone, until SIGTERM/SIGINT (or one catch-up with --once).
+        let service = ServiceGroupConfiguration.ServiceConfiguration(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup)
+        var configuration = ServiceGroupConfiguration(services: [service], logger: logger)
+        configuration.gracefulShutdownSignals = settings.signals
+        do {
+            try await ServiceGroup(configuration: configuration).run()
+        } catch {
+            report(error)
+            throw ExitCode(1)
+        }
+        return
+    }
     let jobs = Task {
         let service = ServiceGroupConfiguration.ServiceConfiguration(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup)
         let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
@@ -153,14 +168,16 @@ func runPipelineAndJobs(_ file: String, _ plan: [PlannedComponent], settings: Ru
     }
 }
 
-/// For `validate`: the jobs' structure, schedules and stage options.
-func jobErrors(_ definition: PipelineDefinition) -> [ConfigError] {
+/// For `validate`: the jobs' structure, schedules and stage options, and the tests' structure.
+func jobAndTestErrors(_ definition: PipelineDefinition) -> [ConfigError] {
+    var errors: [ConfigError] = []
     do {
         for job in try JobDefinition.read(definition) {
             _ = try JobRunner(job: job, file: definition.file, registry: .builtin, checkpoints: nil, logger: Logger(label: "validate"))
         }
-        return []
     } catch {
-        return error.errors
+        errors += error.errors
     }
+    do { _ = try PipelineTest.read(definition) } catch { errors += error.errors }
+    return errors
 }

@@ -17,7 +17,7 @@ func loadPlan(_ file: String, envFile: String?, databaseURL: String? = nil) thro
         if let databaseURL { settings.databaseURL = Secret(databaseURL) }
         try ComponentRegistry.builtin.resolveCheckpoints(&settings, file: definition.file)
     } catch { errors += error.errors }
-    errors += jobErrors(definition)
+    errors += jobAndTestErrors(definition)
     if !errors.isEmpty { throw ConfigErrors(errors) }
     return (definition, plan, settings)
 }

@@ -88,6 +88,10 @@ extension CommandLineTests {
         let directory = temporaryDirectory()
         let file = directory + "/broken.yaml"
         try PipelineFileTestsTests.yaml.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try await smokeflow(["validate", file]).status == 0)  // failing tests are not invalid
+        try (PipelineFileTestsTests.yaml + "\n    colour: red\n").write(toFile: directory + "/bad.yaml", atomically: true, encoding: .utf8)
+        let invalid = try await smokeflow(["validate", directory + "/bad.yaml"])
+        #expect(invalid.status == 1 && invalid.stderr.contains("bad.yaml:19:5: unknown option 'colour' for 'test 2'"), "\(invalid.stderr)")
         let failing = try await smokeflow(["test", file])
         #expect(failing.status == 1)
         #expect(failing.stdout.contains("FAIL \(file):12:5 fails") && failing.stdout.contains("1 passed, 1 failed"))
@@ -148,5 +152,34 @@ extension CommandLineTests {
         // The streaming pipeline itself ran to the end, and no progress was recorded.
         #expect(FileManager.default.fileExists(atPath: directory + "/out.lp"))
         #expect(!FileManager.default.fileExists(atPath: directory + "/state/job-unreachable.json"))
+    }
+}
+
+extension CommandLineTests {
+    @Test func aFileOfJobsAloneRunsItsJobs() async throws {
+        let tree = SmokePingTree()
+        try tree.update(try tree.create("Core/router.rrd", archives: RRDConsolidationTests.archives), rounds: 0..<50)
+        let directory = temporaryDirectory()
+        let file = directory + "/jobs.yaml"
+        // A lag that makes the hour ending 5 h after the file's start the last one due.
+        let lagHours = (Int(Date().timeIntervalSince1970) - SmokePingTree.start) / 3600 - 5
+        try """
+            state_dir: \(directory)/state
+            jobs:
+              rrd-hourly:
+                schedule: "5 * * * *"
+                lag: \(lagHours)h
+                start: "2025-11-29T00:00:00Z"
+                source: { type: rrd, path: \(tree.root) }
+                transform: { type: downsample, mode: rrd, window: 1h, measurements: { latency: latency_1h } }
+                sink: { type: file, path: \(directory)/rollups.lp, append: true, precision: s }
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try await smokeflow(["validate", file]).status == 0)
+        let result = try await smokeflow(["run", file, "--once", "--log-level", "error"])
+        #expect(result.status == 0, "\(result.stderr)")
+        // The five hours since 2025-11-29 ran once each; the file's four complete hours gave rollups.
+        let lines = try String(contentsOfFile: directory + "/rollups.lp", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 4, "\(lines)")
+        #expect(FileManager.default.fileExists(atPath: directory + "/state/job-rrd-hourly.json"))
     }
 }
