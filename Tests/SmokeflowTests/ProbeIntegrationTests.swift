@@ -70,7 +70,10 @@ struct ProbeIntegrationTests {
         #expect(abs(median - 20) < 0.5, "median \(median) ms")
     }
 
+    func openDescriptors() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1 }
+
     @Test func hostsThatDoNotResolveAreAnErrorAndFullLoss() async throws {
+        let before = openDescriptors()
         let points = try await probe("pings: 3, interval: 10ms", targets: "[{ name: nowhere, host: nosuch.invalid }, { name: lo, host: 127.0.0.1 }]")
         let nowhere = try #require(points.first { $0.tag("target") == "nowhere" })
         #expect(float(nowhere, "loss") == 100 && float(nowhere, "lost") == 3 && nowhere.field("median") == nil)
@@ -78,6 +81,9 @@ struct ProbeIntegrationTests {
         #expect(error.contains("nosuch.invalid"))
         let loopback = try #require(points.first { $0.tag("target") == "lo" })
         #expect(float(loopback, "loss") == 0)
+        // The engine's thread ends with the source and its sockets close.
+        for _ in 0..<50 where openDescriptors() > before { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(openDescriptors() <= before)
     }
 
     @Test func dnsRcodesTimesAndTimeoutsAgainstDnsmasq() async throws {
