@@ -83,7 +83,8 @@ struct EngineLoop {
     /// When the rate limit holds pings back, it waits until a burst's worth may leave.
     mutating func sendDue(now start: Int64) -> Int64? {
         var now = start
-        let deadline = deadlines.first?.deadline ?? .max
+        // Deadlines of pings sent in this call count too.
+        var deadline: Int64 { deadlines.first?.deadline ?? .max }
         while let next = sendQueue.first {
             if next.due > now + Self.sendWindow { return min(next.due, deadline) }
             if limiter.earliest(now: now) > now { return min(limiter.refilled, deadline) }
