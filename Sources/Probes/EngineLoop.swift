@@ -55,6 +55,7 @@ struct EngineLoop {
         interval = Int64(settings.interval.components.seconds) * 1_000_000_000 + settings.interval.components.attoseconds / 1_000_000_000
         timeout = Int64(settings.timeout.components.seconds) * 1_000_000_000 + settings.timeout.components.attoseconds / 1_000_000_000
         limiter = RateLimiter(packetsPerSecond: settings.rate)
+        sendWindow = min(20_000_000, interval / 10)
     }
 
     var isIdle: Bool { activeRounds == 0 }
@@ -75,17 +76,18 @@ struct EngineLoop {
     }
 
     /// Pings due within this window of now leave with the ones due now: fewer wake-ups (each
-    /// costs more CPU than the ping), and a ping leaves at most 5 ms early (its time is taken
-    /// when it leaves, so the measurement is unchanged).
-    static let sendWindow: Int64 = 5_000_000
+    /// costs more CPU than the ping). A ping leaves at most 20 ms (a tenth of the interval)
+    /// early; its time is taken when it leaves, so the measurement is unchanged.
+    let sendWindow: Int64
 
     /// Sends every ping that is due and the rate limit allows; returns when to look again.
     /// When the rate limit holds pings back, it waits until a burst's worth may leave.
     mutating func sendDue(now start: Int64) -> Int64? {
         var now = start
-        let deadline = deadlines.first?.deadline ?? .max
+        // Deadlines of pings sent in this call count too.
+        var deadline: Int64 { deadlines.first?.deadline ?? .max }
         while let next = sendQueue.first {
-            if next.due > now + Self.sendWindow { return min(next.due, deadline) }
+            if next.due > now + sendWindow { return min(next.due, deadline) }
             if limiter.earliest(now: now) > now { return min(limiter.refilled, deadline) }
             _ = sendQueue.pop()
             send(round: next.round, now: now)

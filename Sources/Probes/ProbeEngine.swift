@@ -43,8 +43,6 @@ public final class ProbeEngine: @unchecked Sendable {
     private let wakeWrite: Int32
     private let onResults: @Sendable ([RoundResult]) -> Void
     private let onFinish: @Sendable () -> Void
-    private var thread: Thread?
-    private let exited = Mutex(false)
     var loop: EngineLoop
 
     /// Opens the sockets (throws a one-line error saying what to grant when ICMP is not
@@ -72,7 +70,6 @@ public final class ProbeEngine: @unchecked Sendable {
         loop = EngineLoop(settings: settings, sockets: sockets)
         let thread = Thread { [self] in self.run() }
         thread.name = "smokeflow-probe"
-        self.thread = thread
         thread.start()
     }
 
@@ -93,11 +90,11 @@ public final class ProbeEngine: @unchecked Sendable {
         wake()
     }
 
-    /// Stops the thread (rounds still running are abandoned) and waits for it.
+    /// Stops the thread (rounds still running are abandoned). Does not wait: the thread holds
+    /// the engine, whose sockets close when it lets go.
     public func stop() {
         inbox.withLock { $0.stopped = true }
         wake()
-        while !exited.withLock({ $0 }) { usleep(1000) }
     }
 
     private func wake() {
@@ -106,7 +103,6 @@ public final class ProbeEngine: @unchecked Sendable {
     }
 
     private func run() {
-        defer { exited.withLock { $0 = true } }
         var descriptors = sockets.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
         descriptors.append(pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0))
         var finishing = false

@@ -70,7 +70,32 @@ struct ProbeIntegrationTests {
         #expect(abs(median - 20) < 0.5, "median \(median) ms")
     }
 
+    @Test func answersAfterTheTimeoutAreLateAndLostNeverTimed() async throws {
+        let lab = try ProbeLab(delayMilliseconds: 200)
+        defer { lab.down() }
+        // Ping k leaves at 300k ms and times out at 300k + 100; its answer comes at 300k + 200,
+        // while the round still runs (until 1300 ms) for all but the last ping (1400 ms).
+        let points = try await probe("pings: 5, interval: 300ms, timeout: 100ms", targets: "[{ name: slow, host: \(lab.v4) }]")
+        let point = try #require(points.first)
+        #expect(float(point, "loss") == 100 && point.field("median") == nil && point.field("ping_1") == nil)
+        #expect(point.field("late") == .int(4) && point.field("duplicates") == .int(0), "\(point.fields)")
+    }
+
+    @Test func duplicateAnswersAreCountedNotTimedTwice() async throws {
+        let lab = try ProbeLab(delayMilliseconds: 5, duplicate: true)
+        defer { lab.down() }
+        let points = try await probe("pings: 5, interval: 50ms", targets: "[{ name: twice, host: \(lab.v4) }]")
+        let point = try #require(points.first)
+        #expect(try lab.stats().answered == 10)
+        // The last ping's copy arrives after its round has finished: counted while a round runs.
+        #expect(point.field("duplicates") == .int(4) && float(point, "loss") == 0)
+        #expect(point.field("ping_5") != nil && point.field("ping_6") == nil)
+    }
+
+    func openDescriptors() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1 }
+
     @Test func hostsThatDoNotResolveAreAnErrorAndFullLoss() async throws {
+        let before = openDescriptors()
         let points = try await probe("pings: 3, interval: 10ms", targets: "[{ name: nowhere, host: nosuch.invalid }, { name: lo, host: 127.0.0.1 }]")
         let nowhere = try #require(points.first { $0.tag("target") == "nowhere" })
         #expect(float(nowhere, "loss") == 100 && float(nowhere, "lost") == 3 && nowhere.field("median") == nil)
@@ -78,6 +103,9 @@ struct ProbeIntegrationTests {
         #expect(error.contains("nosuch.invalid"))
         let loopback = try #require(points.first { $0.tag("target") == "lo" })
         #expect(float(loopback, "loss") == 0)
+        // The engine's thread ends with the source and its sockets close.
+        for _ in 0..<50 where openDescriptors() > before { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(openDescriptors() <= before)
     }
 
     @Test func dnsRcodesTimesAndTimeoutsAgainstDnsmasq() async throws {

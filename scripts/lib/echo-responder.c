@@ -2,7 +2,7 @@
 // Runs inside a network namespace with net.ipv4.icmp_echo_ignore_all=1 and
 // net.ipv6.icmp.echo_ignore_all=1, answers every echo request addressed to the namespace
 // (any number of addresses: route a /16 there as `local`) after --delay-ms, and drops a
-// seeded fraction --loss of them. On SIGUSR1 (and on exit) it writes its own counts to
+// seeded fraction --loss of them (--duplicate 1 sends every answer twice). On SIGUSR1 (and on exit) it writes its own counts to
 // --stats: "received N\ndropped N\nanswered N\n", written to a temp file and renamed.
 // Build: gcc -O2 -o echo-responder echo-responder.c
 #define _GNU_SOURCE
@@ -41,6 +41,7 @@ static volatile sig_atomic_t dump_requested, stop_requested;
 static uint64_t received, dropped, answered, rng;
 static const char *stats_path;
 static double loss_fraction;
+static int duplicate;  // --duplicate 1: every answer is sent twice
 
 static int64_t now_real(void) {
     struct timespec ts;
@@ -133,6 +134,11 @@ static void receive(int fd, int v6, int64_t delay) {
         p->due = stamp + delay;
         memcpy(p->packet, buf, (size_t)n);
         count++;
+        if (duplicate && count < QUEUE) {
+            struct pending *copy = &queue[(head + count) % QUEUE];
+            memcpy(copy, p, sizeof *copy);
+            count++;
+        }
     }
 }
 
@@ -144,6 +150,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--loss")) loss = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--seed")) seed = strtoull(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--stats")) stats_path = argv[i + 1];
+        else if (!strcmp(argv[i], "--duplicate")) duplicate = atoi(argv[i + 1]);
     }
     if (!stats_path) { fprintf(stderr, "usage: %s --stats FILE [--delay-ms D] [--loss F] [--seed S]\n", argv[0]); return 2; }
     rng = seed ? seed : 1;

@@ -12,8 +12,9 @@ final class ProbeLab: @unchecked Sendable {
     static var available: Bool { getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") }
     static var enabled: Bool { available || Servers.required }
 
-    init(delayMilliseconds: Double = 0, loss: Double = 0, seed: Int = 1, range16: Bool = false, dns: Bool = false) throws {
+    init(delayMilliseconds: Double = 0, loss: Double = 0, seed: Int = 1, duplicate: Bool = false, range16: Bool = false, dns: Bool = false) throws {
         var arguments = ["up", directory, "--delay-ms", "\(delayMilliseconds)", "--loss", "\(loss)", "--seed", "\(seed)"]
+        if duplicate { arguments.append("--duplicate") }
         if range16 { arguments.append("--range16") }
         if dns { arguments.append("--dns") }
         do {
