@@ -9,27 +9,37 @@ enum InfluxQL {
     }
 }
 
-/// One JSON document of a `/query` answer.
-struct InfluxAnswer: Decodable {
-    enum Value: Decodable {
-        case null
-        case bool(Bool)
-        case string(String)
-        case number(Double, Int64?)
+/// A value of an InfluxDB JSON answer, decoded with `JSONDecoder`, whose number parsing is
+/// exact (JSONSerialization's is not on Linux: it loses the last digit of some doubles). An
+/// integer column keeps its exact `Int64` beside the double.
+public enum InfluxValue: Decodable, Equatable, Sendable {
+    case null
+    case bool(Bool)
+    case string(String)
+    case number(double: Double, integer: Int64?)
 
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if container.decodeNil() {
-                self = .null
-            } else if let bool = try? container.decode(Bool.self) {
-                self = .bool(bool)
-            } else if let string = try? container.decode(String.self) {
-                self = .string(string)
-            } else {
-                self = .number(try container.decode(Double.self), try? container.decode(Int64.self))
-            }
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let bool = try? container.decode(Bool.self) {
+            self = .bool(bool)
+        } else if let string = try? container.decode(String.self) {
+            self = .string(string)
+        } else {
+            self = .number(double: try container.decode(Double.self), integer: try? container.decode(Int64.self))
         }
     }
+
+    public var double: Double? { if case .number(let double, _) = self { double } else { nil } }
+    public var integer: Int64? { if case .number(_, let integer) = self { integer } else { nil } }
+    public var string: String? { if case .string(let string) = self { string } else { nil } }
+    public var bool: Bool? { if case .bool(let bool) = self { bool } else { nil } }
+}
+
+/// One JSON document of a `/query` answer.
+struct InfluxAnswer: Decodable {
+    typealias Value = InfluxValue
 
     struct Series: Decodable {
         var name: String

@@ -1,4 +1,5 @@
 import Foundation
+import InfluxQuery
 import LineProtocol
 import SmokeflowModel
 import SmokeflowRuntime

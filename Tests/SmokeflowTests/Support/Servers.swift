@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import InfluxQuery
 import NIOCore
 import NIOHTTP1
 import Testing
@@ -115,33 +116,6 @@ final class OwnInfluxd: @unchecked Sendable {
     }
 
     deinit { stop() }
-}
-
-/// A value of an InfluxDB JSON answer, decoded with `JSONDecoder`, whose number parsing is
-/// exact (JSONSerialization's is not on Linux: it loses the last digit of some doubles).
-enum InfluxValue: Decodable, Equatable {
-    case null
-    case bool(Bool)
-    case string(String)
-    case number(double: Double, integer: Int64?)
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let bool = try? container.decode(Bool.self) {
-            self = .bool(bool)
-        } else if let string = try? container.decode(String.self) {
-            self = .string(string)
-        } else {
-            self = .number(double: try container.decode(Double.self), integer: try? container.decode(Int64.self))
-        }
-    }
-
-    var double: Double? { if case .number(let double, _) = self { double } else { nil } }
-    var integer: Int64? { if case .number(_, let integer) = self { integer } else { nil } }
-    var string: String? { if case .string(let string) = self { string } else { nil } }
-    var bool: Bool? { if case .bool(let bool) = self { bool } else { nil } }
 }
 
 struct InfluxSeries: Decodable {
