@@ -1,4 +1,6 @@
 public import PipelineConfig
+import SmokeflowMetadata
+import SmokeflowModel
 
 /// What a probe measures, for checking its targets: `icmp` (IPv4), `icmp6` or `dns`.
 public enum ProbeKind: String, Sendable, CaseIterable {
@@ -120,24 +122,13 @@ enum HostCheck {
             return nil
         }
         if host.contains(":") { return "host is not a valid IPv6 address" }
-        let labels = host.hasSuffix(".") ? host.dropLast().split(separator: ".", omittingEmptySubsequences: false)
-            : host.split(separator: ".", omittingEmptySubsequences: false)
-        guard !labels.isEmpty, host.utf8.count <= 253 else { return "host is not a valid address or host name" }
-        if labels.allSatisfy({ $0.allSatisfy(\.isNumber) }) { return "host is not a valid IPv4 address" }
-        for label in labels {
-            guard (1...63).contains(label.utf8.count), label.first != "-", label.last != "-",
-                label.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") })
-            else { return "host is not a valid address or host name" }
+        if host.split(separator: ".", omittingEmptySubsequences: false).allSatisfy({ $0.allSatisfy(\.isNumber) }) {
+            return "host is not a valid IPv4 address"
         }
-        return nil
+        return TargetValidation.isValidHost(host) ? nil : "host is not a valid address or host name"
     }
 
     static func isSmokePingPath(_ path: String) -> Bool {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        return parts.allSatisfy { part in
-            !part.isEmpty && part.unicodeScalars.allSatisfy {
-                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_")
-            }
-        }
+        SmokePingName.isValidPath(path)
     }
 }

@@ -129,12 +129,7 @@ public struct RRDSink: Sink {
 
     /// `Section/Sub/target[~slave]`, each part SmokePing's `[-_0-9a-zA-Z]+`: no way out of the tree.
     static func isSafe(_ path: String) -> Bool {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        return !parts.isEmpty && parts.allSatisfy { part in
-            !part.isEmpty && part.unicodeScalars.allSatisfy { scalar in
-                scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_" || scalar == "~")
-            }
-        }
+        SmokePingName.isValidPath(path, allowingSlave: true)
     }
 
     static func sync(_ path: String) async throws {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SmokeflowModel
 
 /// A target as the configuration store keeps it, with its category and probe by name.
 public struct TargetRecord: Sendable, Equatable, Codable {
@@ -36,12 +37,7 @@ public struct TargetRecord: Sendable, Equatable, Codable {
 /// Checks a target's name and host the way SmokePing and the probes need them.
 public enum TargetValidation {
     /// SmokePing section and target names: `[-_0-9a-zA-Z]+`.
-    public static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
-        }
-    }
+    public static func isValidName(_ name: String) -> Bool { SmokePingName.isValid(name) }
 
     /// An IPv4 or IPv6 address, or a DNS host name (RFC 1123 labels).
     public static func isValidHost(_ host: String) -> Bool {
@@ -53,10 +49,8 @@ public enum TargetValidation {
         guard !name.isEmpty, name.utf8.count <= 253 else { return false }
         return name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
             guard (1...63).contains(label.utf8.count), label.first != "-", label.last != "-" else { return false }
-            return label.utf8.allSatisfy { byte in
-                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
-            }
+            // Host labels take the same characters as SmokePing names (`_` is common in practice).
+            return SmokePingName.isValid(label)
         }
     }
 }
