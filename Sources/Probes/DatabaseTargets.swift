@@ -5,14 +5,13 @@ import SmokeflowMetadata
 /// targets whose probe is this source's (`FPing` for icmp, `FPing6` for icmp6, `DNS` for dns,
 /// or `probe_name`), read before every step, so targets added or removed in the database take
 /// effect at the next round. A failed read throws: the source keeps the last list.
-public actor DatabaseTargets: ProbeTargetProvider {
-    let connectionString: String
+public struct DatabaseTargets: ProbeTargetProvider {
+    let database: PostgresReconnecting
     let probeName: String
     let reader: TargetListReader
-    var connection: PostgresConnection?
 
     public init(connectionString: String, probeName: String, reader: TargetListReader) {
-        self.connectionString = connectionString
+        database = PostgresReconnecting(connectionString: connectionString)
         self.probeName = probeName
         self.reader = reader
     }
@@ -26,19 +25,7 @@ public actor DatabaseTargets: ProbeTargetProvider {
     }
 
     public func targets() async throws -> [ProbeTarget] {
-        let current: PostgresConnection
-        if let connection { current = connection } else {
-            current = try await PostgresConnection.connect(connectionString)
-            connection = current
-        }
-        let records: [TargetRecord]
-        do {
-            records = try await MetadataStore(connection: current).targets()
-        } catch let error as PostgresError where error.kind == .connection {
-            connection = nil
-            await current.close()
-            throw error
-        }
+        let records = try await database.withConnection { try await MetadataStore(connection: $0).targets() }
         // Hosts the probe cannot use (an IPv6 address for icmp, …) are left out, not fatal:
         // the database is shared by every probe kind.
         return records.filter { $0.isActive && $0.probe == probeName && HostCheck.problem($0.host, kind: reader.kind) == nil }.map {
