@@ -1,5 +1,5 @@
-public import Foundation
-public import SmokeflowModel
+import Foundation
+import SmokeflowModel
 
 /// Running statistics of one field in one window. Sums are plain sequential additions in
 /// arrival order, as InfluxQL's `mean()` and librrd's AVERAGE accumulate.

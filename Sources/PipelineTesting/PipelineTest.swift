@@ -1,4 +1,4 @@
-public import LineProtocol
+import LineProtocol
 public import PipelineConfig
 public import SmokeflowModel
 

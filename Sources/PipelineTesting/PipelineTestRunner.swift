@@ -1,6 +1,6 @@
 public import Logging
 public import PipelineConfig
-public import SmokeflowModel
+import SmokeflowModel
 public import SmokeflowRuntime
 
 /// Runs a pipeline file's `tests:`: each test builds its transform alone (no checkpoint

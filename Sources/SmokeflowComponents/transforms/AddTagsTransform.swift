@@ -38,8 +38,12 @@ public struct AddTags: BatchTransform {
                 batch.points[index].mergeTags(tags)
             } else {
                 let point = batch.points[index]
-                let missing = tags.filter { point.tag($0.key) == nil }
-                batch.points[index].mergeTags(missing)
+                // Usually none of the tags is there yet: merge them all without building a list.
+                if tags.allSatisfy({ point.tag($0.key) == nil }) {
+                    batch.points[index].mergeTags(tags)
+                } else {
+                    batch.points[index].mergeTags(tags.filter { point.tag($0.key) == nil })
+                }
             }
         }
     }
