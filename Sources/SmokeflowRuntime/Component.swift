@@ -26,6 +26,13 @@ extension Source {
 /// A transform consumes its input until it ends and emits into its output.
 public protocol Transform: Sendable {
     func run(context: StageContext, input: StageInput, output: StageOutput) async throws
+    /// Called once the whole pipeline has stopped, when every sink has acknowledged (or failed)
+    /// what it received: the moment to store state that depends on those acknowledgements.
+    func finish(context: StageContext) async
+}
+
+extension Transform {
+    public func finish(context: StageContext) async {}
 }
 
 /// A transform that maps each batch on its own; points it removes are acknowledged by the

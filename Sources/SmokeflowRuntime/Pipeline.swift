@@ -54,6 +54,7 @@ public struct Pipeline: Sendable {
     let monitor: RunMonitor
     let counters: [(ComponentKind, String, StageCounters)]
     let sources: [(any Source, StageContext)]
+    let transforms: [(any Transform, StageContext)]
     let logger: Logger
 
     public init(plan: [PlannedComponent], settings: RuntimeSettings, logger: Logger) throws(StageError) {
@@ -75,6 +76,7 @@ public struct Pipeline: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var counters: [(ComponentKind, String, StageCounters)] = []
         var sources: [(any Source, StageContext)] = []
+        var transforms: [(any Transform, StageContext)] = []
         let checkpoints = try Self.checkpoints(settings)
         for component in plan {
             let definition = component.definition
@@ -103,6 +105,7 @@ public struct Pipeline: Sendable {
                 sources.append((source, context))
                 service = SourceStage(source: source, context: context, output: output, monitor: monitor)
             case .transform(let transform):
+                transforms.append((transform, context))
                 service = TransformStage(
                     transform: transform, context: context, input: StageInput(inputChannels[definition.id]!), output: output,
                     monitor: monitor
@@ -118,6 +121,7 @@ public struct Pipeline: Sendable {
         self.stages = services.reversed()
         self.counters = counters
         self.sources = sources
+        self.transforms = transforms
     }
 
     static func checkpoints(_ settings: RuntimeSettings) throws(StageError) -> (any CheckpointStorage)? {
@@ -152,6 +156,7 @@ public struct Pipeline: Sendable {
             }
         }
         failures = monitor.errors.isEmpty ? failures : monitor.errors
+        for (transform, context) in transforms { await transform.finish(context: context) }
         for (source, context) in sources { await source.finish(context: context) }
         return RunReport(
             failures: failures,

@@ -12,10 +12,19 @@ import Synchronization
 /// in the stored state until every sink has acknowledged them and are sent again after a
 /// restart otherwise. Without storage, input is acknowledged at once and open windows are
 /// emitted when the input ends.
-public struct DownsampleTransform: Transform {
+public final class DownsampleTransform: Transform {
     let configuration: DownsampleConfiguration
     let checkpoints: (any CheckpointStorage)?
     let document: String
+    /// The state stored last, so `finish` can store it again once the sinks have acknowledged
+    /// the windows emitted at the end.
+    let stopped = Mutex<(engine: DownsamplerSnapshot, emissions: Emissions, unacknowledged: Int)?>(nil)
+
+    init(configuration: DownsampleConfiguration, checkpoints: (any CheckpointStorage)?, document: String) {
+        self.configuration = configuration
+        self.checkpoints = checkpoints
+        self.document = document
+    }
 
     struct Document: Codable {
         var engine: DownsamplerSnapshot
@@ -108,5 +117,21 @@ public struct DownsampleTransform: Transform {
         }
         if configuration.flushAtEnd ?? (checkpoints == nil) { try await emit(engine.flushAll()) }
         try await save()
+        let snapshot = engine.snapshot
+        stopped.withLock { $0 = (snapshot, emissions, emissions.unacknowledged.count) }
+    }
+
+    /// Stores the state once more without the windows the sinks acknowledged after the last
+    /// save, so a clean stop does not send them again at the next start.
+    public func finish(context: StageContext) async {
+        guard let checkpoints, let (engine, emissions, savedCount) = stopped.withLock({ $0 }) else { return }
+        let unacknowledged = emissions.unacknowledged
+        guard unacknowledged.count < savedCount else { return }
+        do {
+            let stored = Document(engine: engine, unacknowledged: unacknowledged.map(StoredPoint.init))
+            try await checkpoints.save(document, try JSONEncoder().encode(stored))
+        } catch {
+            context.logger.warning("could not store the state after the sinks' acknowledgements: \(error)")
+        }
     }
 }
