@@ -1,16 +1,44 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The layers (docs/architecture.md), bottom up; a target may depend only on its own layer or
+// the layers below it, and Tests/UnitTests/ArchitectureTests.swift checks that:
+//   core, formats, native → engines → components → app (and testing, beside app).
+// Nothing in engines/ or formats/ imports the runtime, the components or the app.
+
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
+
+let nio = "swift-nio"
+let NIOCore = Target.Dependency.product(name: "NIOCore", package: nio)
+let NIOPosix = Target.Dependency.product(name: "NIOPosix", package: nio)
+let NIOHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: nio)
+let Logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let ServiceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let UnixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
+let AsyncHTTPClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
+let ArgumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let Yams = Target.Dependency.product(name: "Yams", package: "Yams")
+
+/// A Swift library target in `Sources/<layer>/<name>`.
+func library(_ name: String, _ layer: String, _ dependencies: [Target.Dependency]) -> Target {
+    .target(name: name, dependencies: dependencies, path: "Sources/\(layer)/\(name)", swiftSettings: strictSettings)
+}
+
+/// A C library found with pkg-config, in `Sources/native/<name>`.
+func systemLibrary(_ name: String, _ pkgConfig: String, apt: String) -> Target {
+    .systemLibrary(name: name, path: "Sources/native/\(name)", pkgConfig: pkgConfig, providers: [.apt([apt])])
+}
 
 let package = Package(
     name: "smokeflow",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "smokeflow", targets: ["smokeflow"]),
+        .library(name: "SmokeflowApp", targets: ["SmokeflowApp"]),
+        .library(name: "SmokeflowTesting", targets: ["SmokeflowTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -21,173 +49,95 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
-        // C libraries, found with pkg-config.
-        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CRRD", pkgConfig: "librrd", providers: [.apt(["librrd-dev"])]),
-        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // native: C libraries and their thin Swift wrappers.
+        systemLibrary("CZstd", "libzstd", apt: "libzstd-dev"),
+        systemLibrary("CZlib", "zlib", apt: "zlib1g-dev"),
+        systemLibrary("CRRD", "librrd", apt: "librrd-dev"),
+        systemLibrary("CLibPQ", "libpq", apt: "libpq-dev"),
+        // librrd's thread-safe calls on NIO's blocking thread pool.
+        library("LibRRD", "native", ["CRRD", NIOPosix]),
+        // libpq: parameterized queries, transactions, LISTEN/NOTIFY, a thread per connection.
+        library("Postgres", "native", ["CLibPQ", NIOPosix]),
 
-        // The event model: points, typed fields, batches and delivery acknowledgements.
-        .target(name: "SmokeflowModel", swiftSettings: strictSettings),
-        // InfluxDB line protocol: encoder and parser over ByteBuffer.
+        // core: the event model and its schema, pipeline files, the runtime.
+        library("EventModel", "core", []),
+        library("PipelineConfig", "core", [Yams]),
+        library("PipelineRuntime", "core", [
+            "EventModel", "PipelineConfig", Logging, NIOPosix, ServiceLifecycle, UnixSignals,
+        ]),
+
+        // formats: InfluxDB line protocol, streaming zstd.
+        library("LineProtocol", "formats", ["EventModel", NIOCore]),
+        library("Zstd", "formats", ["CZstd"]),
+
+        // engines: pure logic, never the runtime.
+        library("Downsampling", "engines", ["EventModel"]),
+        library("ProbeEngine", "engines", ["EventModel", Logging, NIOPosix]),
+        library("SmokePingFiles", "engines", ["EventModel", "PipelineConfig", "LibRRD"]),
+        library("TargetStore", "engines", ["EventModel", "PipelineConfig", "Postgres", Logging, NIOPosix]),
+
+        // components: one folder per component type, the registry of them all.
         .target(
-            name: "LineProtocol",
-            dependencies: ["SmokeflowModel", .product(name: "NIOCore", package: "swift-nio")],
-            swiftSettings: strictSettings
-        ),
-        // librrd: read and write SmokePing's RRD files, off the cooperative pool.
-        .target(
-            name: "RRD",
-            dependencies: ["CRRD", .product(name: "NIOPosix", package: "swift-nio")],
-            swiftSettings: strictSettings
-        ),
-        // SmokePing's RRD trees as a source (backfill, tail) and a sink.
-        .target(
-            name: "SmokePingRRD",
+            name: "Components",
             dependencies: [
-                "RRD", "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                "EventModel", "PipelineConfig", "PipelineRuntime", "LineProtocol", "Zstd", "CZlib",
+                "LibRRD", "Postgres", "Downsampling", "ProbeEngine", "SmokePingFiles", "TargetStore",
+                AsyncHTTPClient, NIOCore, NIOPosix, NIOHTTP1, Logging,
             ],
+            path: "Sources/components",
+            exclude: ["README.md"],
             swiftSettings: strictSettings
         ),
-        // libpq: parameterized queries, transactions, LISTEN/NOTIFY, on a thread per connection.
-        .target(
-            name: "Postgres",
-            dependencies: ["CLibPQ", .product(name: "NIOPosix", package: "swift-nio")],
-            swiftSettings: strictSettings
-        ),
-        // The configuration store: schema migrations, targets import/export, checkpoints in PostgreSQL.
-        .target(
-            name: "SmokeflowMetadata",
-            dependencies: [
-                "Postgres", "PipelineConfig", "SmokeflowRuntime",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            swiftSettings: strictSettings
-        ),
-        // Event-time tumbling windows per series: latency rollups and RRD-style consolidation.
-        .target(name: "Downsampling", dependencies: ["SmokeflowModel"], swiftSettings: strictSettings),
-        // Streaming zstd compression and decompression.
-        .target(name: "Zstd", dependencies: ["CZstd"], swiftSettings: strictSettings),
-        // Pipeline files: YAML with source positions, ${VAR} interpolation, option decoding.
-        .target(
-            name: "PipelineConfig",
-            dependencies: [.product(name: "Yams", package: "Yams")],
-            swiftSettings: strictSettings
-        ),
-        // Topology and runtime: bounded channels, stage services, component registry.
-        .target(
-            name: "SmokeflowRuntime",
-            dependencies: [
-                "SmokeflowModel", "PipelineConfig",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: strictSettings
-        ),
-        // The InfluxDB HTTP writer (v1 and v2 write APIs).
-        .target(
-            name: "InfluxSink",
-            dependencies: [
-                "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig", "LineProtocol", "CZlib",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strictSettings
-        ),
-        // The `influx_query` source: InfluxQL over /query, chunked, for a time range.
-        .target(
-            name: "InfluxQuery",
-            dependencies: [
-                "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            swiftSettings: strictSettings
-        ),
-        // Scheduled jobs: cron schedules (UTC or a time zone), window runs, catch-up from progress.
-        .target(
-            name: "JobScheduler",
-            dependencies: [
-                "SmokeflowRuntime", "PipelineConfig",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: strictSettings
-        ),
-        // Native probes: ICMP/ICMPv6 echo and DNS rounds on one event-loop thread, and the `probe` source.
-        .target(
-            name: "Probes",
-            dependencies: [
-                "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig", "Postgres", "SmokeflowMetadata",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            swiftSettings: strictSettings
-        ),
-        // Built-in sources and sinks that need no server: fixture, file, stdout.
-        .target(
-            name: "SmokeflowComponents",
-            dependencies: [
-                "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig", "LineProtocol", "Zstd", "InfluxSink", "SmokePingRRD",
-                "Postgres", "SmokeflowMetadata", "Downsampling", "InfluxQuery", "Probes",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strictSettings
-        ),
-        // A pipeline file's `tests:`: points fed into one transform, its output checked.
-        .target(
-            name: "PipelineTesting",
-            dependencies: [
-                "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig", "LineProtocol",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strictSettings
-        ),
+
+        // app: what the commands do, as a library; the executable is a thin shell over it.
+        library("JobScheduler", "app", ["PipelineRuntime", "PipelineConfig", Logging, ServiceLifecycle]),
+        library("PipelineTesting", "app", ["EventModel", "PipelineRuntime", "PipelineConfig", "LineProtocol", Logging]),
+        library("SmokeflowApp", "app", [
+            "EventModel", "PipelineConfig", "PipelineRuntime", "Components", "JobScheduler", "PipelineTesting",
+            "TargetStore", "Postgres", Logging, ServiceLifecycle,
+        ]),
         .executableTarget(
             name: "smokeflow",
-            dependencies: [
-                "SmokeflowModel", "SmokeflowRuntime", "PipelineConfig", "SmokeflowComponents", "LineProtocol", "Zstd",
-                "Postgres", "SmokeflowMetadata", "PipelineTesting", "JobScheduler",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
+            dependencies: ["SmokeflowApp", "PipelineConfig", "PipelineRuntime", ArgumentParser, Logging],
+            path: "Sources/app/smokeflow",
             swiftSettings: strictSettings
         ),
+
+        // testing: in-process pipeline helpers and the sink-compliance check, for tests and benchmarks.
+        library("SmokeflowTesting", "testing", [
+            "EventModel", "PipelineConfig", "PipelineRuntime", "Components", "LineProtocol", "SmokePingFiles", Logging,
+        ]),
+
         // Benchmarks run by scripts/bench (release build), never by the tests.
         .executableTarget(
             name: "smokeflow-bench",
             dependencies: [
-                "SmokeflowModel", "LineProtocol", "RRD", "SmokePingRRD", "SmokeflowComponents", "SmokeflowMetadata",
-                "SmokeflowRuntime", "PipelineConfig", "Postgres", "Downsampling",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
+                "EventModel", "LineProtocol", "LibRRD", "SmokePingFiles", "Components", "TargetStore",
+                "PipelineRuntime", "PipelineConfig", "Postgres", "Downsampling", NIOCore, Logging,
             ],
             path: "Benchmarks/smokeflow-bench",
             swiftSettings: strictSettings
         ),
+
+        // No server, no root: `swift test --filter UnitTests` is the fast loop.
         .testTarget(
-            name: "SmokeflowTests",
+            name: "UnitTests",
             dependencies: [
-                "SmokeflowModel", "LineProtocol", "Zstd", "PipelineConfig", "SmokeflowRuntime",
-                "SmokeflowComponents", "InfluxSink", "RRD", "SmokePingRRD", "Postgres", "SmokeflowMetadata",
-                "Downsampling", "PipelineTesting", "JobScheduler", "InfluxQuery", "Probes",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "EventModel", "LineProtocol", "Zstd", "PipelineConfig", "PipelineRuntime", "Components",
+                "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "Downsampling", "PipelineTesting",
+                "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting",
+                NIOCore, NIOPosix, Logging, ServiceLifecycle,
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Real InfluxDB, victoria-metrics, PostgreSQL and the probe lab, started by scripts/test.
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "EventModel", "LineProtocol", "Zstd", "PipelineConfig", "PipelineRuntime", "Components",
+                "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "Downsampling", "PipelineTesting",
+                "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting",
+                NIOCore, NIOHTTP1, NIOPosix, AsyncHTTPClient, Logging, ServiceLifecycle,
             ],
             swiftSettings: strictSettings
         ),

@@ -1,6 +1,6 @@
 import Downsampling
 import Foundation
-import SmokeflowModel
+import EventModel
 
 /// The rounds of the downsample benchmark: `series` targets × `rounds` 5-minute rounds of 20
 /// pings; Benchmarks/python/downsample.py generates the same rounds for the Python peer.

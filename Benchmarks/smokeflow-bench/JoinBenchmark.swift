@@ -2,10 +2,10 @@ import Foundation
 import Logging
 import PipelineConfig
 import Postgres
-import SmokeflowComponents
-import SmokeflowMetadata
-import SmokeflowModel
-import SmokeflowRuntime
+import Components
+import TargetStore
+import EventModel
+import PipelineRuntime
 
 /// The 10,000 targets of the join benchmarks (also written as CSV for `targets import`).
 func benchmarkTargets(_ count: Int) -> [TargetRecord] {

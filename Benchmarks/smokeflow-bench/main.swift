@@ -2,10 +2,10 @@
 import Foundation
 import LineProtocol
 import NIOCore
-import RRD
-import SmokePingRRD
-import SmokeflowMetadata
-import SmokeflowModel
+import LibRRD
+import Components
+import TargetStore
+import EventModel
 
 /// The SmokePing `latency` point of the encode benchmark; Benchmarks/python/encode.py builds
 /// the same points for the Python peer.

@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import PipelineConfig
+import Postgres
+import TargetStore
+
+/// Where the configuration store is: `--database-url`, else `DATABASE_URL`, else libpq's own
+/// `PG*` variables, `.pgpass` and service files (an empty connection string).
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .customLong("database-url"), help: "postgresql:// URL or key=value string (default: $DATABASE_URL, then PG* variables).")
+    var databaseURL: String?
+
+    var connectionString: String {
+        databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
+    }
+
+    func connect() async throws -> PostgresConnection {
+        try await PostgresConnection.connect(connectionString)
+    }
+}
+
+struct Database: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db", abstract: "The PostgreSQL configuration store's schema.", subcommands: [Migrate.self, Status.self]
+    )
+
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Apply pending migrations (idempotent).")
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            try await withReportedErrors {
+                let connection = try await database.connect()
+                defer { Task { await connection.close() } }
+                let applied = try await Migrator().migrate(connection)
+                for migration in applied { print("applied \(migration.version): \(migration.name)") }
+                print(applied.isEmpty ? "up to date at version \(Migrator().latestVersion)" : "now at version \(Migrator().latestVersion)")
+            }
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List migrations and whether each is applied.")
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            try await withReportedErrors {
+                let connection = try await database.connect()
+                defer { Task { await connection.close() } }
+                for status in try await Migrator().status(connection) {
+                    print("\(status.version)\t\(status.appliedAt ?? "pending")\t\(status.name)")
+                }
+            }
+        }
+    }
+}
+
+struct Targets: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Move targets between YAML/CSV files and PostgreSQL.", subcommands: [Import.self, Export.self]
+    )
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Insert or update targets from FILE.yaml or FILE.csv in one transaction; any bad row imports nothing."
+        )
+        @Argument(help: "A .yaml/.yml or .csv file.") var file: String
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            try await withReportedErrors {
+                let (targets, problems) = try TargetFile.check(path: file)
+                let connection = try await database.connect()
+                defer { Task { await connection.close() } }
+                let count = try await TargetImport().run(targets, earlier: problems, into: connection)
+                print("imported \(targets.entries.count) targets from \(file) (\(count) inserted or updated)")
+            }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write every target as YAML or CSV to standard output.")
+        @Option(help: "yaml or csv.") var format: String = "yaml"
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            try await withReportedErrors {
+                guard let format = TargetFile.Format(rawValue: format) else {
+                    throw ValidationError("--format must be yaml or csv")
+                }
+                let connection = try await database.connect()
+                defer { Task { await connection.close() } }
+                let records = try await MetadataStore(connection: connection).targets()
+                FileHandle.standardOutput.write(Data(TargetExport.render(records, as: format).utf8))
+            }
+        }
+    }
+}
+
+/// One line per problem on standard error and exit 1, for errors that are not usage errors.
+func withReportedErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        report(error)
+        throw ExitCode(1)
+    }
+}

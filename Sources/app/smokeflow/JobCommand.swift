@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import JobScheduler
+import Logging
+import PipelineConfig
+import SmokeflowApp
+import PipelineRuntime
+
+struct Job: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Scheduled jobs of a pipeline file (they also run inside `smokeflow run`).",
+        subcommands: [JobRun.self]
+    )
+}
+
+struct JobRun: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run one job over a time range now, window by window, with a progress bar. Leaves the job's progress alone."
+    )
+
+    @Argument(help: "The job's name.") var name: String
+    @Option(help: "The pipeline file that declares the job.") var pipeline: String
+    @Option(help: "Start (ISO 8601, e.g. 2025-11-01T00:00:00Z, or seconds since 1970); rounded down to the window.") var from: String
+    @Option(help: "End (exclusive), same forms.") var to: String
+    @OptionGroup var common: PipelineOptions
+
+    func run() async throws {
+        let logger = bootstrapLogging(common.logLevel)
+        let runner: JobRunner
+        do {
+            let runners = try PipelineRunner.jobRunners(LoadedPipeline.load(pipeline, envFile: common.envFile), logger: logger)
+            guard let found = runners.first(where: { $0.job.name == name }) else {
+                let known = runners.map(\.job.name).joined(separator: ", ")
+                throw ConfigErrors([ConfigError(SourceLocation(file: pipeline, line: 1, column: 1), "no job '\(name)' (jobs: \(known))")])
+            }
+            runner = found
+        } catch {
+            report(error)
+            throw ExitCode(1)
+        }
+        guard let start = Self.time(from), let end = Self.time(to), start < end else {
+            report(ValidationError("--from and --to must be times (ISO 8601 or seconds since 1970), --from before --to"))
+            throw ExitCode(1)
+        }
+        let windows = runner.windows(from: start, to: end)
+        let progress = ProgressBar(total: windows.count, label: name)
+        for (index, range) in windows.enumerated() {
+            do {
+                try await runner.run(from: range.from, to: range.to)
+            } catch {
+                progress.finish()
+                report(error)
+                throw ExitCode(1)
+            }
+            progress.update(index + 1)
+        }
+        progress.finish()
+        print("job '\(name)': \(windows.count) window(s) from \(JobRunner.iso(windows.first?.from ?? start)) to \(JobRunner.iso(windows.last?.to ?? end))")
+    }
+
+    static func time(_ text: String) -> Int64? {
+        if let seconds = Int64(text) { return seconds * 1_000_000_000 }
+        return ISO8601DateFormatter().date(from: text).map { Int64($0.timeIntervalSince1970) * 1_000_000_000 }
+    }
+}
+
+/// `[#####.....] 12/48 windows` on stderr when it is a terminal, a line per tenth otherwise.
+final class ProgressBar {
+    let total: Int
+    let label: String
+    let terminal = isatty(FileHandle.standardError.fileDescriptor) == 1
+    var lastTenth = -1
+
+    init(total: Int, label: String) {
+        self.total = total
+        self.label = label
+    }
+
+    func update(_ done: Int) {
+        let width = 30
+        let filled = total == 0 ? width : done * width / total
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        if terminal {
+            FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total) windows".utf8))
+        } else if total > 0, done * 10 / total != lastTenth {
+            lastTenth = done * 10 / total
+            FileHandle.standardError.write(Data("\(label) [\(bar)] \(done)/\(total) windows\n".utf8))
+        }
+    }
+
+    func finish() { if terminal { FileHandle.standardError.write(Data("\n".utf8)) } }
+}
+

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PipelineConfig
+import SmokeflowApp
+
+func report(_ error: any Error) {
+    let text: String
+    switch error {
+    case let errors as ConfigErrors: text = errors.description
+    case let failed as RunFailed: text = failed.failures.map { "smokeflow: " + $0 }.joined(separator: "\n")
+    default: text = "smokeflow: \(error)"
+    }
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+func bootstrapLogging(_ level: String) -> Logger {
+    let parsed = Logger.Level(rawValue: level.lowercased()) ?? .info
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = parsed
+        return handler
+    }
+    return Logger(label: "smokeflow")
+}
+
+/// Runs a command's body: any error is printed as one line per problem, then exit 1.
+func failing(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        report(error)
+        throw ExitCode(1)
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+import ProbeEngine
+import TargetStore
+public import PipelineRuntime
+
+extension ComponentRegistry {
+    /// Every component type smokeflow ships. Adding a stage: write its configuration struct and
+    /// component (in `sources/`, `transforms/` or `sinks/`) and register it here.
+    public static var builtin: ComponentRegistry {
+        var registry = ComponentRegistry()
+        registry.register(FixtureSourceConfiguration.self)
+        registry.register(RRDSourceConfiguration.self)
+        registry.register(InfluxQueryConfiguration.self)
+        registry.register(AddTagsConfiguration.self)
+        registry.register(ClassifyConfiguration.self)
+        registry.register(DownsampleConfiguration.self)
+        registry.register(FileSinkConfiguration.self)
+        registry.register(StdoutSinkConfiguration.self)
+        registry.register(FixtureSinkConfiguration.self)
+        registry.register(InfluxSinkConfiguration.self)
+        registry.register(RRDSinkConfiguration.self)
+        registry.register(PostgresJoinConfiguration.self)
+        registry.registerCheckpointBackend("postgres") { settings in
+            PostgresCheckpointStorage(
+                connectionString: settings.databaseURL?.value ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
+            )
+        }
+        registry.register(ProbeSourceConfiguration.self)
+        return registry
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+public import LineProtocol
+import Logging
+import NIOCore
+public import PipelineConfig
+import EventModel
+public import PipelineRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `type: file` — appends line protocol to a file; `type: stdout` — writes it to standard output.
+///
+/// Each batch is written whole with one write(2), so the file never ends in half a line.
+/// Batches are acknowledged after fsync, at most `flush_interval` after they were written.
+public struct FileSinkConfiguration: SinkConfiguration {
+    public static let typeName = "file"
+    public var path: String
+    public var append: Bool
+    public var precision: Precision
+    public var flushInterval: Duration
+
+    public init(path: String, append: Bool = false, precision: Precision = .nanoseconds, flushInterval: Duration = .seconds(1)) {
+        self.path = path
+        self.append = append
+        self.precision = precision
+        self.flushInterval = flushInterval
+    }
+
+    public init(options: inout OptionsReader) {
+        path = options.requiredString("path")
+        append = options.bool("append", default: false)
+        precision = options.oneOf("precision", default: .nanoseconds)
+        flushInterval = options.duration("flush_interval", default: .seconds(1))
+    }
+
+    public func build(_ context: BuildContext) throws -> LineProtocolFileSink {
+        LineProtocolFileSink(target: .path(path, append: append), precision: precision, flushInterval: flushInterval)
+    }
+}
+
+public struct StdoutSinkConfiguration: SinkConfiguration {
+    public static let typeName = "stdout"
+    public var precision: Precision
+
+    public init(precision: Precision = .nanoseconds) { self.precision = precision }
+
+    public init(options: inout OptionsReader) {
+        precision = options.oneOf("precision", default: .nanoseconds)
+    }
+
+    public func build(_ context: BuildContext) throws -> LineProtocolFileSink {
+        LineProtocolFileSink(target: .standardOutput, precision: precision, flushInterval: .seconds(1))
+    }
+}
+
+public struct LineProtocolFileSink: Sink {
+    enum Target {
+        case path(String, append: Bool)
+        case standardOutput
+    }
+
+    let target: Target
+    let precision: Precision
+    let flushInterval: Duration
+
+    public func run(context: StageContext, input: StageInput) async throws {
+        let file: BlockingFile
+        switch target {
+        case .path(let path, let append):
+            file = try await BlockingFile.open(path, flags: O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC))
+        case .standardOutput:
+            file = .standardOutput
+        }
+        var encoder = BatchEncoder(precision: precision, context: context)
+        var encoding = OrderedEncoder(precision: precision, width: ProcessInfo.processInfo.activeProcessorCount)
+        var unsynced: [Batch] = []
+        var lastSync = ContinuousClock.now
+
+        func writeOldest() async throws {
+            guard let (batch, encoded) = await encoding.next() else { return }
+            let written = encoder.account(encoded, for: batch, context: context)
+            if encoded.bytes.readableBytes > 0 {
+                do {
+                    try await file.write(encoded.bytes)
+                } catch {
+                    batch.acknowledge(.failed)
+                    for pending in unsynced { pending.acknowledge(.failed) }
+                    throw error
+                }
+            }
+            context.counters.add(sent: written)
+            if unsynced.isEmpty { lastSync = .now }
+            unsynced.append(batch.receipt)
+            if ContinuousClock.now - lastSync >= flushInterval {
+                try await sync(file, &unsynced)
+                lastSync = .now
+            }
+        }
+
+        loop: while true {
+            // Synced at most every flush_interval while batches keep coming, and at the latest
+            // flush_interval after the last one when they stop.
+            let deadline = unsynced.isEmpty && encoding.isEmpty ? nil : lastSync + flushInterval
+            switch await input.next(before: encoding.isEmpty ? deadline : .now) {
+            case .batch(let batch):
+                encoding.start(batch)
+                if encoding.isFull { try await writeOldest() }
+            case .timeout:
+                // Nothing new right now: finish what is encoding, then sync if it is time.
+                if !encoding.isEmpty {
+                    try await writeOldest()
+                } else {
+                    try await sync(file, &unsynced)
+                    lastSync = .now
+                }
+            case .end:
+                break loop
+            }
+        }
+        while !encoding.isEmpty { try await writeOldest() }
+        try await sync(file, &unsynced)
+    }
+
+    private func sync(_ file: BlockingFile, _ unsynced: inout [Batch]) async throws {
+        guard !unsynced.isEmpty else { return }
+        do {
+            try await file.sync()
+        } catch {
+            for batch in unsynced { batch.acknowledge(.failed) }
+            unsynced = []
+            throw error
+        }
+        for batch in unsynced { batch.acknowledge(.delivered) }
+        unsynced = []
+    }
+}
+

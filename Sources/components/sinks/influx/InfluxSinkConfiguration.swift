@@ -1,0 +1,106 @@
+public import LineProtocol
+public import PipelineConfig
+public import PipelineRuntime
+
+/// `type: influx` — InfluxDB line protocol over HTTP, v1 `/write` or v2 `/api/v2/write`.
+public struct InfluxSinkConfiguration: SinkConfiguration {
+    public static let typeName = "influx"
+
+    public enum API: String, Sendable, CaseIterable {
+        case v1, v2
+    }
+
+    public var url: String
+    public var api: API
+    // v1
+    public var database: String?
+    public var retentionPolicy: String?
+    public var username: String?
+    public var password: Secret?
+    // v2
+    public var org: String?
+    public var bucket: String?
+    public var token: Secret?
+
+    public var precision: Precision
+    public var batchMaxLines: Int
+    public var batchMaxBytes: Int
+    public var flushInterval: Duration
+    public var gzip: Bool
+    public var concurrency: Int
+    public var requestTimeout: Duration
+    public var retryInitialBackoff: Duration
+    public var retryMaxBackoff: Duration
+    /// 0: retry retryable failures for as long as the pipeline runs.
+    public var retryMaxAttempts: Int
+
+    public init(url: String, api: API) {
+        self.url = url
+        self.api = api
+        precision = .nanoseconds
+        batchMaxLines = 5000
+        batchMaxBytes = 1 << 20
+        flushInterval = .seconds(1)
+        gzip = true
+        concurrency = 2
+        requestTimeout = .seconds(10)
+        retryInitialBackoff = .milliseconds(500)
+        retryMaxBackoff = .seconds(30)
+        retryMaxAttempts = 0
+    }
+
+    public init(options: inout OptionsReader) {
+        self.init(url: "", api: .v1)
+        url = options.string("url") ?? "http://127.0.0.1:8086"
+        if !(url.hasPrefix("http://") || url.hasPrefix("https://")), let node = options.node("url") {
+            options.fail(node.location, "option 'url' must start with http:// or https://")
+        }
+        api = options.oneOf("api", default: .v1)
+        // An empty value counts as unset, so `${INFLUX_PASSWORD:-}` can leave auth off.
+        database = options.string("database").nonEmpty
+        retentionPolicy = options.string("retention_policy").nonEmpty
+        username = options.string("username").nonEmpty
+        password = options.string("password").nonEmpty.map(Secret.init)
+        org = options.string("org").nonEmpty
+        bucket = options.string("bucket").nonEmpty
+        token = options.string("token").nonEmpty.map(Secret.init)
+        precision = options.oneOf("precision", default: .nanoseconds)
+        batchMaxLines = options.int("batch_max_lines", default: batchMaxLines, range: 1...1_000_000)
+        batchMaxBytes = options.int("batch_max_bytes", default: batchMaxBytes, range: 1024...(256 << 20))
+        flushInterval = options.duration("flush_interval", default: flushInterval)
+        gzip = options.bool("gzip", default: gzip)
+        concurrency = options.int("concurrency", default: concurrency, range: 1...64)
+        requestTimeout = options.duration("request_timeout", default: requestTimeout)
+        retryInitialBackoff = options.duration("retry_initial_backoff", default: retryInitialBackoff)
+        retryMaxBackoff = options.duration("retry_max_backoff", default: retryMaxBackoff)
+        retryMaxAttempts = options.int("retry_max_attempts", default: 0, range: 0...1_000_000)
+
+        let id = options.componentID
+        switch api {
+        case .v1:
+            if database == nil { options.fail(options.location, "'\(id)' (api v1) needs option 'database'") }
+            for key in ["org", "bucket", "token"] where options.has(key) {
+                options.fail(options.location, "option '\(key)' of '\(id)' belongs to api v2")
+            }
+            if (username == nil) != (password == nil) {
+                options.fail(options.location, "'\(id)' needs both 'username' and 'password', or neither")
+            }
+        case .v2:
+            if bucket == nil { options.fail(options.location, "'\(id)' (api v2) needs option 'bucket'") }
+            for key in ["database", "retention_policy", "username", "password"] where options.has(key) {
+                options.fail(options.location, "option '\(key)' of '\(id)' belongs to api v1")
+            }
+        }
+    }
+
+    public func build(_ context: BuildContext) throws -> InfluxSink {
+        InfluxSink(configuration: self, endpoint: try InfluxEndpoint(self))
+    }
+}
+
+extension Optional<String> {
+    var nonEmpty: String? {
+        guard let self, !self.isEmpty else { return nil }
+        return self
+    }
+}

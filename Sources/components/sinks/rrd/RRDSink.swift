@@ -1,0 +1,146 @@
+import SmokePingFiles
+import Foundation
+import Logging
+import NIOPosix
+public import PipelineConfig
+import LibRRD
+import EventModel
+public import PipelineRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `type: rrd` sink — writes rounds into SmokePing-compatible files (SmokePing's data sources,
+/// archives and update strings), one per series at `path/<path tag>.rrd`, created on first
+/// write, so SmokePing's CGI and `rrdtool graph` can draw them. The embedded default store
+/// when no InfluxDB is configured.
+///
+/// Takes `latency` and `dns_latency` points (ms, as in `docs/schema.md`); other measurements,
+/// points without a safe `path` (SmokePing names: `[-_0-9a-zA-Z]+` per section, `~` for a
+/// slave) and rounds older than a file's last update are dropped, counted and logged once.
+/// A batch is acknowledged after its files are updated and fsynced.
+public struct RRDSinkConfiguration: SinkConfiguration {
+    public static let typeName = "rrd"
+
+    public enum Archives: String, Sendable, CaseIterable { case debian, upstream }
+
+    public var path: String
+    public var step: Int
+    public var archives: Archives
+
+    public init(options: inout OptionsReader) {
+        path = options.requiredString("path")
+        step = options.int("step", default: 300, range: 1...86400)
+        archives = options.oneOf("archives", default: .debian)
+    }
+
+    public func build(_ context: BuildContext) throws -> RRDSink { RRDSink(configuration: self) }
+}
+
+public struct RRDSink: Sink {
+    let configuration: RRDSinkConfiguration
+    let client = RRDClient()
+
+    struct Refusal: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    public func run(context: StageContext, input: StageInput) async throws {
+        var rejections = RejectionLog(logger: context.logger)
+        var known: Set<String> = []
+        for await batch in input {
+            context.counters.add(received: batch.points.count)
+            var rows: [String: (pings: Int, rows: [(Int, String)])] = [:]
+            var refused = 0
+            for point in batch.points {
+                do {
+                    let (file, pings, row) = try updateRow(for: point)
+                    rows[file, default: (pings, [])].rows.append(row)
+                } catch {
+                    refused += 1
+                    rejections.note(error)
+                }
+            }
+            var written = 0
+            do {
+                for (file, entry) in rows.sorted(by: { $0.key < $1.key }) {
+                    let layout = layout(pings: entry.pings)
+                    let sorted = entry.rows.sorted { $0.0 < $1.0 }
+                    if !known.contains(file) {
+                        if try await !Self.prepareDirectory(for: file) {
+                            try await client.create(
+                                file, step: layout.step, start: sorted[0].0 - 1, sources: layout.dataSourceDefinitions,
+                                archives: layout.archiveDefinitions)
+                        }
+                        known.insert(file)
+                    }
+                    // Rounds not newer than the file's last update would make librrd refuse the whole call.
+                    let last = try await client.lastUpdate(file).time
+                    let fresh = sorted.filter { $0.0 > last }
+                    if fresh.count < sorted.count {
+                        refused += sorted.count - fresh.count
+                        rejections.note(Refusal(description: "\(file): \(sorted.count - fresh.count) round(s) not newer than the last update"))
+                    }
+                    guard !fresh.isEmpty else { continue }
+                    try await client.update(file, template: layout.template, rows: fresh.map { "\($0.0):\($0.1)" })
+                    try await Self.sync(file)
+                    written += fresh.count
+                }
+            } catch {
+                batch.acknowledge(.failed)
+                throw error
+            }
+            context.counters.add(sent: written)
+            if refused > 0 {
+                context.counters.add(dropped: refused)
+                batch.markRejected()
+            }
+            batch.acknowledge(.delivered)
+        }
+    }
+
+    func layout(pings: Int) -> SmokePingLayout {
+        SmokePingLayout(
+            step: configuration.step, pings: pings,
+            archives: configuration.archives == .debian ? SmokePingLayout.debianArchives : SmokePingLayout.upstreamArchives)
+    }
+
+    /// The file, its pings, and SmokePing's update value for one point.
+    func updateRow(for point: Point) throws -> (String, Int, (Int, String)) {
+        guard point.measurement == "latency" || point.measurement == "dns_latency" else {
+            throw Refusal(description: "measurement '\(point.measurement)' is not a probe round")
+        }
+        guard let seriesPath = point.tag("path") ?? point.tag("target"), Self.isSafe(seriesPath) else {
+            throw Refusal(description: "a point's path is missing or not a SmokePing name")
+        }
+        guard case .int(let count) = point.field("pings"), count > 0, count <= 1000 else {
+            throw Refusal(description: "\(seriesPath): point has no 'pings' count")
+        }
+        let pings = Int(count)
+        var times: [Double] = []
+        for index in 1...pings {
+            if case .float(let milliseconds) = point.field("ping_\(index)") { times.append(milliseconds / 1000) }
+        }
+        let value = layout(pings: pings).updateValue(roundTripTimes: times)
+        let seconds = Int(point.timestamp / 1_000_000_000)
+        return (configuration.path + "/" + seriesPath + ".rrd", pings, (seconds, value))
+    }
+
+    /// `Section/Sub/target[~slave]`, each part SmokePing's `[-_0-9a-zA-Z]+`: no way out of the tree.
+    static func isSafe(_ path: String) -> Bool {
+        SmokePingName.isValidPath(path, allowingSlave: true)
+    }
+
+    static func sync(_ path: String) async throws {
+        try await NIOThreadPool.singleton.runIfActive { try DurableFile.sync(path) }
+    }
+
+    /// Creates the file's folders off the cooperative pool; whether the file exists already.
+    static func prepareDirectory(for file: String) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive {
+            if access(file, F_OK) == 0 { return true }
+            try DurableFile.makeDirectories(DurableFile.parent(of: file))
+            return false
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import ProbeEngine
+import Postgres
+import TargetStore
+
+/// Targets from the PostgreSQL configuration store (`targets_from: postgres`): the active
+/// targets whose probe is this source's (`FPing` for icmp, `FPing6` for icmp6, `DNS` for dns,
+/// or `probe_name`), read before every step, so targets added or removed in the database take
+/// effect at the next round. A failed read throws: the source keeps the last list.
+public struct DatabaseTargets: ProbeTargetProvider {
+    let database: PostgresReconnecting
+    let probeName: String
+    let reader: TargetListReader
+
+    public init(connectionString: String, probeName: String, reader: TargetListReader) {
+        database = PostgresReconnecting(connectionString: connectionString)
+        self.probeName = probeName
+        self.reader = reader
+    }
+
+    public static func defaultProbeName(_ kind: ProbeKind) -> String {
+        switch kind {
+        case .icmp: "FPing"
+        case .icmp6: "FPing6"
+        case .dns: "DNS"
+        }
+    }
+
+    public func targets() async throws -> [ProbeTarget] {
+        let records = try await database.withConnection { try await MetadataStore(connection: $0).targets() }
+        // Hosts the probe cannot use (an IPv6 address for icmp, …) are left out, not fatal:
+        // the database is shared by every probe kind.
+        return records.filter { $0.isActive && $0.probe == probeName && HostCheck.problem($0.host, kind: reader.kind) == nil }.map {
+            ProbeTarget(name: $0.name, host: $0.host, category: $0.category, lookup: reader.lookup, record: reader.record)
+        }
+    }
+}

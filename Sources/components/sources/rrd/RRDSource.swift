@@ -1,0 +1,184 @@
+import SmokePingFiles
+import Logging
+import NIOPosix
+import LibRRD
+import EventModel
+public import PipelineRuntime
+import Synchronization
+
+public struct RRDSource: Source {
+    let configuration: RRDSourceConfiguration
+    let checkpoints: CheckpointStore
+    let client = RRDClient()
+
+    struct FailedFiles: Error, CustomStringConvertible {
+        let failures: [(file: String, message: String)]
+        var description: String {
+            "\(failures.count) file(s) failed: " + failures.map { "\($0.file): \($0.message)" }.joined(separator: "; ")
+        }
+    }
+
+    public func run(context: StageContext, output: StageOutput) async throws {
+        try await checkpoints.load()
+        switch configuration.mode {
+        case .backfill: try await backfill(context: context, output: output)
+        case .tail: try await tail(context: context, output: output)
+        }
+    }
+
+    public func finish(context: StageContext) async {
+        await checkpoints.flush()
+    }
+
+    func scan() async throws -> [SmokePingFile] {
+        let scanner = TreeScanner(root: configuration.path, include: configuration.include, exclude: configuration.exclude)
+        return try await NIOThreadPool.singleton.runIfActive { try scanner.scan() }
+    }
+
+    func backfill(context: StageContext, output: StageOutput) async throws {
+        let files = try await scan()
+        let progress = BackfillProgress(totalFiles: files.count)
+        let reporter = Task { await progress.report(logger: context.logger) }
+        defer { reporter.cancel() }
+        try await forEachFile(files) { file in
+            do {
+                let position = checkpoints.position(file.relativePath)
+                _ = try await emit(file, after: position, context: context, output: output, progress: progress)
+            } catch let error as CancellationError {
+                throw error
+            } catch {
+                progress.failures.withLock { $0.append((file.relativePath, "\(error)")) }
+                context.logger.error("\(file.absolutePath): \(error)")
+            }
+            progress.filesDone.add(1, ordering: .relaxed)
+        }
+        reporter.cancel()
+        await reporter.value
+        context.logger.info("\(progress.summary())")
+        let failed = progress.failures.withLock { $0 }
+        if !failed.isEmpty { throw FailedFiles(failures: failed) }
+    }
+
+    func tail(context: StageContext, output: StageOutput) async throws {
+        // Rows handed to the pipeline but maybe not yet acknowledged: the next poll starts after them.
+        let sent = Mutex<[String: Int]>([:])
+        while true {
+            let files = try await scan()
+            try await forEachFile(files) { file in
+                do {
+                    let after = sent.withLock { $0[file.relativePath] } ?? checkpoints.position(file.relativePath)
+                    if after == nil, configuration.startFrom == .end {
+                        // From the last closed row on: the next row is sent once it closes. The
+                        // position is stored, so a restart does not skip what came meanwhile.
+                        let info = try await client.info(file.absolutePath)
+                        let position = info.lastUpdate / info.step * info.step
+                        sent.withLock { $0[file.relativePath] = position }
+                        checkpoints.commit(file.relativePath, position)
+                        return
+                    }
+                    if let last = try await emit(file, after: after, context: context, output: output, progress: nil) {
+                        sent.withLock { $0[file.relativePath] = last }
+                    }
+                } catch let error as CancellationError {
+                    throw error
+                } catch {
+                    // A file being rewritten or removed: say so, try again next poll.
+                    context.logger.warning("\(file.absolutePath): \(error)")
+                }
+            }
+            if context.once { return }
+            try await Task.sleep(for: configuration.pollInterval)
+        }
+    }
+
+    /// Runs `body` for each file, `concurrency` at a time.
+    func forEachFile(_ files: [SmokePingFile], _ body: @escaping @Sendable (SmokePingFile) async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            while next < files.count && next < configuration.concurrency {
+                let file = files[next]
+                group.addTask { try await body(file) }
+                next += 1
+            }
+            while try await group.next() != nil {
+                guard next < files.count else { continue }
+                let file = files[next]
+                group.addTask { try await body(file) }
+                next += 1
+            }
+        }
+    }
+
+    /// Sends every row of `file` after the position `after` (and within since/until), oldest
+    /// first, in batches whose acknowledgements commit the file's position in order.
+    /// Returns the last row sent.
+    func emit(
+        _ file: SmokePingFile, after: Int?, context: StageContext, output: StageOutput, progress: BackfillProgress?
+    ) async throws -> Int? {
+        let info = try await client.info(file.absolutePath)
+        let names = info.dataSources.map(\.name)
+        guard names.count >= 4, Array(names.prefix(3)) == ["uptime", "loss", "median"], names.dropFirst(3).allSatisfy({ $0.hasPrefix("ping") })
+        else { throw LayoutError(description: "not SmokePing's layout (data sources: \(names.joined(separator: ", ")))") }
+        var firsts: [Int: Int] = [:]
+        for archive in info.archives { firsts[archive.index] = try await client.first(file.absolutePath, archive: archive.index) }
+        let plan = ArchivePlan(info: info, firstRows: firsts, since: configuration.since, resumeAfter: after, until: configuration.until)
+        let mapper = RowMapper(file: file, probeType: configuration.probeType(for: file), pings: names.count - 3)
+        let commits = OrderedCommits<Int> { [checkpoints] position in checkpoints.commit(file.relativePath, position) }
+        var batch: [Point] = []
+        batch.reserveCapacity(configuration.batchSize)
+        var lastSent: Int?
+
+        for segment in plan.segments {
+            var fetches: [(String, RRDFetch)] = []
+            for function in segment.consolidations {
+                let fetched = try await client.fetch(
+                    file.absolutePath, consolidation: function, start: segment.start, end: segment.end, resolution: segment.resolution)
+                guard fetched.step == segment.resolution else {
+                    throw LayoutError(description: "no \(function) archive at \(segment.resolution) s for the requested period")
+                }
+                fetches.append((function == "AVERAGE" ? "" : "_" + function.lowercased(), fetched))
+            }
+            guard let average = fetches.first?.1 else { continue }
+            let columns = RowMapper.Columns(average.dataSources)
+            let width = average.dataSources.count
+            for row in 0..<average.rowCount {
+                let time = average.timestamp(ofRow: row)
+                guard time > segment.start && time <= segment.end else { continue }
+                let rows = fetches.compactMap { suffix, fetched -> (suffix: String, values: ArraySlice<Double>)? in
+                    let index = (time - fetched.start) / fetched.step - 1
+                    guard index >= 0 && index < fetched.rowCount else { return nil }
+                    return (suffix, fetched.values[(index * width)..<((index + 1) * width)])
+                }
+                if let point = mapper.point(time: time, resolution: segment.resolution, consolidated: segment.isConsolidated, columns: columns, rows: rows) {
+                    batch.append(point)
+                }
+                lastSent = time
+                if batch.count >= configuration.batchSize {
+                    try await send(&batch, position: time, commits: commits, output: output, progress: progress)
+                }
+            }
+        }
+        if let lastSent { try await send(&batch, position: lastSent, commits: commits, output: output, progress: progress) }
+        return lastSent
+    }
+
+    /// Also sends an empty batch: its acknowledgement still moves the position past rows
+    /// that had no known value.
+    private func send(
+        _ batch: inout [Point], position: Int, commits: OrderedCommits<Int>, output: StageOutput, progress: BackfillProgress?
+    ) async throws {
+        let points = batch
+        batch.removeAll(keepingCapacity: true)
+        progress?.points.add(points.count, ordering: .relaxed)
+        let acknowledgement = commits.acknowledgement(for: position)
+        if points.isEmpty {
+            acknowledgement.release(.delivered)
+            return
+        }
+        try await output.send(Batch(points: points, acknowledgements: [acknowledgement]))
+    }
+
+    struct LayoutError: Error, CustomStringConvertible {
+        let description: String
+    }
+}

@@ -1,0 +1,78 @@
+import LibRRD
+import SmokePingFiles
+public import PipelineConfig
+public import PipelineRuntime
+import Foundation
+
+/// `type: rrd` — SmokePing's RRD files as a source.
+///
+/// `mode: backfill` reads every file's whole history once (finest archive per period, see
+/// `ArchivePlan`) and ends; `mode: tail` polls the tree and emits the rows newer than each file's
+/// acknowledged position. Both keep per-file positions in `state_dir` and commit only what every
+/// sink acknowledged, so a rerun or restart continues where the last one stopped.
+public struct RRDSourceConfiguration: SourceConfiguration {
+    public static let typeName = "rrd"
+
+    public enum Mode: String, Sendable, CaseIterable { case backfill, tail }
+    public enum StartFrom: String, Sendable, CaseIterable { case beginning, end }
+
+    public var mode: Mode
+    public var path: String
+    public var include: [Glob]
+    public var exclude: [Glob]
+    /// First matching glob decides a file's `probe_type`; otherwise `default_probe_type`.
+    public var probeTypes: [(Glob, String)]
+    public var defaultProbeType: String
+    public var since: Int?
+    public var until: Int?
+    public var concurrency: Int
+    public var batchSize: Int
+    public var pollInterval: Duration
+    public var startFrom: StartFrom
+
+    public init(options: inout OptionsReader) {
+        mode = options.oneOf("mode", default: .backfill)
+        path = options.requiredString("path")
+        include = (options.stringList("include") ?? []).map(Glob.init)
+        exclude = (options.stringList("exclude") ?? []).map(Glob.init)
+        probeTypes = (options.stringMap("probe_types") ?? []).map { (Glob($0.0), $0.1) }
+        defaultProbeType = options.string("default_probe_type") ?? "fping"
+        since = Self.time(&options, "since")
+        until = Self.time(&options, "until")
+        concurrency = options.int("concurrency", default: 4, range: 1...64)
+        batchSize = options.int("batch_size", default: 1000, range: 1...100_000)
+        pollInterval = options.duration("poll_interval", default: .seconds(60))
+        startFrom = options.oneOf("start_from", default: .beginning)
+    }
+
+    /// Seconds since the epoch, or an ISO 8601 date/time (`2025-01-31`, `2025-01-31T12:00:00Z`).
+    static func time(_ options: inout OptionsReader, _ key: String) -> Int? {
+        guard let node = options.node(key) else { return nil }
+        guard let text = node.scalar else {
+            options.fail(node.location, "option '\(key)' must be a time")
+            return nil
+        }
+        if let seconds = Int(text) { return seconds }
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return Int(date.timeIntervalSince1970) }
+        formatter.formatOptions = [.withFullDate]
+        if let date = formatter.date(from: text) { return Int(date.timeIntervalSince1970) }
+        options.fail(node.location, "option '\(key)' must be seconds since 1970 or an ISO 8601 date such as 2025-01-31T00:00:00Z")
+        return nil
+    }
+
+    struct MissingCheckpointStorage: Error, CustomStringConvertible {
+        var description: String {
+            "needs somewhere to keep its positions (pipeline setting state_dir, run --state-dir, or checkpoints: postgres)"
+        }
+    }
+
+    public func build(_ context: BuildContext) throws -> RRDSource {
+        guard let storage = context.checkpoints else { throw MissingCheckpointStorage() }
+        return RRDSource(configuration: self, checkpoints: CheckpointStore(storage: storage, name: "rrd-\(context.id)"))
+    }
+
+    func probeType(for file: SmokePingFile) -> String {
+        probeTypes.first { $0.0.matches(file.relativePath) }?.1 ?? defaultProbeType
+    }
+}

@@ -1,0 +1,137 @@
+import Downsampling
+import Foundation
+import EventModel
+public import PipelineRuntime
+import Synchronization
+
+/// Runs a `Downsampler` over its input.
+///
+/// With checkpoint storage, the acknowledgements of input batches are held until the window
+/// state that includes their points is stored (every `checkpoint_interval` and at the end), so
+/// a source's position never moves past points that live only in memory. Emitted windows stay
+/// in the stored state until every sink has acknowledged them and are sent again after a
+/// restart otherwise. Without storage, input is acknowledged at once and open windows are
+/// emitted when the input ends.
+public final class DownsampleTransform: Transform {
+    let configuration: DownsampleConfiguration
+    let checkpoints: (any CheckpointStorage)?
+    let document: String
+    /// The state stored last, so `finish` can store it again once the sinks have acknowledged
+    /// the windows emitted at the end.
+    let stopped = Mutex<(engine: DownsamplerSnapshot, emissions: Emissions, unacknowledged: Int)?>(nil)
+
+    init(configuration: DownsampleConfiguration, checkpoints: (any CheckpointStorage)?, document: String) {
+        self.configuration = configuration
+        self.checkpoints = checkpoints
+        self.document = document
+    }
+
+    struct Document: Codable {
+        var engine: DownsamplerSnapshot
+        /// Emitted windows not yet acknowledged by every sink.
+        var unacknowledged: [StoredPoint]
+    }
+
+    /// Emitted batches waiting for their acknowledgement, by sequence number.
+    final class Emissions: Sendable {
+        let waiting = Mutex<(next: Int, batches: [Int: [Point]])>((0, [:]))
+
+        func acknowledgement(for points: [Point]) -> Acknowledgement {
+            let sequence = waiting.withLock { state in
+                defer { state.next += 1 }
+                state.batches[state.next] = points
+                return state.next
+            }
+            return Acknowledgement { [self] status in
+                // A failed batch stays, to be sent again after a restart.
+                if status != .failed { waiting.withLock { _ = $0.batches.removeValue(forKey: sequence) } }
+            }
+        }
+
+        var unacknowledged: [Point] { waiting.withLock { state in state.batches.keys.sorted().flatMap { state.batches[$0]! } } }
+    }
+
+    public func run(context: StageContext, input: StageInput, output: StageOutput) async throws {
+        var engine = Downsampler(rules: configuration.rules)
+        let emissions = Emissions()
+        if let checkpoints, let data = try await checkpoints.load(document) {
+            let stored = try JSONDecoder().decode(Document.self, from: data)
+            engine = try Downsampler(rules: configuration.rules, restoring: stored.engine)
+            let resend = stored.unacknowledged.map(\.point)
+            if !resend.isEmpty {
+                context.logger.info("sending again \(resend.count) window(s) not acknowledged before the last stop")
+                try await output.send(Batch(points: resend, acknowledgements: [emissions.acknowledgement(for: resend)]))
+            }
+        }
+        engine.idleTimeout = configuration.idleTimeout
+        var held: [Acknowledgement] = []
+        var lastSave = ContinuousClock.now
+        var lateCounted = engine.lateDropped
+
+        func emit(_ points: [Point]) async throws {
+            guard !points.isEmpty else { return }
+            let acknowledgements = checkpoints == nil ? [] : [emissions.acknowledgement(for: points)]
+            try await output.send(Batch(points: points, acknowledgements: acknowledgements))
+        }
+        func save() async throws {
+            guard let checkpoints else { return }
+            let stored = Document(engine: engine.snapshot, unacknowledged: emissions.unacknowledged.map(StoredPoint.init))
+            do {
+                try await checkpoints.save(document, try JSONEncoder().encode(stored))
+            } catch {
+                for acknowledgement in held { acknowledgement.release(.failed) }
+                held.removeAll()
+                throw error
+            }
+            for acknowledgement in held { acknowledgement.release(.delivered) }
+            held.removeAll()
+            lastSave = .now
+        }
+
+        do {
+            reading: while true {
+                let deadline = checkpoints != nil && !held.isEmpty ? lastSave + configuration.checkpointInterval : nil
+                switch await input.next(before: deadline) {
+                case .batch(let batch):
+                    context.counters.add(received: batch.points.count)
+                    for point in batch.points { _ = engine.add(point) }
+                    if engine.lateDropped > lateCounted {
+                        if lateCounted == 0 { context.logger.warning("dropping points later than allowed_lateness; further ones are only counted") }
+                        context.counters.add(dropped: engine.lateDropped - lateCounted)
+                        lateCounted = engine.lateDropped
+                    }
+                    if checkpoints == nil { batch.acknowledge(.delivered) } else { held += batch.acknowledgements }
+                    try await emit(engine.advance())
+                case .timeout:
+                    break
+                case .end:
+                    break reading
+                }
+                if !held.isEmpty, ContinuousClock.now >= lastSave + configuration.checkpointInterval { try await save() }
+            }
+        } catch {
+            // Positions must not move past points that never made it into stored state.
+            for acknowledgement in held { acknowledgement.release(.failed) }
+            held.removeAll()
+            throw error
+        }
+        if configuration.flushAtEnd ?? (checkpoints == nil) { try await emit(engine.flushAll()) }
+        try await save()
+        let snapshot = engine.snapshot
+        stopped.withLock { $0 = (snapshot, emissions, emissions.unacknowledged.count) }
+    }
+
+    /// Stores the state once more without the windows the sinks acknowledged after the last
+    /// save, so a clean stop does not send them again at the next start.
+    public func finish(context: StageContext) async {
+        guard let checkpoints, let (engine, emissions, savedCount) = stopped.withLock({ $0 }) else { return }
+        let unacknowledged = emissions.unacknowledged
+        guard unacknowledged.count < savedCount else { return }
+        do {
+            let stored = Document(engine: engine, unacknowledged: unacknowledged.map(StoredPoint.init))
+            try await checkpoints.save(document, try JSONEncoder().encode(stored))
+        } catch {
+            context.logger.warning("could not store the state after the sinks' acknowledgements: \(error)")
+        }
+    }
+}

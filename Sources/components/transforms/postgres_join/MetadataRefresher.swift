@@ -1,0 +1,137 @@
+import TargetStore
+import Foundation
+public import Logging
+import NIOPosix
+import Postgres
+public import PipelineRuntime
+
+/// Keeps a `MetadataCache` current. From PostgreSQL: a full load, then `LISTEN
+/// smokeflow_metadata` (the schema's triggers notify on every change) plus a periodic full
+/// refresh; when the database goes away, the cache keeps its last snapshot, the outage is
+/// logged once, and reconnection backs off up to 30 s. From a targets file: reloaded when it
+/// changes. Every good load is saved (state directory) so a restart without the database
+/// starts from it.
+public struct MetadataRefresher: Sendable {
+    public enum Origin: Sendable {
+        case database(connectionString: String)
+        case file(path: String)
+    }
+
+    let origin: Origin
+    let cache: MetadataCache
+    let refreshInterval: Duration
+    let snapshotStorage: (any CheckpointStorage)?
+    let snapshotName: String
+    let logger: Logger
+
+    public init(
+        origin: Origin, cache: MetadataCache, refreshInterval: Duration, snapshotStorage: (any CheckpointStorage)?,
+        snapshotName: String, logger: Logger
+    ) {
+        self.origin = origin
+        self.cache = cache
+        self.refreshInterval = refreshInterval
+        self.snapshotStorage = snapshotStorage
+        self.snapshotName = snapshotName
+        self.logger = logger
+    }
+
+    /// The snapshot saved by an earlier run, if any, so points are enriched before the origin answers.
+    public func restoreSavedSnapshot() async {
+        guard let snapshotStorage, let data = try? await snapshotStorage.load(snapshotName) else { return }
+        guard let snapshot = try? JSONDecoder().decode(MetadataSnapshot.self, from: data) else {
+            logger.warning("saved metadata snapshot \(snapshotName) in \(snapshotStorage) is unreadable; ignored")
+            return
+        }
+        cache.replace(snapshot)
+        cache.markStale(at: Date(timeIntervalSince1970: snapshot.loadedAt))
+    }
+
+    /// Runs until cancelled; `ready` is called once, after the first attempt to load.
+    public func run(ready: @Sendable () -> Void) async {
+        switch origin {
+        case .database(let connectionString): await followDatabase(connectionString, ready: ready)
+        case .file(let path): await followFile(path, ready: ready)
+        }
+    }
+
+    func followDatabase(_ connectionString: String, ready: @Sendable () -> Void) async {
+        var backoff = Duration.milliseconds(250)
+        var announced = false
+        func announce() { if !announced { announced = true; ready() } }
+        while !Task.isCancelled {
+            var connection: PostgresConnection?
+            do {
+                let current = try await PostgresConnection.connect(connectionString)
+                connection = current
+                try await current.listen("smokeflow_metadata")
+                let wasStale = cache.current.staleSince
+                try await load(from: current)
+                if let wasStale { logger.notice("metadata database reachable again after \(Int(Date().timeIntervalSince(wasStale))) s; refreshed") }
+                announce()
+                backoff = .milliseconds(250)
+                var lastFull = ContinuousClock.now
+                while !Task.isCancelled {
+                    let notifications = try await current.notifications(waitingUpTo: .milliseconds(250))
+                    if !notifications.isEmpty || ContinuousClock.now - lastFull >= refreshInterval {
+                        try await load(from: current)
+                        lastFull = .now
+                    }
+                }
+            } catch {
+                if Task.isCancelled {
+                    await connection?.close()
+                    return
+                }
+                if cache.markStale() {
+                    let age = cache.current.snapshot.map { "serving the snapshot loaded \(Int(Date().timeIntervalSince1970 - $0.loadedAt)) s ago" }
+                        ?? "no snapshot yet: points pass without metadata"
+                    logger.warning("metadata database unreachable (\(error)); \(age); retrying in the background")
+                }
+                announce()
+            }
+            await connection?.close()
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .seconds(30))
+        }
+    }
+
+    func load(from connection: PostgresConnection) async throws {
+        let snapshot = MetadataSnapshot(targets: try await MetadataStore(connection: connection).targets())
+        cache.replace(snapshot)
+        await save(snapshot)
+    }
+
+    func followFile(_ path: String, ready: @Sendable () -> Void) async {
+        var loadedModification: Date?
+        var announced = false
+        while !Task.isCancelled {
+            // File system calls block: keep them off the cooperative pool.
+            let modified = try? await NIOThreadPool.singleton.runIfActive {
+                (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+            }
+            if modified != loadedModification {
+                do {
+                    let file = try await NIOThreadPool.singleton.runIfActive { try TargetFile.read(path: path) }
+                    let snapshot = MetadataSnapshot(targets: file.entries.map(\.record))
+                    cache.replace(snapshot)
+                    await save(snapshot)
+                    loadedModification = modified
+                    logger.info("loaded \(snapshot.targets.count) targets from \(path)")
+                } catch {
+                    // Keep serving the last good list; say what is wrong once per change.
+                    loadedModification = modified
+                    cache.markStale()
+                    logger.error("\(error)")
+                }
+            }
+            if !announced { announced = true; ready() }
+            try? await Task.sleep(for: min(refreshInterval, .seconds(1)))
+        }
+    }
+
+    func save(_ snapshot: MetadataSnapshot) async {
+        guard let snapshotStorage, let data = try? JSONEncoder().encode(snapshot) else { return }
+        do { try await snapshotStorage.save(snapshotName, data) } catch { logger.warning("cannot save the metadata snapshot: \(error)") }
+    }
+}

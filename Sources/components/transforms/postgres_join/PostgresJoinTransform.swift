@@ -1,0 +1,130 @@
+import Foundation
+import Synchronization
+public import TargetStore
+public import EventModel
+public import PipelineRuntime
+
+public final class PostgresJoin: Transform {
+    let configuration: PostgresJoinConfiguration
+    public let cache: MetadataCache
+    let refresher: MetadataRefresher
+    /// Per snapshot, each target's tags to add, already sorted: the hot path only merges.
+    let prepared = Mutex<(generation: Int, tags: [[Point.Tag]])>((-1, []))
+
+    init(configuration: PostgresJoinConfiguration, cache: MetadataCache, refresher: MetadataRefresher) {
+        self.configuration = configuration
+        self.cache = cache
+        self.refresher = refresher
+    }
+
+    func preparedTags(for snapshot: MetadataSnapshot) -> [[Point.Tag]] {
+        if let tags = prepared.withLock({ $0.generation == snapshot.generation ? $0.tags : nil }) { return tags }
+        // configuration.tags is sorted by tag name, so each list comes out sorted.
+        let tags = snapshot.targets.map { record in
+            configuration.tags.compactMap { column, tag in
+                Self.value(of: column, in: record).flatMap { $0.isEmpty ? nil : Point.Tag(tag, $0) }
+            }
+        }
+        prepared.withLock { $0 = (snapshot.generation, tags) }
+        return tags
+    }
+
+    public func run(context: StageContext, input: StageInput, output: StageOutput) async throws {
+        await refresher.restoreSavedSnapshot()
+        let (ready, readySignal) = AsyncStream.makeStream(of: Void.self)
+        let refresh = Task { [refresher] in await refresher.run { readySignal.yield(()); readySignal.finish() } }
+        defer { refresh.cancel() }
+        // Wait for the first load (bounded by the connect timeout), so the first points are enriched.
+        for await _ in ready { break }
+        var lastStaleLog = ContinuousClock.now
+        var unknownSeen: Set<String> = []
+        for await var batch in input {
+            context.counters.add(received: batch.points.count)
+            let state = cache.current
+            if state.staleSince != nil, ContinuousClock.now - lastStaleLog >= .seconds(300), let snapshot = state.snapshot {
+                context.logger.warning("metadata still stale: snapshot is \(Int(Date().timeIntervalSince1970 - snapshot.loadedAt)) s old")
+                lastStaleLog = .now
+            }
+            let before = batch.points.count
+            for key in apply(state, to: &batch.points) where unknownSeen.count < 1000 && unknownSeen.insert(key).inserted {
+                // Once per name: a target missing from the store is a configuration gap, not noise.
+                let what = key.isEmpty ? "points without a '\(configuration.matchTag)' tag" : "'\(key)'"
+                context.logger.warning("no target \(what) in the metadata (\(configuration.unknown.rawValue)); logged once")
+            }
+            context.counters.add(dropped: before - batch.points.count)
+            if batch.points.isEmpty {
+                batch.acknowledge(.delivered)
+            } else {
+                try await output.send(batch)
+            }
+        }
+    }
+
+    /// Enriches, drops inactive and (per configuration) unknown targets' points; returns the
+    /// keys that matched no target (empty on the fast path).
+    @discardableResult
+    public func apply(_ state: MetadataCache.State, to points: inout [Point]) -> [String] {
+        let snapshot = state.snapshot
+        let prepared = snapshot.map(preparedTags) ?? []
+        let stale = state.staleSince != nil ? configuration.staleTag : nil
+        var unknownKeys: [String] = []
+        var kept = 0
+        for index in points.indices {
+            var point = points[index]
+            if enrich(&point, snapshot: snapshot, prepared: prepared, stale: stale, unknownKeys: &unknownKeys) {
+                points[kept] = point
+                kept += 1
+            }
+        }
+        points.removeLast(points.count - kept)
+        return unknownKeys
+    }
+
+    /// Returns whether to keep the point.
+    @inline(__always)
+    func enrich(
+        _ point: inout Point, snapshot: MetadataSnapshot?, prepared: [[Point.Tag]], stale: String?, unknownKeys: inout [String]
+    ) -> Bool {
+        guard let key = point.tag(configuration.matchTag) else {
+            unknownKeys.append("")
+            return !unknown(&point)
+        }
+        let found = configuration.match == .name ? snapshot?.byName[key] : snapshot?.byHost[key]
+        guard let snapshot, let found else {
+            unknownKeys.append(key)
+            return !unknown(&point)
+        }
+        if !snapshot.targets[found].isActive { return false }
+        if let stale {
+            var additions = prepared[found] + [Point.Tag(stale, "true")]
+            additions.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            point.mergeTags(additions)
+        } else {
+            point.mergeTags(prepared[found])
+        }
+        return true
+    }
+
+    /// Returns whether to drop the point.
+    func unknown(_ point: inout Point) -> Bool {
+        switch configuration.unknown {
+        case .pass: return false
+        case .drop: return true
+        case .tag:
+            point.setTag(configuration.unknownTag, "unknown")
+            return false
+        }
+    }
+
+    @inline(__always)
+    static func value(of column: String, in record: TargetRecord) -> String? {
+        switch column {
+        case "category": record.category
+        case "site": record.site
+        case "cachegroup": record.cachegroup
+        case "title": record.title
+        case "probe": record.probe
+        default: nil
+        }
+    }
+}

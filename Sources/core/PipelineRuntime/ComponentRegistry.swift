@@ -1,0 +1,99 @@
+public import PipelineConfig
+
+/// A built stage, ready to be wired.
+public enum BuiltComponent: Sendable {
+    case source(any Source)
+    case transform(any Transform)
+    case sink(any Sink)
+}
+
+/// A component whose options were read and checked; `build` makes the running component.
+public struct PlannedComponent: Sendable {
+    public let definition: ComponentDefinition
+    public let build: @Sendable (BuildContext) throws -> BuiltComponent
+}
+
+/// Component types by kind and `type:` name. Registering a type is how a stage is added.
+public struct ComponentRegistry: Sendable {
+    private typealias Factory = @Sendable (inout OptionsReader) -> @Sendable (BuildContext) throws -> BuiltComponent
+    private var factories: [ComponentKind: [String: Factory]] = [:]
+    /// Checkpoint backends other than the state directory, by their `checkpoints:` name.
+    private var checkpointBackends: [String: @Sendable (RuntimeSettings) throws -> any CheckpointStorage] = [:]
+
+    public init() {}
+
+    public mutating func registerCheckpointBackend(
+        _ name: String, _ make: @escaping @Sendable (RuntimeSettings) throws -> any CheckpointStorage
+    ) {
+        checkpointBackends[name] = make
+    }
+
+    /// The one place a run's checkpoint backend is chosen (`run`, `replay`, `record`, `job run`
+    /// and `test` all come here): storage already set on the settings wins; `checkpoints:` names
+    /// a registered backend; `state_dir` (the default) is the state directory, when there is one.
+    public func resolveCheckpoints(_ settings: inout RuntimeSettings, file: String) throws(ConfigErrors) {
+        guard settings.checkpointStorage == nil else { return }
+        let location = SourceLocation(file: file, line: 1, column: 1)
+        if settings.checkpointBackend == RuntimeSettings.stateDirectoryBackend {
+            settings.checkpointStorage = settings.stateDirectory.map { FileCheckpointStorage(directory: $0) }
+            return
+        }
+        guard let make = checkpointBackends[settings.checkpointBackend] else {
+            let known = ([RuntimeSettings.stateDirectoryBackend] + checkpointBackends.keys.sorted()).joined(separator: ", ")
+            throw ConfigErrors([ConfigError(location, "checkpoints: unknown backend '\(settings.checkpointBackend)' (expected \(known))")])
+        }
+        do {
+            settings.checkpointStorage = try make(settings)
+        } catch {
+            throw ConfigErrors([ConfigError(location, "checkpoints: \(error)")])
+        }
+    }
+
+    public mutating func register<C: SourceConfiguration>(_ type: C.Type) {
+        factories[.source, default: [:]][C.typeName] = { options in
+            let config = C(options: &options)
+            return { context in .source(try config.build(context)) }
+        }
+    }
+
+    public mutating func register<C: TransformConfiguration>(_ type: C.Type) {
+        factories[.transform, default: [:]][C.typeName] = { options in
+            let config = C(options: &options)
+            return { context in .transform(try config.build(context)) }
+        }
+    }
+
+    public mutating func register<C: SinkConfiguration>(_ type: C.Type) {
+        factories[.sink, default: [:]][C.typeName] = { options in
+            let config = C(options: &options)
+            return { context in .sink(try config.build(context)) }
+        }
+    }
+
+    public func typeNames(_ kind: ComponentKind) -> [String] {
+        (factories[kind] ?? [:]).keys.sorted()
+    }
+
+    /// Reads every component's options; all problems of all components at once.
+    public func plan(_ definition: PipelineDefinition) throws(ConfigErrors) -> [PlannedComponent] {
+        var errors: [ConfigError] = []
+        var planned: [PlannedComponent] = []
+        for component in definition.topologicalOrder {
+            guard let factory = factories[component.kind]?[component.type] else {
+                let known = typeNames(component.kind).joined(separator: ", ")
+                errors.append(ConfigError(component.typeLocation, "unknown \(component.kind) type '\(component.type)' (known: \(known))"))
+                continue
+            }
+            var options = component.optionsReader()
+            let build = factory(&options)
+            do throws(ConfigErrors) {
+                try options.finish()
+                planned.append(PlannedComponent(definition: component, build: build))
+            } catch {
+                errors += error.errors
+            }
+        }
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+        return planned
+    }
+}

@@ -1,0 +1,168 @@
+public import Logging
+public import PipelineConfig
+import ServiceLifecycle
+public import UnixSignals
+import Synchronization
+
+/// Runtime settings, from the pipeline file's top level and the command line.
+public struct RuntimeSettings: Sendable {
+    /// Batches a channel holds before its producers wait.
+    public var channelCapacity = 4
+    /// How long in-flight batches may take to drain on shutdown before stages are cancelled.
+    public var shutdownTimeout: Duration = .seconds(30)
+    public var stateDirectory: String?
+    /// The PostgreSQL configuration store (`database_url:`), for components and checkpoints.
+    public var databaseURL: Secret?
+    /// `checkpoints:` — the backend name (`state_dir` by default, `postgres`).
+    public var checkpointBackend = RuntimeSettings.stateDirectoryBackend
+    /// The `checkpoints:` value that keeps them in `state_dir`.
+    public static let stateDirectoryBackend = "state_dir"
+    /// Overrides the state directory as the checkpoint backend (e.g. PostgreSQL).
+    public var checkpointStorage: (any CheckpointStorage)?
+    public var once = false
+    public var signals: [UnixSignal] = [.sigterm, .sigint]
+
+    public init() {}
+
+    /// Reads the top-level settings of a pipeline file.
+    public init(_ definition: PipelineDefinition) throws(ConfigErrors) {
+        var reader = OptionsReader(
+            componentID: "pipeline", location: SourceLocation(file: definition.file, line: 1, column: 1), pairs: definition.settings
+        )
+        channelCapacity = reader.int("channel_capacity", default: channelCapacity, range: 1...1024)
+        shutdownTimeout = reader.duration("shutdown_timeout", default: shutdownTimeout)
+        stateDirectory = reader.string("state_dir")
+        databaseURL = reader.secret("database_url")
+        checkpointBackend = reader.string("checkpoints") ?? checkpointBackend
+        // Read by `smokeflow test` and the job scheduler, not by the streaming pipeline.
+        _ = reader.node("jobs")
+        _ = reader.node("tests")
+        try reader.finish()
+    }
+}
+
+/// The outcome of a run: the stages that failed, and every stage's counts.
+public struct RunReport: Sendable {
+    public var failures: [StageError]
+    public var counts: [(kind: ComponentKind, id: String, received: Int, sent: Int, dropped: Int)]
+    public var succeeded: Bool { failures.isEmpty }
+}
+
+/// A pipeline wired from its plan: one `Service` per stage in a `ServiceGroup`, bounded
+/// channels between them.
+public struct Pipeline: Sendable {
+    public let settings: RuntimeSettings
+    let stages: [ServiceGroupConfiguration.ServiceConfiguration]
+    let monitor: RunMonitor
+    let counters: [(ComponentKind, String, StageCounters)]
+    let sources: [(any Source, StageContext)]
+    let transforms: [(any Transform, StageContext)]
+    let logger: Logger
+
+    public init(plan: [PlannedComponent], settings: RuntimeSettings, logger: Logger) throws(StageError) {
+        self.settings = settings
+        self.logger = logger
+        let sinkCount = plan.filter { $0.definition.kind == .sink }.count
+        let monitor = RunMonitor(sinks: sinkCount)
+        self.monitor = monitor
+
+        // One input channel per consuming stage; its producers are the stage's inputs.
+        var inputChannels: [String: BoundedChannel] = [:]
+        var downstream: [String: [BoundedChannel]] = [:]
+        for component in plan where component.definition.kind != .source {
+            let channel = BoundedChannel(capacity: settings.channelCapacity, producers: component.definition.inputs.count)
+            inputChannels[component.definition.id] = channel
+            for input in component.definition.inputs { downstream[input, default: []].append(channel) }
+        }
+
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var counters: [(ComponentKind, String, StageCounters)] = []
+        var sources: [(any Source, StageContext)] = []
+        var transforms: [(any Transform, StageContext)] = []
+        let checkpoints = try Self.checkpoints(settings)
+        for component in plan {
+            let definition = component.definition
+            var stageLogger = logger
+            stageLogger[metadataKey: "component"] = "\(definition.id)"
+            let stageCounters = StageCounters()
+            counters.append((definition.kind, definition.id, stageCounters))
+            let context = StageContext(id: definition.id, logger: stageLogger, counters: stageCounters, once: settings.once)
+            let built: BuiltComponent
+            do {
+                built = try component.build(
+                    BuildContext(
+                        id: definition.id, logger: stageLogger, once: settings.once, stateDirectory: settings.stateDirectory,
+                        checkpoints: checkpoints, databaseURL: settings.databaseURL
+                    )
+                )
+            } catch {
+                throw StageError(kind: definition.kind, id: definition.id, message: "\(error)")
+            }
+            let output = StageOutput(
+                channels: downstream[definition.id] ?? [], counters: stageCounters, origin: definition.kind == .source ? definition.id : nil
+            )
+            let service: any Service
+            switch built {
+            case .source(let source):
+                sources.append((source, context))
+                service = SourceStage(source: source, context: context, output: output, monitor: monitor)
+            case .transform(let transform):
+                transforms.append((transform, context))
+                service = TransformStage(
+                    transform: transform, context: context, input: StageInput(inputChannels[definition.id]!), output: output,
+                    monitor: monitor
+                )
+            case .sink(let sink):
+                service = SinkStage(sink: sink, context: context, input: StageInput(inputChannels[definition.id]!), monitor: monitor)
+            }
+            services.append(
+                .init(service: service, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup)
+            )
+        }
+        // The group shuts services down in reverse order: sources first, sinks last.
+        self.stages = services.reversed()
+        self.counters = counters
+        self.sources = sources
+        self.transforms = transforms
+    }
+
+    /// Settings made in code (tests, jobs) may name a state directory without resolving the
+    /// backend; a file's settings come resolved (`ComponentRegistry.resolveCheckpoints`).
+    static func checkpoints(_ settings: RuntimeSettings) throws(StageError) -> (any CheckpointStorage)? {
+        if let storage = settings.checkpointStorage { return storage }
+        guard settings.checkpointBackend == RuntimeSettings.stateDirectoryBackend else {
+            throw StageError(kind: .source, id: "*", message: "checkpoints: backend '\(settings.checkpointBackend)' was not resolved")
+        }
+        return settings.stateDirectory.map { FileCheckpointStorage(directory: $0) }
+    }
+
+    /// Runs until every sink has drained (finite sources) or a shutdown signal, then drains.
+    public func run() async -> RunReport {
+        var configuration = ServiceGroupConfiguration(services: stages, logger: logger)
+        configuration.gracefulShutdownSignals = settings.signals
+        configuration.maximumGracefulShutdownDuration = settings.shutdownTimeout
+        let group = ServiceGroup(configuration: configuration)
+        monitor.whenDrained {
+            Task { await group.triggerGracefulShutdown() }
+        }
+        var failures: [StageError] = []
+        do {
+            try await group.run()
+        } catch {
+            failures = monitor.errors
+            if failures.isEmpty {
+                failures.append(StageError(kind: .sink, id: "*", message: "shutdown did not drain within \(settings.shutdownTimeout): \(error)"))
+            }
+        }
+        failures = monitor.errors.isEmpty ? failures : monitor.errors
+        for (transform, context) in transforms { await transform.finish(context: context) }
+        for (source, context) in sources { await source.finish(context: context) }
+        return RunReport(
+            failures: failures,
+            counts: counters.map { kind, id, counters in
+                let snapshot = counters.snapshot
+                return (kind, id, snapshot.received, snapshot.sent, snapshot.dropped)
+            }
+        )
+    }
+}

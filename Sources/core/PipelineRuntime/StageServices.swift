@@ -1,0 +1,122 @@
+import Logging
+import ServiceLifecycle
+import EventModel
+import Synchronization
+
+/// Records stage failures and notices when every sink has drained.
+final class RunMonitor: Sendable {
+    private let state: Mutex<(errors: [StageError], sinksRunning: Int, onDrained: (@Sendable () -> Void)?)>
+
+    init(sinks: Int) {
+        state = Mutex(([], sinks, nil))
+    }
+
+    func whenDrained(_ action: @escaping @Sendable () -> Void) {
+        let runNow = state.withLock { state -> Bool in
+            if state.sinksRunning == 0 { return true }
+            state.onDrained = action
+            return false
+        }
+        if runNow { action() }
+    }
+
+    func record(_ error: StageError) {
+        state.withLock { $0.errors.append(error) }
+    }
+
+    func sinkDrained() {
+        let action = state.withLock { state -> (@Sendable () -> Void)? in
+            state.sinksRunning -= 1
+            guard state.sinksRunning == 0 else { return nil }
+            defer { state.onDrained = nil }
+            return state.onDrained
+        }
+        action?()
+    }
+
+    var errors: [StageError] { state.withLock { $0.errors } }
+}
+
+
+/// Every stage returns only once the group asks it to shut down: the group shuts stages down
+/// in reverse order, sources first, and a stage that ended on its own before its turn would
+/// otherwise count as an unexpected exit.
+private func waitForShutdownTurn() async {
+    try? await gracefulShutdown()
+}
+
+struct SourceStage: Service, CustomStringConvertible {
+    let source: any Source
+    let context: StageContext
+    let output: StageOutput
+    let monitor: RunMonitor
+
+    var description: String { "source '\(context.id)'" }
+
+    func run() async throws {
+        do {
+            // Graceful shutdown stops a source by cancelling it; what it had not sent is not lost,
+            // since positions move only on acknowledgements.
+            try await cancelWhenGracefulShutdown {
+                try await source.run(context: context, output: output)
+            }
+        } catch is CancellationError {
+        } catch {
+            output.finish()
+            let failure = StageError(kind: .source, id: context.id, message: "\(error)")
+            monitor.record(failure)
+            throw failure
+        }
+        output.finish()
+        await waitForShutdownTurn()
+    }
+}
+
+struct TransformStage: Service, CustomStringConvertible {
+    let transform: any Transform
+    let context: StageContext
+    let input: StageInput
+    let output: StageOutput
+    let monitor: RunMonitor
+
+    var description: String { "transform '\(context.id)'" }
+
+    func run() async throws {
+        do {
+            try await transform.run(context: context, input: input, output: output)
+        } catch {
+            input.close()
+            output.finish()
+            let failure = StageError(kind: .transform, id: context.id, message: "\(error)")
+            monitor.record(failure)
+            throw failure
+        }
+        output.finish()
+        await waitForShutdownTurn()
+    }
+}
+
+struct SinkStage: Service, CustomStringConvertible {
+    let sink: any Sink
+    let context: StageContext
+    let input: StageInput
+    let monitor: RunMonitor
+
+    var description: String { "sink '\(context.id)'" }
+
+    func run() async throws {
+        do {
+            try await sink.run(context: context, input: input)
+        } catch {
+            input.close()
+            monitor.sinkDrained()
+            if error is CancellationError { throw error }
+            let failure = StageError(kind: .sink, id: context.id, message: "\(error)")
+            monitor.record(failure)
+            throw failure
+        }
+        input.close()
+        monitor.sinkDrained()
+        await waitForShutdownTurn()
+    }
+}

@@ -1,0 +1,49 @@
+public import Foundation
+import EventModel
+
+/// The downsampler's state as one document for `CheckpointStorage`: every series' open
+/// windows and watermark, and the late count, so a restart loses no window in progress.
+public struct DownsamplerSnapshot: Codable, Sendable {
+    public var version = 1
+    /// The rules' identity: a snapshot of other rules (another window) is not restored.
+    public var window: Int64
+    public var mode: String
+    var newestEventTime: Int64?
+    var lateDropped: Int
+    var keys: [SeriesKey]
+    /// Parallel to `keys`.
+    var states: [Downsampler.SeriesState]
+}
+
+extension Downsampler {
+    public var snapshot: DownsamplerSnapshot {
+        DownsamplerSnapshot(
+            window: rules.window, mode: rules.mode.rawValue, newestEventTime: newestEventTime, lateDropped: lateDropped,
+            keys: Array(series.keys), states: Array(series.values)
+        )
+    }
+
+    public struct IncompatibleSnapshot: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public init(rules: DownsampleRules, restoring snapshot: DownsamplerSnapshot) throws {
+        guard snapshot.version == 1, snapshot.window == rules.window, snapshot.mode == rules.mode.rawValue else {
+            let window = DownsampleRules.durationName(snapshot.window)
+            throw IncompatibleSnapshot(
+                description: "the stored window state is for another window or mode (\(snapshot.mode), \(window)); remove it to start afresh"
+            )
+        }
+        self.init(rules: rules)
+        newestEventTime = snapshot.newestEventTime
+        lateDropped = snapshot.lateDropped
+        series = Dictionary(zip(snapshot.keys, snapshot.states), uniquingKeysWith: { first, _ in first })
+        readyKeys = series.filter { !$0.value.ready.isEmpty }.map(\.key)
+    }
+
+    public func encodedSnapshot() throws -> Data { try JSONEncoder().encode(snapshot) }
+
+    public init(rules: DownsampleRules, restoring data: Data) throws {
+        try self.init(rules: rules, restoring: try JSONDecoder().decode(DownsamplerSnapshot.self, from: data))
+    }
+}

@@ -1,0 +1,234 @@
+import Foundation
+import EventModel
+import SmokeflowTesting
+import Testing
+
+/// The `probe` source against test hosts in network namespaces (real delay and loss from a
+/// userspace responder, real dnsmasq/unbound, real fping and dig). Needs root.
+@Suite(.serialized, .timeLimit(.minutes(3)), .enabled(if: ProbeLab.enabled))
+struct ProbeIntegrationTests {
+    func probe(_ options: String, targets: String) async throws -> [Point] {
+        let (key, probe) = Observer.make()
+        let report = try await runPipeline("""
+            sources:
+              round: { type: probe, \(options), targets: \(targets) }
+            sinks:
+              seen: { type: collect, inputs: [round], probe: \(key) }
+            """)
+        #expect(report.succeeded, "\(report.failures)")
+        return probe.received.withLock { $0 }
+    }
+
+    func float(_ point: Point, _ key: String) -> Double? {
+        if case .float(let value) = point.field(key) { return value }
+        return nil
+    }
+
+    @Test func delayAndSeededLossAreMeasuredExactly() async throws {
+        let lab = try ProbeLab(delayMilliseconds: 20, loss: 0.1, seed: 42)
+        defer { lab.down() }
+        let points = try await probe("pings: 100, interval: 10ms", targets: "[{ name: lab, host: \(lab.v4) }]")
+        let point = try #require(points.first)
+        let stats = try lab.stats()
+        #expect(stats.received == 100 && stats.dropped > 0)
+        #expect(float(point, "lost") == Double(stats.dropped))
+        #expect(float(point, "loss") == Double(stats.dropped))  // of 100 pings: percent = count
+        #expect(point.field("pings") == .int(100))
+        let median = try #require(float(point, "median"))
+        #expect(abs(median - 20) < 0.5, "median \(median) ms")
+        // Lost pings are absent, split int(lost/2) before the received times, which are sorted.
+        let times = (1...100).compactMap { float(point, "ping_\($0)") }
+        #expect(times.count == 100 - stats.dropped && times == times.sorted())
+        #expect(point.field("ping_\(stats.dropped / 2)") == nil && point.field("ping_\(stats.dropped / 2 + 1)") != nil)
+        #expect(median == times[times.count / 2])
+        #expect(point.tag("probe_type") == "fping" && point.timestamp % 1_000_000 == 0)
+    }
+
+    @Test func medianAgreesWithFping() async throws {
+        let lab = try ProbeLab(delayMilliseconds: 20, seed: 3)
+        defer { lab.down() }
+        // Side by side, so both see the same moments of the (shared, busy) machine.
+        async let fpingOutput = ProbeLab.runOnThread("/usr/bin/fping", ["-C", "20", "-q", "-p", "100", lab.v4])
+        let points = try await probe("pings: 20, interval: 100ms", targets: "[{ name: lab, host: \(lab.v4) }]")
+        let ours = try #require(points.first.flatMap { float($0, "median") })
+        let fping = try await fpingOutput
+        let times = fping.split(separator: ":").last!.split(whereSeparator: \.isWhitespace).compactMap { Double($0) }.sorted()
+        #expect(times.count == 20, "\(fping)")
+        let theirs = times[times.count / 2]
+        // fping prints tenths of a millisecond.
+        #expect(abs(ours - theirs) < 0.2, "smokeflow \(ours) ms, fping \(theirs) ms")
+    }
+
+    @Test func ipv6ToUniqueLocalAddresses() async throws {
+        let lab = try ProbeLab(delayMilliseconds: 20, loss: 0.2, seed: 9)
+        defer { lab.down() }
+        let points = try await probe("kind: icmp6, pings: 20, interval: 20ms", targets: "[{ name: lab6, host: \"\(lab.v6)\" }]")
+        let point = try #require(points.first)
+        let stats = try lab.stats()
+        #expect(stats.received == 20 && float(point, "lost") == Double(stats.dropped))
+        #expect(point.tag("probe_type") == "fping6")
+        let median = try #require(float(point, "median"))
+        #expect(abs(median - 20) < 0.5, "median \(median) ms")
+    }
+
+    @Test func answersAfterTheTimeoutAreLateAndLostNeverTimed() async throws {
+        let lab = try ProbeLab(delayMilliseconds: 200)
+        defer { lab.down() }
+        // Ping k leaves at 300k ms and times out at 300k + 100; its answer comes at 300k + 200,
+        // while the round still runs (until 1300 ms) for all but the last ping (1400 ms).
+        let points = try await probe("pings: 5, interval: 300ms, timeout: 100ms", targets: "[{ name: slow, host: \(lab.v4) }]")
+        let point = try #require(points.first)
+        #expect(float(point, "loss") == 100 && point.field("median") == nil && point.field("ping_1") == nil)
+        #expect(point.field("late") == .int(4) && point.field("duplicates") == .int(0), "\(point.fields)")
+    }
+
+    @Test func duplicateAnswersAreCountedNotTimedTwice() async throws {
+        let lab = try ProbeLab(delayMilliseconds: 5, duplicate: true)
+        defer { lab.down() }
+        let points = try await probe("pings: 5, interval: 50ms", targets: "[{ name: twice, host: \(lab.v4) }]")
+        let point = try #require(points.first)
+        #expect(try lab.stats().answered == 10)
+        // The last ping's copy arrives after its round has finished: counted while a round runs.
+        #expect(point.field("duplicates") == .int(4) && float(point, "loss") == 0)
+        #expect(point.field("ping_5") != nil && point.field("ping_6") == nil)
+    }
+
+    func openDescriptors() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1 }
+
+    @Test func hostsThatDoNotResolveAreAnErrorAndFullLoss() async throws {
+        let before = openDescriptors()
+        let points = try await probe("pings: 3, interval: 10ms", targets: "[{ name: nowhere, host: nosuch.invalid }, { name: lo, host: 127.0.0.1 }]")
+        let nowhere = try #require(points.first { $0.tag("target") == "nowhere" })
+        #expect(float(nowhere, "loss") == 100 && float(nowhere, "lost") == 3 && nowhere.field("median") == nil)
+        guard case .string(let error) = nowhere.field("error") else { Issue.record("no error field"); return }
+        #expect(error.contains("nosuch.invalid"))
+        let loopback = try #require(points.first { $0.tag("target") == "lo" })
+        #expect(float(loopback, "loss") == 0)
+        // The engine's thread ends with the source and its sockets close.
+        for _ in 0..<50 where openDescriptors() > before { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(openDescriptors() <= before)
+    }
+
+    @Test func dnsRcodesTimesAndTimeoutsAgainstDnsmasq() async throws {
+        let lab = try ProbeLab(range16: true, dns: true)
+        defer { lab.down() }
+        let points = try await probe(
+            "kind: dns, pings: 5, interval: 50ms, timeout: 500ms, lookup: a.example.test",
+            targets: """
+                [{ name: ok, host: \(lab.dns) }, { name: aaaa, host: \(lab.dns), record: AAAA },
+                 { name: nx, host: \(lab.dns), lookup: nope.example.test }, { name: fail, host: \(lab.dns), lookup: x.fail.test },
+                 { name: silent, host: \(lab.range(0, 9)) }]
+                """)
+        func rcode(_ name: String) -> FieldValue? { points.first { $0.tag("target") == name }?.field("rcode") }
+        #expect(rcode("ok") == .string("NOERROR") && rcode("aaaa") == .string("NOERROR"))
+        #expect(rcode("nx") == .string("NXDOMAIN") && rcode("fail") == .string("SERVFAIL"))
+        let silent = try #require(points.first { $0.tag("target") == "silent" })
+        #expect(float(silent, "loss") == 100 && silent.field("rcode") == nil && silent.field("resolution_time") == nil)
+        let ok = try #require(points.first { $0.tag("target") == "ok" })
+        #expect(ok.measurement == "dns_latency" && ok.tag("resolver") == lab.dns && ok.tag("probe_type") == "dns")
+        #expect(float(ok, "loss") == 0 && float(ok, "resolution_time") == float(ok, "median"))
+        // dig reports whole milliseconds for the same question to the same server.
+        let dig = try ProbeLab.run("/usr/bin/dig", ["+tries=1", "+time=2", "@\(lab.dns)", "a.example.test"])
+        #expect(dig.contains("10.9.8.7"))
+        let digTime = try #require(dig.split(separator: "\n").first { $0.contains("Query time:") }?.split(separator: " ").compactMap { Double($0) }.first)
+        let resolution = try #require(float(ok, "resolution_time"))
+        #expect(resolution > 0 && resolution < digTime + 2, "smokeflow \(resolution) ms, dig \(digTime) ms")
+    }
+
+    @Test func probeRoundsBecomeSmokePingRRDFiles() async throws {
+        let lab = try ProbeLab(delayMilliseconds: 20, loss: 0.1, seed: 5)
+        defer { lab.down() }
+        let directory = temporaryDirectory()
+        let report = try await runPipeline("""
+            sources:
+              ping: { type: probe, pings: 20, interval: 10ms, targets: [{ name: lab, host: \(lab.v4), path: Lab/lab }] }
+            sinks:
+              store: { type: rrd, inputs: [ping], path: \(directory) }
+            """)
+        #expect(report.succeeded, "\(report.failures)")
+        let file = directory + "/Lab/lab.rrd"
+        let info = try SmokePingTree.rrdtool(["info", file])
+        #expect(info.contains("step = 300") && info.contains("ds[ping20].type") && info.contains("ds[loss].max = 2.0000000000e+01"))
+        let stats = try lab.stats()
+        let values = try SmokePingTree.rrdtool(["lastupdate", file]).split(separator: "\n").last!.split(separator: " ").dropFirst().map(String.init)
+        // uptime, loss, median, ping1…ping20: the loss count, the median in seconds.
+        #expect(Double(values[1]) == Double(stats.dropped))
+        let median = try #require(Double(values[2]))
+        #expect(abs(median - 0.020) < 0.0005)
+    }
+
+    /// `smokeflow run FILE --once` as an unprivileged user (nobody), in `namespace` if given.
+    func runAsNobody(_ pipeline: String, namespace: String? = nil) throws -> String {
+        let path = "/tmp/probes-pipeline-\(UUID().uuidString).yaml"
+        try pipeline.write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o644)
+        defer { unlink(path) }
+        let command = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                       packageRoot() + "/.build/debug/smokeflow", "run", path, "--once", "--log-level", "error"]
+        if let namespace { return try ProbeLab.run("/usr/sbin/ip", ["netns", "exec", namespace] + command, allowFailure: true) }
+        return try ProbeLab.run(command[0], Array(command.dropFirst()), allowFailure: true)
+    }
+
+    @Test func withoutPermissionOneLineSaysWhatToGrant() throws {
+        let output = try runAsNobody("""
+            sources:
+              ping: { type: probe, pings: 1, targets: [{ name: lo, host: 127.0.0.1 }] }
+            sinks:
+              out: { type: stdout, inputs: [ping] }
+            """)
+        #expect(output.contains("source 'ping': cannot open an ICMP socket: not permitted"), "\(output)")
+        #expect(output.contains("CAP_NET_RAW") && output.contains("net.ipv4.ping_group_range"))
+    }
+
+    @Test func icmpDatagramSocketsWhenPingGroupRangeAllows() throws {
+        let lab = try ProbeLab(delayMilliseconds: 20)
+        defer { lab.down() }
+        try ProbeLab.run("/usr/sbin/ip", ["netns", "exec", lab.namespace, "sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647"])
+        // Inside the namespace the responder also answers its loopback.
+        let output = try runAsNobody("""
+            sources:
+              ping: { type: probe, pings: 5, interval: 20ms, targets: [{ name: lo, host: 127.0.0.1 }] }
+            sinks:
+              out: { type: stdout, inputs: [ping] }
+            """, namespace: lab.namespace)
+        let line = try #require(output.split(separator: "\n").first { $0.hasPrefix("latency,") }, "\(output)")
+        let median = try #require(line.split(whereSeparator: { $0 == "," || $0 == " " }).first { $0.hasPrefix("median=") }.flatMap { Double($0.dropFirst(7)) })
+        #expect(abs(median - 20) < 0.5 && line.contains("loss=0"), "\(line)")
+        #expect(try lab.stats().received == 5)
+    }
+
+    @Test func targetsFileChangesTakeEffectAtTheNextRoundWithoutARestart() async throws {
+        let directory = temporaryDirectory()
+        let targets = directory + "/targets.yaml"
+        try "- { name: first, host: 127.0.0.1 }\n".write(toFile: targets, atomically: true, encoding: .utf8)
+        let pipeline = directory + "/probe.yaml"
+        try """
+            sources:
+              ping: { type: probe, pings: 2, interval: 100ms, timeout: 500ms, step: 2s, targets_file: \(targets) }
+            sinks:
+              out: { type: stdout, inputs: [ping] }
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let output = directory + "/out"
+        let pid = try ProbeLab.start(packageRoot() + "/.build/debug/smokeflow", ["run", pipeline, "--log-level", "error"], output: output)
+        func seen() -> String { (try? String(contentsOfFile: output, encoding: .utf8)) ?? "" }
+        func wait(for text: String) async throws {
+            for _ in 0..<200 where !seen().contains(text) { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        try await wait(for: "target=first")
+        try "- { name: second, host: 127.0.0.1 }\n- { name: third, host: localhost }\n".write(toFile: targets, atomically: true, encoding: .utf8)
+        try await wait(for: "target=second")
+        // A list that no longer checks is reported and the last good one stays in use.
+        try "- { name: broken, host: 300.0.0.1 }\n".write(toFile: targets, atomically: true, encoding: .utf8)
+        let secondRounds = seen().components(separatedBy: "target=second").count
+        for _ in 0..<100 where seen().components(separatedBy: "target=second").count == secondRounds {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let status = await ProbeLab.finish(pid)
+        let lines = seen().split(separator: "\n")
+        #expect(status == 0, "\(lines)")
+        let firstChange = try #require(lines.firstIndex { $0.contains("target=second") })
+        #expect(!lines[firstChange...].contains { $0.contains("target=first") || $0.contains("target=broken") })
+        #expect(lines.filter { $0.contains("target=second") }.count >= 2 && lines.contains { $0.contains("target=third") && $0.contains("loss=0") })
+        #expect(lines.contains { $0.contains("host is not a valid IPv4 address") && $0.contains(targets) }, "\(lines)")
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import EventModel
+import PipelineRuntime
+import SmokeflowTesting
+import Testing
+
+/// SmokePing trees into a real InfluxDB, through the pipeline and the `smokeflow` executable.
+@Suite(.enabled(if: Servers.runIntegration), .serialized, .timeLimit(.minutes(3)))
+struct RRDIntegrationTests {
+    func influxCount(_ base: String, _ database: String, _ measurement: String) async throws -> Int {
+        let result = try await Servers.influxQuery(base, "SELECT count(pings) FROM \"\(measurement)\"", database: database)
+        let series = ((result as! [String: Any])["results"] as! [[String: Any]])[0]["series"] as? [[String: Any]]
+        return ((series?[0]["values"] as? [[NSNumber]])?[0][1].intValue) ?? 0
+    }
+
+    @Test func backfillLandsInInfluxDBExactly() async throws {
+        let base = try #require(Servers.influxURL)
+        let database = "backfill_\(UInt32.random(in: 0...UInt32.max))"
+        _ = try await Servers.influxQuery(base, "CREATE DATABASE \(database)")
+        let tree = SmokePingTree()
+        for (index, name) in ["Core/a.rrd", "Core/b.rrd", "Edge/c.rrd"].enumerated() {
+            try tree.update(try tree.create(name), rounds: 0..<900, seed: index + 1)
+        }
+        let (key, probe) = Observer.make()
+        let report = try await runPipeline("""
+            state_dir: \(temporaryDirectory())
+            sources:
+              history: { type: rrd, mode: backfill, path: \(tree.root), concurrency: 2 }
+            sinks:
+              influx: { type: influx, inputs: [history], url: "\(base)", database: \(database), precision: s }
+              collect: { type: collect, inputs: [history], probe: \(key) }
+            """)
+        #expect(report.succeeded, "\(report.failures)")
+        let points = probe.received.withLock { $0 }
+        for measurement in ["latency", "latency_1h", "latency_12h"] {
+            let expected = points.filter { $0.measurement == measurement }.count
+            #expect(expected > 0)
+            #expect(try await influxCount(base, database, measurement) == expected, "\(measurement)")
+        }
+        // Values come back exactly as read (the collect sink saw them; rrdtool agreement is tested offline).
+        let rows = try await Servers.influxSeries(base, "SELECT median, lost FROM latency WHERE path = 'Core/b'", database: database)[0].values
+        let mine = Dictionary(uniqueKeysWithValues: points.filter { $0.measurement == "latency" && $0.tag("path") == "Core/b" }.map { ($0.timestamp, $0) })
+        #expect(rows.count == mine.count)
+        for row in rows {
+            let point = try #require(mine[row[0].integer ?? 0])
+            if case .float(let median) = point.field("median") { #expect(row[1].double == median) }
+            if case .float(let lost) = point.field("lost") { #expect(row[2].double == lost) }
+        }
+    }
+
+    @Test func tailSurvivesKillMinusNineAndAnInfluxOutage() async throws {
+        let server = OwnInfluxd()
+        try await server.start()
+        defer { server.stop() }
+        _ = try await Servers.influxQuery(server.url, "CREATE DATABASE tail")
+        let tree = SmokePingTree()
+        let file = try tree.create("Core/live.rrd")
+        try tree.update(file, rounds: 0..<20)
+        let directory = temporaryDirectory()
+        let pipeline = directory + "/tail.yaml"
+        try """
+            state_dir: \(directory)/state
+            sources:
+              live: { type: rrd, mode: tail, path: \(tree.root), poll_interval: 200ms }
+            sinks:
+              influx:
+                type: influx
+                inputs: [live]
+                url: "\(server.url)"
+                database: tail
+                precision: s
+                flush_interval: 100ms
+                retry_initial_backoff: 100ms
+                retry_max_backoff: 500ms
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+
+        func start() throws -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
+            process.arguments = ["run", pipeline, "--log-level", "error"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        func waitForCount(_ count: Int) async throws -> Int {
+            var seen = 0
+            for _ in 0..<150 {
+                seen = try await influxCount(server.url, "tail", "latency")
+                if seen >= count { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            return seen
+        }
+
+        var process = try start()
+        #expect(try await waitForCount(19) == 19)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+
+        try tree.update(file, rounds: 20..<30)
+        server.stop()  // InfluxDB goes away while smokeflow comes back
+        process = try start()
+        try await Task.sleep(for: .seconds(1))
+        try tree.update(file, rounds: 30..<40)
+        try await server.start()
+        #expect(try await waitForCount(39) == 39)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+
+        // Exactly the closed rows 1…39, each with rrdtool's values.
+        let (names, rows) = try SmokePingTree.fetch(file, "AVERAGE", resolution: 300, archive: 0)
+        let stored = try await Servers.influxSeries(server.url, "SELECT median, lost FROM latency", database: "tail")[0].values
+        #expect(stored.map { Int(($0[0].integer ?? 0) / 1_000_000_000) } == (1...39).map { SmokePingTree.start + $0 * 300 })
+        let median = names.firstIndex(of: "median")!
+        for row in stored {
+            let time = Int((row[0].integer ?? 0) / 1_000_000_000)
+            let expected = rows[time]![median] * 1000
+            if expected.isNaN { #expect(row[1] == .null) } else { #expect(abs((row[1].double ?? .nan) - expected) <= 1e-9 * expected) }
+        }
+    }
+}
+
+@Suite(.enabled(if: Servers.runIntegration), .timeLimit(.minutes(3)))
+struct RRDBackfillResumeTests {
+    func counts(_ base: String, _ database: String) async throws -> [String: Int] {
+        var result: [String: Int] = [:]
+        for measurement in ["latency", "latency_1h", "latency_12h"] {
+            let series = try await Servers.influxSeries(base, "SELECT count(pings) FROM \"\(measurement)\"", database: database)
+            result[measurement] = Int(series.first?.column("count", row: 0)?.integer ?? 0)
+        }
+        return result
+    }
+
+    func run(_ pipeline: String, kill killAfter: (@Sendable () async throws -> Bool)? = nil) async throws -> (status: Int32, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
+        process.arguments = ["run", pipeline]
+        let log = temporaryDirectory() + "/stderr"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try process.run()
+        if let killAfter {
+            while try await !killAfter() && process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+            kill(process.processIdentifier, SIGKILL)
+        }
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        return (process.terminationStatus, try String(contentsOfFile: log, encoding: .utf8))
+    }
+
+    @Test func killMinusNineThenRerunFinishesWithTheSameDataAndWithoutResending() async throws {
+        let base = try #require(Servers.influxURL)
+        let suffix = UInt32.random(in: 0...UInt32.max)
+        let tree = SmokePingTree()
+        for index in 0..<48 { try tree.update(try tree.create("Core/t\(index).rrd"), rounds: 0..<600, seed: index) }
+        let directory = temporaryDirectory()
+        func pipeline(_ name: String, database: String) async throws -> String {
+            _ = try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let path = directory + "/\(name).yaml"
+            try """
+                state_dir: \(directory)/state-\(name)
+                sources:
+                  history: { type: rrd, mode: backfill, path: \(tree.root), concurrency: 1, batch_size: 100 }
+                sinks:
+                  influx: { type: influx, inputs: [history], url: "\(base)", database: \(database), precision: s, batch_max_lines: 100, concurrency: 1, flush_interval: 20ms }
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+            _ = try await Servers.influxQuery(base, "CREATE DATABASE \(database)")
+            return path
+        }
+        // The reference: one uninterrupted run.
+        let reference = try await run(try await pipeline("reference", database: "reference_\(suffix)"))
+        #expect(reference.status == 0, "\(reference.stderr)")
+        let expected = try await counts(base, "reference_\(suffix)")
+        let total = expected.values.reduce(0, +)
+
+        // Killed once some positions are on disk (48 files: far from done), then run again.
+        let interrupted = try await pipeline("interrupted", database: "interrupted_\(suffix)")
+        let state = directory + "/state-interrupted/rrd-history.json"
+        let killed = try await run(interrupted) {
+            guard let data = FileManager.default.contents(atPath: state),
+                let stored = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let files = stored["files"] as? [String: Any] else { return false }
+            return files.count >= 2
+        }
+        #expect(killed.status != 0)
+        let rerun = try await run(interrupted)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(try await counts(base, "interrupted_\(suffix)") == expected)
+        // The rerun sent only what had not been acknowledged.
+        let line = try #require(rerun.stderr.split(separator: "\n").first { $0.contains("sink 'influx':") })
+        let sent = Int(line.split(separator: ":").last!.split(separator: " ").first!)!
+        #expect(sent > 0 && sent < total, "rerun sent \(sent) of \(total)")
+    }
+}

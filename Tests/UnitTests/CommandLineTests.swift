@@ -1,0 +1,141 @@
+import Foundation
+import LineProtocol
+import SmokeflowTesting
+import Testing
+
+/// The `smokeflow` executable, run as an operator would.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct CommandLineTests {
+    static let executable = packageRoot() + "/.build/debug/smokeflow"
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    func smokeflow(
+        _ arguments: [String], environment: [String: String] = [:], signalAfter: Duration? = nil,
+        signalWhen condition: (@Sendable () -> Bool)? = nil
+    ) async throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: packageRoot())
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let directory = temporaryDirectory()
+        _ = FileManager.default.createFile(atPath: directory + "/out", contents: nil)
+        _ = FileManager.default.createFile(atPath: directory + "/err", contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/out"))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/err"))
+        try process.run()
+        if let signalAfter {
+            try await Task.sleep(for: signalAfter)
+            kill(process.processIdentifier, SIGTERM)
+        }
+        if let condition {
+            while !condition() && process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+            kill(process.processIdentifier, SIGTERM)
+        }
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        return Result(
+            status: process.terminationStatus,
+            stdout: try String(contentsOfFile: directory + "/out", encoding: .utf8),
+            stderr: try String(contentsOfFile: directory + "/err", encoding: .utf8)
+        )
+    }
+
+    @Test func validatePrintsOneLinePerProblemAndExitsOne() async throws {
+        let directory = temporaryDirectory()
+        let bad = directory + "/bad.yaml"
+        try """
+            sources:
+              a: { type: fixture, path: x, colour: red }
+            sinks:
+              out: { type: stdout, inputs: [b] }
+            """.write(toFile: bad, atomically: true, encoding: .utf8)
+        let result = try await smokeflow(["validate", "pipelines/default.yaml", bad])
+        #expect(result.status == 1)
+        #expect(result.stderr.split(separator: "\n") == [
+            "\(bad):2:3: source 'a' is not an input of any transform or sink",
+            "\(bad):2:32: unknown option 'colour' for 'a'",
+            "\(bad):4:33: input 'b' of 'out' is not a source or transform in this file",
+        ])
+        #expect(try await smokeflow(["validate", "pipelines/default.yaml"]).status == 0)
+    }
+
+    @Test func replayPrintsTheFixtureAsLineProtocol() async throws {
+        let result = try await smokeflow(["replay", "fixtures/day.lp.zst", "--log-level", "error"])
+        #expect(result.status == 0)
+        let points = try LineProtocolParser.parse(result.stdout)
+        #expect(points.count == 2304)
+        #expect(Set(points.map(\.measurement)) == ["latency", "dns_latency"])
+    }
+
+    @Test func sigtermStopsTheSourceDrainsAndExitsZero() async throws {
+        let directory = temporaryDirectory()
+        let pipeline = directory + "/slow.yaml"
+        try """
+            sources:
+              live: { type: fixture, path: fixtures/day.lp.zst, speed: 7200 }
+            sinks:
+              out: { type: file, inputs: [live], path: \(directory)/out.lp }
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let output = directory + "/out.lp"
+        // SIGTERM once the first points are on disk, wherever the run is by then.
+        let result = try await smokeflow(["run", pipeline]) {
+            ((try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0) > 0
+        }
+        #expect(result.status == 0, "\(result.stderr)")
+        let written = try String(contentsOfFile: directory + "/out.lp", encoding: .utf8)
+        let points = try LineProtocolParser.parse(written)
+        // At 7200x a day takes 12 s: a signal early on leaves a whole-line prefix.
+        #expect(points.count > 0 && points.count < 2304)
+        #expect(written.hasSuffix("\n"))
+    }
+
+    @Test func aDrainThatCannotFinishIsCutAtTheShutdownTimeout() async throws {
+        let directory = temporaryDirectory()
+        let pipeline = directory + "/stuck.yaml"
+        // Nothing listens on this port, so the sink retries until the drain bound cuts it off.
+        try """
+            shutdown_timeout: 1s
+            sources:
+              live: { type: fixture, path: fixtures/day.lp.zst, speed: 7200 }
+            sinks:
+              influx: { type: influx, inputs: [live], url: "http://127.0.0.1:\(Servers.freePort())", database: x, flush_interval: 100ms }
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let started = ContinuousClock.now
+        let result = try await smokeflow(["run", pipeline, "--log-level", "error"], signalAfter: .seconds(1))
+        #expect(result.status == 1)
+        #expect(ContinuousClock.now - started < .seconds(8))
+        #expect(result.stderr.contains("did not drain within"), "\(result.stderr)")
+    }
+
+    @Test func aFailedSinkExitsNonZeroNamingIt() async throws {
+        let directory = temporaryDirectory()
+        let pipeline = directory + "/p.yaml"
+        try """
+            sources:
+              recorded: { type: fixture, path: fixtures/day.lp.zst }
+            sinks:
+              out: { type: file, inputs: [recorded], path: \(directory)/no/such/dir/out.lp }
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let result = try await smokeflow(["run", pipeline, "--log-level", "error"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("smokeflow: sink 'out': \(directory)/no/such/dir/out.lp: open failed: No such file or directory"))
+    }
+
+    @Test func recordWritesAReplayableFixtureOfOneStage() async throws {
+        let directory = temporaryDirectory()
+        let fixture = directory + "/tagged.lp.zst"
+        let recorded = try await smokeflow(
+            ["record", "--pipeline", "pipelines/replay.yaml", "--stage", "agent", "--out", fixture, "--log-level", "error"],
+            environment: ["SMOKEFLOW_AGENT": "recorder"])
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        let replayed = try await smokeflow(["replay", fixture, "--log-level", "error"])
+        let points = try LineProtocolParser.parse(replayed.stdout)
+        #expect(points.count == 2304)
+        #expect(points.allSatisfy { $0.tag("agent") == "recorder" })
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import LineProtocol
+import LibRRD
+import EventModel
+import PipelineRuntime
+import SmokeflowTesting
+import Testing
+
+@Suite(.timeLimit(.minutes(1)))
+struct RRDSinkTests {
+    func schema(_ path: String) throws -> [String] { try SmokePingTree.schema(path) }
+
+    @Test func writesSmokePingFilesFromAFixture() async throws {
+        let directory = temporaryDirectory()
+        let report = try await runPipeline("""
+            sources:
+              recorded: { type: fixture, path: "\(packageRoot())/fixtures/day.lp.zst" }
+            sinks:
+              store: { type: rrd, inputs: [recorded], path: \(directory) }
+            """)
+        #expect(report.succeeded, "\(report.failures)")
+        let sink = try #require(report.counts.first { $0.id == "store" })
+        #expect(sink.sent == 2304 && sink.dropped == 0)
+
+        // Same layout as the file Smokeping.pm creates for a 20-ping target (Debian's Database).
+        let reference = directory + "/reference.rrd"
+        let layout = SmokePingLayout(pings: 20)
+        try SmokePingTree.rrdtool(["create", reference, "--start", "1764374400", "--step", "300"] + layout.dataSourceDefinitions + layout.archiveDefinitions)
+        let written = directory + "/Core/router-001.rrd"
+        #expect(try schema(written) == schema(reference))
+        let dns = try SmokePingTree.rrdtool(["info", directory + "/DNS/resolver-a.rrd"])
+        #expect(dns.contains("ds[ping5].type") && !dns.contains("ds[ping6]") && dns.contains("ds[loss].max = 5.0"))
+
+        // The last round is stored exactly as SmokePing stores a round: seconds, sorted, split unknowns.
+        let points = try LineProtocolParser.parse(String(decoding: try decompress(packageRoot() + "/fixtures/day.lp.zst"), as: UTF8.self))
+        let last = try #require(points.last { $0.tag("path") == "Core/router-001" })
+        let times = (1...20).compactMap { index -> Double? in
+            if case .float(let value) = last.field("ping_\(index)") { return value / 1000 } else { return nil }
+        }
+        let expected = layout.updateValue(roundTripTimes: times).split(separator: ":").dropFirst().map(String.init)
+        let stored = try SmokePingTree.rrdtool(["lastupdate", written]).split(separator: "\n").last!.split(separator: " ").dropFirst().dropFirst()
+        #expect(stored.map { $0 == "U" ? "U" : String(format: "%.10e", Double($0)!) } == expected.map { $0 == "U" ? "U" : String(format: "%.10e", Double($0)!) })
+    }
+
+    func decompress(_ path: String) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/zstdcat")
+        process.arguments = [path]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return data
+    }
+
+    @Test func refusesPathsOutsideTheTreeAndStaleRounds() async throws {
+        let directory = temporaryDirectory()
+        let round = { (path: String, time: Int64) in
+            Point(measurement: "latency", tags: [.init("path", path), .init("target", "t")],
+                  fields: [.init("median", .float(10)), .init("ping_1", .float(10)), .init("loss", .float(0)), .init("pings", .int(1))],
+                  timestamp: time * 1_000_000_000)
+        }
+        let key = TestData.register([
+            round("Core/ok", 1_764_374_700), round("../escape", 1_764_374_700), round("Core/ok", 1_764_375_000),
+            round("Core/ok", 1_764_374_000), round("Core/sp ace", 1_764_374_700),
+        ])
+        let (probeKey, probe) = Observer.make()
+        let report = try await runPipeline("""
+            sources:
+              src: { type: memory, key: \(key), probe: \(probeKey), batch_size: 3 }
+            sinks:
+              store: { type: rrd, inputs: [src], path: \(directory) }
+            """)
+        #expect(report.succeeded)
+        let sink = try #require(report.counts.first { $0.id == "store" })
+        #expect(sink.sent == 2 && sink.dropped == 3)
+        #expect(probe.statuses.withLock { $0 } == [.rejected, .rejected])
+        #expect(!FileManager.default.fileExists(atPath: (directory as NSString).deletingLastPathComponent + "/escape.rrd"))
+        #expect(try SmokePingTree.rrdtool(["last", directory + "/Core/ok.rrd"]).hasPrefix("1764375000"))
+    }
+}
