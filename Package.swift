@@ -27,6 +27,13 @@ func library(_ name: String, _ layer: String, _ dependencies: [Target.Dependency
     .target(name: name, dependencies: dependencies, path: "Sources/\(layer)/\(name)", swiftSettings: strictSettings)
 }
 
+/// Each component folder's README.md and example.yaml are documentation, not sources.
+let componentDocuments = [
+    ("sources", ["fixture", "rrd", "influx_query", "probe"]),
+    ("transforms", ["add_tags", "classify", "downsample", "postgres_join"]),
+    ("sinks", ["file", "stdout", "fixture", "influx", "rrd"]),
+].flatMap { kind, types in types.flatMap { ["\(kind)/\($0)/README.md", "\(kind)/\($0)/example.yaml"] } }
+
 /// A C library found with pkg-config, in `Sources/native/<name>`.
 func systemLibrary(_ name: String, _ pkgConfig: String, apt: String) -> Target {
     .systemLibrary(name: name, path: "Sources/native/\(name)", pkgConfig: pkgConfig, providers: [.apt([apt])])
@@ -85,7 +92,7 @@ let package = Package(
                 AsyncHTTPClient, NIOCore, NIOPosix, NIOHTTP1, Logging,
             ],
             path: "Sources/components",
-            exclude: ["README.md"],
+            exclude: ["README.md"] + componentDocuments,
             swiftSettings: strictSettings
         ),
 
@@ -105,7 +112,7 @@ let package = Package(
 
         // testing: in-process pipeline helpers and the sink-compliance check, for tests and benchmarks.
         library("SmokeflowTesting", "testing", [
-            "EventModel", "PipelineConfig", "PipelineRuntime", "Components", "LineProtocol", "SmokePingFiles", Logging,
+            "EventModel", "PipelineConfig", "PipelineRuntime", "Components", "LineProtocol", "LibRRD", "SmokePingFiles", Logging,
         ]),
 
         // Benchmarks run by scripts/bench (release build), never by the tests.

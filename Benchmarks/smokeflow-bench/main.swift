@@ -1,4 +1,5 @@
 // Benchmarks for scripts/bench (release build). Prints one `name value unit` line per figure.
+import SmokePingFiles
 import Foundation
 import LineProtocol
 import NIOCore

@@ -1,6 +1,6 @@
 import Foundation
-import ProbeEngine
-import TargetStore
+public import ProbeEngine
+public import TargetStore
 public import PipelineRuntime
 
 extension ComponentRegistry {

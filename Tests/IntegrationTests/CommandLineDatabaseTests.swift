@@ -3,7 +3,8 @@ import SmokeflowTesting
 import Testing
 
 /// `smokeflow db …` and `smokeflow targets …` against the real PostgreSQL.
-extension CommandLineTests {
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct CommandLineDatabaseTests: CommandLineRunning {
     @Test(.enabled(if: PostgresServers.runIntegration))
     func databaseCommandsMigrateImportAndExport() async throws {
         let url = try await PostgresServers.freshDatabase()

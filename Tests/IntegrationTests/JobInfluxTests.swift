@@ -12,7 +12,7 @@ import Testing
 
 /// Scheduled downsampling jobs against a real influxd: catch-up after missed runs, idempotence.
 @Suite(.enabled(if: Servers.runIntegration), .serialized, .timeLimit(.minutes(3)))
-struct JobIntegrationTests {
+struct JobIntegrationTests: CommandLineRunning {
     static let hour: Int64 = 3_600_000_000_000
 
     func pipelineFile(_ base: String, raw: String, rollups: String, state: String) throws -> String {
@@ -104,7 +104,7 @@ struct JobIntegrationTests {
         #expect(again.map(\.values) == series.map(\.values))
 
         // `smokeflow job run` over a range, from the command line.
-        let result = try await CommandLineTests().smokeflow([
+        let result = try await smokeflow([
             "job", "run", "hourly", "--pipeline", file, "--from", "\((day + 6 * Self.hour) / 1_000_000_000)", "--to", "\((day + 8 * Self.hour) / 1_000_000_000)",
         ])
         #expect(result.status == 0, "\(result.stderr)")
@@ -118,7 +118,7 @@ struct JobIntegrationTests {
         try FileManager.default.removeItem(atPath: state + "/job-hourly.json")
         func dueNow() -> Int64 { (Int64(Date().timeIntervalSince1970) - 300) / 3600 * 3600 * 1_000_000_000 }
         let dueBefore = dueNow()
-        let run = try await CommandLineTests().smokeflow(["run", file, "--once", "--log-level", "error"])
+        let run = try await smokeflow(["run", file, "--once", "--log-level", "error"])
         #expect(run.status == 0, "\(run.stderr)")
         let progress = String(decoding: try #require(FileManager.default.contents(atPath: state + "/job-hourly.json")), as: UTF8.self)
         #expect([dueBefore, dueNow()].contains { progress.contains("\"doneUntil\":\($0)") }, "\(progress)")

@@ -76,7 +76,7 @@ struct RRDIntegrationTests {
 
         func start() throws -> Process {
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
+            process.executableURL = URL(fileURLWithPath: smokeflowExecutable)
             process.arguments = ["run", pipeline, "--log-level", "error"]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
@@ -135,7 +135,7 @@ struct RRDBackfillResumeTests {
 
     func run(_ pipeline: String, kill killAfter: (@Sendable () async throws -> Bool)? = nil) async throws -> (status: Int32, stderr: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
+        process.executableURL = URL(fileURLWithPath: smokeflowExecutable)
         process.arguments = ["run", pipeline]
         let log = temporaryDirectory() + "/stderr"
         _ = FileManager.default.createFile(atPath: log, contents: nil)

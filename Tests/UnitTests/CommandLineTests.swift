@@ -5,46 +5,7 @@ import Testing
 
 /// The `smokeflow` executable, run as an operator would.
 @Suite(.serialized, .timeLimit(.minutes(2)))
-struct CommandLineTests {
-    static let executable = packageRoot() + "/.build/debug/smokeflow"
-
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    func smokeflow(
-        _ arguments: [String], environment: [String: String] = [:], signalAfter: Duration? = nil,
-        signalWhen condition: (@Sendable () -> Bool)? = nil
-    ) async throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: packageRoot())
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let directory = temporaryDirectory()
-        _ = FileManager.default.createFile(atPath: directory + "/out", contents: nil)
-        _ = FileManager.default.createFile(atPath: directory + "/err", contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/out"))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/err"))
-        try process.run()
-        if let signalAfter {
-            try await Task.sleep(for: signalAfter)
-            kill(process.processIdentifier, SIGTERM)
-        }
-        if let condition {
-            while !condition() && process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-            kill(process.processIdentifier, SIGTERM)
-        }
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        return Result(
-            status: process.terminationStatus,
-            stdout: try String(contentsOfFile: directory + "/out", encoding: .utf8),
-            stderr: try String(contentsOfFile: directory + "/err", encoding: .utf8)
-        )
-    }
-
+struct CommandLineTests: CommandLineRunning {
     @Test func validatePrintsOneLinePerProblemAndExitsOne() async throws {
         let directory = temporaryDirectory()
         let bad = directory + "/bad.yaml"
@@ -103,7 +64,7 @@ struct CommandLineTests {
             sources:
               live: { type: fixture, path: fixtures/day.lp.zst, speed: 7200 }
             sinks:
-              influx: { type: influx, inputs: [live], url: "http://127.0.0.1:\(Servers.freePort())", database: x, flush_interval: 100ms }
+              influx: { type: influx, inputs: [live], url: "http://127.0.0.1:\(freePort())", database: x, flush_interval: 100ms }
             """.write(toFile: pipeline, atomically: true, encoding: .utf8)
         let started = ContinuousClock.now
         let result = try await smokeflow(["run", pipeline, "--log-level", "error"], signalAfter: .seconds(1))

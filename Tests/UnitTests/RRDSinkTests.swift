@@ -1,3 +1,4 @@
+import SmokePingFiles
 import Foundation
 import LineProtocol
 import LibRRD

@@ -1,3 +1,4 @@
+import SmokePingFiles
 import Foundation
 @testable import LibRRD
 import Components

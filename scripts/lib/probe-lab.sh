@@ -11,12 +11,19 @@
 #       LAB_DNS_V4 (with --dns: dnsmasq on LAB_V4:53, see DNS answers below).
 #   probe-lab.sh stats DIR    the responder's counts now (received, dropped, answered)
 #   probe-lab.sh down DIR     stops everything and deletes the namespace (safe to repeat)
+#   probe-lab.sh cleanup [--mine|--all]
+#       removes labs left behind by runs that crashed (see labs.sh: stale ones by default,
+#       --mine also those of SMOKEFLOW_LAB_OWNER, --all every one)
+#
+# Names: namespace sfp-ID, veth sfhID (host) / sfnID (namespace), ID 6 hex digits; each lab's
+# owner is recorded in /run/smokeflow-probe-labs/sfp-ID (labs.sh) before the namespace exists.
 #
 # DNS answers (dnsmasq): a.example.test A 10.9.8.7, AAAA fd00::7; other names under
 # example.test NXDOMAIN; names under fail.test SERVFAIL (dnsmasq forwards them to an unbound
 # in the namespace, LAB_V4:5353, whose only server for that zone is unreachable).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$here/labs.sh"
 
 rand_byte() { od -An -N1 -tu1 /dev/urandom | tr -d ' '; }
 
@@ -35,9 +42,12 @@ up() {
     esac
   done
   mkdir "$dir"
+  dir=$(cd "$dir" && pwd)
   local id; id=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
-  local ns="sfp-$id" x y z=""
+  local ns="$PROBE_LAB_NS_PREFIX$id" x y z=""
   echo "$ns" > "$dir/ns"
+  # Who owns it, before it exists: a cleanup can then tell a crashed run's lab from a live one.
+  probe_lab_register "$ns" "$dir" || echo "probe-lab: cannot record the lab's owner in $PROBE_LAB_REGISTRY" >&2
   # A link subnet (and /16) no route on this host uses yet.
   while :; do
     x=$((64 + $(rand_byte) % 64)); y=$(rand_byte)
@@ -51,7 +61,7 @@ up() {
   fi
   local v6net="fd5f:${id:0:4}:${id:4:2}00"
   ip netns add "$ns"
-  ip link add "sfh$id" type veth peer name "sfn$id" netns "$ns"
+  ip link add "$PROBE_LAB_HOST_VETH_PREFIX$id" type veth peer name "$PROBE_LAB_NS_VETH_PREFIX$id" netns "$ns"
   ip addr add "10.$x.$y.1/24" dev "sfh$id"
   ip -6 addr add "$v6net::1/64" dev "sfh$id" nodad
   ip link set "sfh$id" up
@@ -126,11 +136,13 @@ stats() {
 down() {
   local dir=$1
   [ -d "$dir" ] || return 0
-  for pidfile in "$dir"/*.pid.shell "$dir/responder.pid"; do
-    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
-  done
-  sleep 0.05
-  [ -f "$dir/ns" ] && ip netns del "$(cat "$dir/ns")" 2>/dev/null || true
+  local ns=""
+  [ -f "$dir/ns" ] && ns=$(cat "$dir/ns")
+  if probe_lab_is_ns_name "$ns"; then
+    # Everything running in the namespace or from the directory, the namespace, a veth that
+    # outlived it, the directory and the owner record.
+    probe_lab_remove "$ns" "$(cd "$dir" && pwd)" || true
+  fi
   rm -rf "$dir"
 }
 
@@ -139,5 +151,6 @@ case "$cmd" in
 up) up "$@" ;;
 stats) stats "$@" ;;
 down) down "$@" ;;
-*) echo "usage: probe-lab.sh up|stats|down DIR ..." >&2; exit 2 ;;
+cleanup) cleanup_probe_labs "$@" ;;
+*) echo "usage: probe-lab.sh up|stats|down DIR ... | cleanup [--mine|--all]" >&2; exit 2 ;;
 esac

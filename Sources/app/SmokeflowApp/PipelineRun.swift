@@ -1,8 +1,8 @@
 public import Foundation
 public import JobScheduler
 public import Logging
-import Components
-import PipelineConfig
+public import Components
+public import PipelineConfig
 public import PipelineRuntime
 import ServiceLifecycle
 

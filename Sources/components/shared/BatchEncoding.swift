@@ -1,7 +1,7 @@
-import LineProtocol
+public import LineProtocol
 import NIOCore
-import EventModel
-import PipelineRuntime
+public import EventModel
+public import PipelineRuntime
 
 /// One batch as line protocol. A point that cannot be written is left out and reported.
 struct EncodedBatch: Sendable {

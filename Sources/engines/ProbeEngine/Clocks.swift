@@ -3,10 +3,10 @@ import Glibc
 #endif
 
 /// Nanosecond clocks: monotonic for round-trip times, real time for point timestamps.
-enum Clocks {
-    static func monotonic() -> Int64 { read(CLOCK_MONOTONIC) }
+public enum Clocks {
+    public static func monotonic() -> Int64 { read(CLOCK_MONOTONIC) }
 
-    static func realtime() -> Int64 { read(CLOCK_REALTIME) }
+    public static func realtime() -> Int64 { read(CLOCK_REALTIME) }
 
     static func read(_ clock: clockid_t) -> Int64 {
         var now = timespec()

@@ -1,13 +1,15 @@
-import EventModel
+public import EventModel
 
 /// A finished round as the `latency` / `dns_latency` point of docs/schema.md: times in
 /// milliseconds sorted ascending, lost pings absent and split `int(lost/2)` before the received
 /// values, `median` the upper median, `loss` in percent, timestamp the round's start in ms.
-struct RoundPoints: Sendable {
-    let kind: ProbeKind
+public struct RoundPoints: Sendable {
+    public let kind: ProbeKind
+
+    public init(kind: ProbeKind) { self.kind = kind }
     let pingKeys: [String] = (1...1000).map { "ping_\($0)" }
 
-    func point(_ result: RoundResult) -> Point {
+    public func point(_ result: RoundResult) -> Point {
         let target = result.target
         var tags = [
             Point.Tag("path", target.path ?? target.name), Point.Tag("probe_type", kind.probeType),

@@ -1,4 +1,4 @@
-import PipelineConfig
+public import PipelineConfig
 import Foundation
 
 /// One SmokePing RRD file: `datadir/<section>/…/<target>[~<slave>].rrd`.

@@ -1,5 +1,6 @@
 import Foundation
 public import SmokePingFiles
+import LibRRD
 
 /// SmokePing-layout RRD files made with the real `rrdtool`, updated the way SmokePing does
 /// (rounds ending 53 s into each 300 s step, its update string), with archives small enough

@@ -4,7 +4,7 @@ public import PipelineConfig
 public import Components
 public import EventModel
 public import PipelineRuntime
-import Synchronization
+public import Synchronization
 
 /// Runs a pipeline given as YAML text, without signal handlers, and returns its report.
 public func runPipeline(

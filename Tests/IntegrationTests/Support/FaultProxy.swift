@@ -1,3 +1,4 @@
+import SmokeflowTesting
 import AsyncHTTPClient
 import Foundation
 import NIOCore

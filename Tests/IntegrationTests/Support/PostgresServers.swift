@@ -1,3 +1,4 @@
+import SmokeflowTesting
 import Foundation
 import Postgres
 import Testing

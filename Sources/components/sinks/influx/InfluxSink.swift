@@ -1,8 +1,8 @@
 import AsyncHTTPClient
-import LineProtocol
+public import LineProtocol
 import Logging
 import NIOCore
-import EventModel
+public import EventModel
 public import PipelineRuntime
 
 /// Batches points into requests by line count and bytes, flushes on an interval, sends up to

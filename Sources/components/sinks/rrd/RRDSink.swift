@@ -1,10 +1,10 @@
-import SmokePingFiles
+public import SmokePingFiles
 import Foundation
 import Logging
 import NIOPosix
 public import PipelineConfig
-import LibRRD
-import EventModel
+public import LibRRD
+public import EventModel
 public import PipelineRuntime
 #if canImport(Glibc)
 import Glibc

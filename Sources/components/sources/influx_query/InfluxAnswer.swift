@@ -1,6 +1,6 @@
 import Foundation
 import NIOCore
-import EventModel
+public import EventModel
 
 /// Quoting for InfluxQL identifiers.
 enum InfluxQL {

@@ -1,5 +1,5 @@
-import TargetStore
-import ProbeEngine
+public import TargetStore
+public import ProbeEngine
 import Foundation
 public import PipelineConfig
 public import PipelineRuntime

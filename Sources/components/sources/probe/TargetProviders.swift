@@ -1,8 +1,8 @@
-import TargetStore
-import ProbeEngine
+public import TargetStore
+public import ProbeEngine
 import Logging
 import NIOPosix
-import PipelineConfig
+public import PipelineConfig
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -100,41 +100,5 @@ public final class TargetsFile: ProbeTargetProvider {
             bytes += chunk[0..<count]
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-}
-
-/// Host names resolved per round (A or AAAA) off the cooperative pool; addresses pass through.
-enum HostResolver {
-    static func resolve(_ host: String, family: IPAddress.Family) async -> Result<IPAddress, ResolveError> {
-        if let address = IPAddress(literal: host) { return .success(address) }
-        do {
-            return try await NIOThreadPool.singleton.runIfActive { lookup(host, family: family) }
-        } catch {
-            return .failure(ResolveError(message: "cannot resolve '\(host)': \(error)"))
-        }
-    }
-
-    struct ResolveError: Error {
-        let message: String
-    }
-
-    static func lookup(_ host: String, family: IPAddress.Family) -> Result<IPAddress, ResolveError> {
-        var hints = addrinfo()
-        hints.ai_family = family == .v4 ? AF_INET : AF_INET6
-        hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
-        var list: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(host, nil, &hints, &list)
-        defer { if let list { freeaddrinfo(list) } }
-        guard status == 0, let first = list, let address = first.pointee.ai_addr else {
-            return .failure(ResolveError(message: "cannot resolve '\(host)': \(String(cString: gai_strerror(status)))"))
-        }
-        var storage = sockaddr_storage()
-        withUnsafeMutableBytes(of: &storage) { raw in
-            raw.copyMemory(from: UnsafeRawBufferPointer(start: address, count: Int(first.pointee.ai_addrlen)))
-        }
-        guard let resolved = IPAddress(storage) else {
-            return .failure(ResolveError(message: "cannot resolve '\(host)': no address"))
-        }
-        return .success(IPAddress(family: resolved.family, bytes: resolved.bytes))
     }
 }

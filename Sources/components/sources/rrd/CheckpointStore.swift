@@ -1,5 +1,5 @@
-import LibRRD
-import SmokePingFiles
+public import LibRRD
+public import SmokePingFiles
 import Foundation
 public import PipelineRuntime
 import Synchronization

@@ -1,8 +1,8 @@
-import SmokePingFiles
+public import SmokePingFiles
 import Logging
 import NIOPosix
-import LibRRD
-import EventModel
+public import LibRRD
+public import EventModel
 public import PipelineRuntime
 import Synchronization
 

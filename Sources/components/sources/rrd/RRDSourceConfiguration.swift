@@ -1,5 +1,5 @@
-import LibRRD
-import SmokePingFiles
+public import LibRRD
+public import SmokePingFiles
 public import PipelineConfig
 public import PipelineRuntime
 import Foundation

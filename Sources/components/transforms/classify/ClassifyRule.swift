@@ -1,5 +1,6 @@
 public import Foundation
 public import EventModel
+public import PipelineConfig
 
 /// How a `classify` rule matches a string: exactly, by a path glob (`DNS/**`), or by a regular
 /// expression (whose groups `$1`… a new measurement name may use).

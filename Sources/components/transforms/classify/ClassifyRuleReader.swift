@@ -1,5 +1,5 @@
 import Foundation
-import PipelineConfig
+public import PipelineConfig
 
 /// Reads one rule of `classify` (or its `default`) from the file, errors with line and column.
 enum ClassifyRuleReader {

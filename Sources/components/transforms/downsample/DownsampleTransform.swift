@@ -1,6 +1,6 @@
-import Downsampling
+public import Downsampling
 import Foundation
-import EventModel
+public import EventModel
 public import PipelineRuntime
 import Synchronization
 

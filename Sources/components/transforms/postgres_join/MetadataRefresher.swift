@@ -1,8 +1,8 @@
-import TargetStore
+public import TargetStore
 import Foundation
 public import Logging
 import NIOPosix
-import Postgres
+public import Postgres
 public import PipelineRuntime
 
 /// Keeps a `MetadataCache` current. From PostgreSQL: a full load, then `LISTEN

@@ -1,4 +1,4 @@
-import TargetStore
+public import TargetStore
 public import Foundation
 import Synchronization
 

@@ -1,8 +1,8 @@
 import Foundation
 public import PipelineConfig
-import EventModel
+public import EventModel
 public import PipelineRuntime
-import TargetStore
+public import TargetStore
 
 /// `type: postgres_join` — adds each target's metadata (category, site, cachegroup, title,
 /// probe) from the configuration store as tags. Points of inactive targets are dropped;

@@ -1,7 +1,7 @@
 public import NIOCore
 import NIOPosix
 #if canImport(Glibc)
-import Glibc
+public import Glibc
 #endif
 
 /// A POSIX file whose blocking calls run on NIO's thread pool, never on the cooperative pool.

@@ -1,6 +1,6 @@
 import NIOPosix
 #if canImport(Glibc)
-import Glibc
+public import Glibc
 #endif
 
 /// Durable writes, written once: what the acknowledgement contract rests on. A file is
