@@ -1,73 +1,130 @@
 import Foundation
-public import PipelineConfig
+import Synchronization
+public import TargetStore
 public import EventModel
 public import PipelineRuntime
-public import TargetStore
 
-/// `type: postgres_join` — adds each target's metadata (category, site, cachegroup, title,
-/// probe) from the configuration store as tags. Points of inactive targets are dropped;
-/// unknown targets are passed, dropped or tagged. The metadata lives in memory, follows the
-/// database through NOTIFY and a periodic refresh, and survives the database going away (see
-/// `MetadataRefresher`). With no database configured, `targets_file` is the origin.
-public struct PostgresJoinConfiguration: TransformConfiguration {
-    public static let typeName = "postgres_join"
+public final class PostgresJoin: Transform {
+    let configuration: PostgresJoinConfiguration
+    public let cache: MetadataCache
+    let refresher: MetadataRefresher
+    /// Per snapshot, each target's tags to add, already sorted: the hot path only merges.
+    let prepared = Mutex<(generation: Int, tags: [[Point.Tag]])>((-1, []))
 
-    public enum Match: String, CaseIterable, Sendable { case name, host }
-    public enum Unknown: String, CaseIterable, Sendable { case pass, drop, tag }
-    /// Metadata columns a tag can come from.
-    public static let columns = ["category", "site", "cachegroup", "title", "probe"]
-
-    var databaseURL: Secret?
-    var targetsFile: String?
-    var match: Match
-    var matchTag: String
-    /// Column → tag name, sorted by tag name in byte order.
-    var tags: [(column: String, tag: String)]
-    var unknown: Unknown
-    var unknownTag: String
-    var staleTag: String?
-    var refreshInterval: Duration
-
-    public init(options: inout OptionsReader) {
-        databaseURL = options.secret("database_url")
-        targetsFile = options.string("targets_file")
-        match = options.oneOf("match", default: Match.name)
-        matchTag = options.string("match_tag") ?? "target"
-        let mapping = options.stringMap("tags") ?? Self.columns.map { ($0, $0) }
-        for (column, tag) in mapping where !Self.columns.contains(column) || tag.isEmpty {
-            options.fail(options.location, "'\(options.componentID)': tags maps metadata columns (\(Self.columns.joined(separator: ", "))) to tag names; '\(column): \(tag)' is not one")
-        }
-        tags = mapping.map { (column: $0.0, tag: $0.1) }.sorted { $0.tag.utf8.lexicographicallyPrecedes($1.tag.utf8) }
-        unknown = options.oneOf("unknown", default: Unknown.pass)
-        unknownTag = options.string("unknown_tag") ?? "metadata"
-        staleTag = options.string("stale_tag")
-        refreshInterval = options.duration("refresh_interval", default: .seconds(300))
+    init(configuration: PostgresJoinConfiguration, cache: MetadataCache, refresher: MetadataRefresher) {
+        self.configuration = configuration
+        self.cache = cache
+        self.refresher = refresher
     }
 
-    struct NoOrigin: Error, CustomStringConvertible {
-        var description: String {
-            "needs a database (option database_url, the pipeline's database_url, or DATABASE_URL) or a targets_file"
+    func preparedTags(for snapshot: MetadataSnapshot) -> [[Point.Tag]] {
+        if let tags = prepared.withLock({ $0.generation == snapshot.generation ? $0.tags : nil }) { return tags }
+        // configuration.tags is sorted by tag name, so each list comes out sorted.
+        let tags = snapshot.targets.map { record in
+            configuration.tags.compactMap { column, tag in
+                Self.value(of: column, in: record).flatMap { $0.isEmpty ? nil : Point.Tag(tag, $0) }
+            }
+        }
+        prepared.withLock { $0 = (snapshot.generation, tags) }
+        return tags
+    }
+
+    public func run(context: StageContext, input: StageInput, output: StageOutput) async throws {
+        await refresher.restoreSavedSnapshot()
+        let (ready, readySignal) = AsyncStream.makeStream(of: Void.self)
+        let refresh = Task { [refresher] in await refresher.run { readySignal.yield(()); readySignal.finish() } }
+        defer { refresh.cancel() }
+        // Wait for the first load (bounded by the connect timeout), so the first points are enriched.
+        for await _ in ready { break }
+        var lastStaleLog = ContinuousClock.now
+        var unknownSeen: Set<String> = []
+        for await var batch in input {
+            context.counters.add(received: batch.points.count)
+            let state = cache.current
+            if state.staleSince != nil, ContinuousClock.now - lastStaleLog >= .seconds(300), let snapshot = state.snapshot {
+                context.logger.warning("metadata still stale: snapshot is \(Int(Date().timeIntervalSince1970 - snapshot.loadedAt)) s old")
+                lastStaleLog = .now
+            }
+            let before = batch.points.count
+            for key in apply(state, to: &batch.points) where unknownSeen.count < 1000 && unknownSeen.insert(key).inserted {
+                // Once per name: a target missing from the store is a configuration gap, not noise.
+                let what = key.isEmpty ? "points without a '\(configuration.matchTag)' tag" : "'\(key)'"
+                context.logger.warning("no target \(what) in the metadata (\(configuration.unknown.rawValue)); logged once")
+            }
+            context.counters.add(dropped: before - batch.points.count)
+            if batch.points.isEmpty {
+                batch.acknowledge(.delivered)
+            } else {
+                try await output.send(batch)
+            }
         }
     }
 
-    public func build(_ context: BuildContext) throws -> PostgresJoin {
-        let connectionString = databaseURL?.value ?? context.databaseURL?.value
-            ?? ProcessInfo.processInfo.environment["DATABASE_URL"]
-        let origin: MetadataRefresher.Origin
-        if let connectionString, !connectionString.isEmpty {
-            origin = .database(connectionString: connectionString)
-        } else if let targetsFile {
-            origin = .file(path: targetsFile)
+    /// Enriches, drops inactive and (per configuration) unknown targets' points; returns the
+    /// keys that matched no target (empty on the fast path).
+    @discardableResult
+    public func apply(_ state: MetadataCache.State, to points: inout [Point]) -> [String] {
+        let snapshot = state.snapshot
+        let prepared = snapshot.map(preparedTags) ?? []
+        let stale = state.staleSince != nil ? configuration.staleTag : nil
+        var unknownKeys: [String] = []
+        var kept = 0
+        for index in points.indices {
+            var point = points[index]
+            if enrich(&point, snapshot: snapshot, prepared: prepared, stale: stale, unknownKeys: &unknownKeys) {
+                points[kept] = point
+                kept += 1
+            }
+        }
+        points.removeLast(points.count - kept)
+        return unknownKeys
+    }
+
+    /// Returns whether to keep the point.
+    @inline(__always)
+    func enrich(
+        _ point: inout Point, snapshot: MetadataSnapshot?, prepared: [[Point.Tag]], stale: String?, unknownKeys: inout [String]
+    ) -> Bool {
+        guard let key = point.tag(configuration.matchTag) else {
+            unknownKeys.append("")
+            return !unknown(&point)
+        }
+        let found = configuration.match == .name ? snapshot?.byName[key] : snapshot?.byHost[key]
+        guard let snapshot, let found else {
+            unknownKeys.append(key)
+            return !unknown(&point)
+        }
+        if !snapshot.targets[found].isActive { return false }
+        if let stale {
+            var additions = prepared[found] + [Point.Tag(stale, "true")]
+            additions.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            point.mergeTags(additions)
         } else {
-            throw NoOrigin()
+            point.mergeTags(prepared[found])
         }
-        let cache = MetadataCache()
-        // The last good snapshot sits in the state directory even when checkpoints go to PostgreSQL.
-        let storage = context.stateDirectory.map { FileCheckpointStorage(directory: $0) }
-        let refresher = MetadataRefresher(
-            origin: origin, cache: cache, refreshInterval: refreshInterval, snapshotStorage: storage,
-            snapshotName: "postgres-join-\(context.id)", logger: context.logger
-        )
-        return PostgresJoin(configuration: self, cache: cache, refresher: refresher)
+        return true
+    }
+
+    /// Returns whether to drop the point.
+    func unknown(_ point: inout Point) -> Bool {
+        switch configuration.unknown {
+        case .pass: return false
+        case .drop: return true
+        case .tag:
+            point.setTag(configuration.unknownTag, "unknown")
+            return false
+        }
+    }
+
+    @inline(__always)
+    static func value(of column: String, in record: TargetRecord) -> String? {
+        switch column {
+        case "category": record.category
+        case "site": record.site
+        case "cachegroup": record.cachegroup
+        case "title": record.title
+        case "probe": record.probe
+        default: nil
+        }
     }
 }

@@ -1,0 +1,73 @@
+import Foundation
+public import PipelineConfig
+public import EventModel
+public import PipelineRuntime
+public import TargetStore
+
+/// `type: postgres_join` — adds each target's metadata (category, site, cachegroup, title,
+/// probe) from the configuration store as tags. Points of inactive targets are dropped;
+/// unknown targets are passed, dropped or tagged. The metadata lives in memory, follows the
+/// database through NOTIFY and a periodic refresh, and survives the database going away (see
+/// `MetadataRefresher`). With no database configured, `targets_file` is the origin.
+public struct PostgresJoinConfiguration: TransformConfiguration {
+    public static let typeName = "postgres_join"
+
+    public enum Match: String, CaseIterable, Sendable { case name, host }
+    public enum Unknown: String, CaseIterable, Sendable { case pass, drop, tag }
+    /// Metadata columns a tag can come from.
+    public static let columns = ["category", "site", "cachegroup", "title", "probe"]
+
+    var databaseURL: Secret?
+    var targetsFile: String?
+    var match: Match
+    var matchTag: String
+    /// Column → tag name, sorted by tag name in byte order.
+    var tags: [(column: String, tag: String)]
+    var unknown: Unknown
+    var unknownTag: String
+    var staleTag: String?
+    var refreshInterval: Duration
+
+    public init(options: inout OptionsReader) {
+        databaseURL = options.secret("database_url")
+        targetsFile = options.string("targets_file")
+        match = options.oneOf("match", default: Match.name)
+        matchTag = options.string("match_tag") ?? "target"
+        let mapping = options.stringMap("tags") ?? Self.columns.map { ($0, $0) }
+        for (column, tag) in mapping where !Self.columns.contains(column) || tag.isEmpty {
+            options.fail(options.location, "'\(options.componentID)': tags maps metadata columns (\(Self.columns.joined(separator: ", "))) to tag names; '\(column): \(tag)' is not one")
+        }
+        tags = mapping.map { (column: $0.0, tag: $0.1) }.sorted { $0.tag.utf8.lexicographicallyPrecedes($1.tag.utf8) }
+        unknown = options.oneOf("unknown", default: Unknown.pass)
+        unknownTag = options.string("unknown_tag") ?? "metadata"
+        staleTag = options.string("stale_tag")
+        refreshInterval = options.duration("refresh_interval", default: .seconds(300))
+    }
+
+    struct NoOrigin: Error, CustomStringConvertible {
+        var description: String {
+            "needs a database (option database_url, the pipeline's database_url, or DATABASE_URL) or a targets_file"
+        }
+    }
+
+    public func build(_ context: BuildContext) throws -> PostgresJoin {
+        let connectionString = databaseURL?.value ?? context.databaseURL?.value
+            ?? ProcessInfo.processInfo.environment["DATABASE_URL"]
+        let origin: MetadataRefresher.Origin
+        if let connectionString, !connectionString.isEmpty {
+            origin = .database(connectionString: connectionString)
+        } else if let targetsFile {
+            origin = .file(path: targetsFile)
+        } else {
+            throw NoOrigin()
+        }
+        let cache = MetadataCache()
+        // The last good snapshot sits in the state directory even when checkpoints go to PostgreSQL.
+        let storage = context.stateDirectory.map { FileCheckpointStorage(directory: $0) }
+        let refresher = MetadataRefresher(
+            origin: origin, cache: cache, refreshInterval: refreshInterval, snapshotStorage: storage,
+            snapshotName: "postgres-join-\(context.id)", logger: context.logger
+        )
+        return PostgresJoin(configuration: self, cache: cache, refresher: refresher)
+    }
+}
