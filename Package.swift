@@ -64,7 +64,7 @@ let package = Package(
         // librrd's thread-safe calls on NIO's blocking thread pool.
         library("LibRRD", "native", ["CRRD", NIOPosix]),
         // libpq: parameterized queries, transactions, LISTEN/NOTIFY, a thread per connection.
-        library("Postgres", "native", ["CLibPQ", NIOPosix]),
+        library("Postgres", "native", ["CLibPQ", NIOCore, NIOPosix]),
 
         // core: the event model and its schema, pipeline files, the runtime.
         library("EventModel", "core", []),
@@ -97,7 +97,7 @@ let package = Package(
         ),
 
         // app: what the commands do, as a library; the executable is a thin shell over it.
-        library("JobScheduler", "app", ["PipelineRuntime", "PipelineConfig", Logging, ServiceLifecycle]),
+        library("JobScheduler", "app", ["EventModel", "PipelineRuntime", "PipelineConfig", Logging, ServiceLifecycle]),
         library("PipelineTesting", "app", ["EventModel", "PipelineRuntime", "PipelineConfig", "LineProtocol", Logging]),
         library("SmokeflowApp", "app", [
             "EventModel", "PipelineConfig", "PipelineRuntime", "Components", "JobScheduler", "PipelineTesting",

@@ -1,4 +1,5 @@
 public import Foundation
+import EventModel
 public import Logging
 public import PipelineConfig
 public import PipelineRuntime
@@ -34,7 +35,7 @@ public struct JobRunner: Sendable {
         var logger = logger
         logger[metadataKey: "job"] = "\(job.name)"
         self.logger = logger
-        window = job.window.components.seconds * 1_000_000_000
+        window = job.window.nanoseconds
         // Every problem at once: the time zone, the schedule, the window and the stages' options.
         var errors: [ConfigError] = []
         let zone = TimeZone(identifier: job.timezone ?? "UTC")
@@ -45,7 +46,7 @@ public struct JobRunner: Sendable {
         } catch {
             errors.append(ConfigError(job.scheduleLocation, "job '\(job.name)': \(error)"))
         }
-        if window <= 0 { errors.append(ConfigError(job.location, "job '\(job.name)': 'window' must be at least one second")) }
+        if window < 1_000_000_000 { errors.append(ConfigError(job.location, "job '\(job.name)': 'window' must be at least one second")) }
         do throws(ConfigErrors) {
             _ = try registry.plan(job.pipeline(file: file, from: 0, to: max(window, 1)))
         } catch {
@@ -59,18 +60,13 @@ public struct JobRunner: Sendable {
 
     /// Window-aligned `[from, to)` ranges covering `from..<to`.
     public func windows(from: Int64, to: Int64) -> [(from: Int64, to: Int64)] {
-        var start = Self.floor(from, window)
+        var start = from.roundedDown(toMultipleOf: window)
         var ranges: [(Int64, Int64)] = []
         while start < to {
             ranges.append((start, start + window))
             start += window
         }
         return ranges
-    }
-
-    static func floor(_ value: Int64, _ step: Int64) -> Int64 {
-        let (quotient, remainder) = value.quotientAndRemainder(dividingBy: step)
-        return (remainder < 0 ? quotient - 1 : quotient) * step
     }
 
     /// One window through the job's pipeline; throws when any stage failed.
@@ -88,13 +84,12 @@ public struct JobRunner: Sendable {
 
     /// The windows that are due at `now` and not yet done, oldest first.
     public func dueWindows(now: Date) async throws -> [(from: Int64, to: Int64)] {
-        let lag = job.lag.components.seconds * 1_000_000_000
-        let due = Self.floor(Int64(now.timeIntervalSince1970) * 1_000_000_000 - lag, window)
+        let due = (Int64(now.timeIntervalSince1970) * 1_000_000_000 - job.lag.nanoseconds).roundedDown(toMultipleOf: window)
         let start: Int64
         if let done = try await loadProgress() {
             start = done
-        } else if let text = job.start, let date = ISO8601DateFormatter().date(from: text) {
-            start = Self.floor(Int64(date.timeIntervalSince1970) * 1_000_000_000, window)
+        } else if let text = job.start, let time = OptionsReader.parseTime(text, as: .nanoseconds, integersIn: .seconds) {
+            start = time.roundedDown(toMultipleOf: window)
         } else {
             start = due - window
         }

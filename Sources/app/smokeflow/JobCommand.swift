@@ -21,7 +21,7 @@ struct JobRun: AsyncParsableCommand {
 
     @Argument(help: "The job's name.") var name: String
     @Option(help: "The pipeline file that declares the job.") var pipeline: String
-    @Option(help: "Start (ISO 8601, e.g. 2025-11-01T00:00:00Z, or seconds since 1970); rounded down to the window.") var from: String
+    @Option(help: "Start (ISO 8601, e.g. 2025-11-01T00:00:00Z or 2025-11-01, or seconds since 1970); rounded down to the window.") var from: String
     @Option(help: "End (exclusive), same forms.") var to: String
     @OptionGroup var common: PipelineOptions
 
@@ -39,7 +39,9 @@ struct JobRun: AsyncParsableCommand {
             report(error)
             throw ExitCode(1)
         }
-        guard let start = Self.time(from), let end = Self.time(to), start < end else {
+        guard let start = OptionsReader.parseTime(from, as: .nanoseconds, integersIn: .seconds),
+            let end = OptionsReader.parseTime(to, as: .nanoseconds, integersIn: .seconds), start < end
+        else {
             report(ValidationError("--from and --to must be times (ISO 8601 or seconds since 1970), --from before --to"))
             throw ExitCode(1)
         }
@@ -57,11 +59,6 @@ struct JobRun: AsyncParsableCommand {
         }
         progress.finish()
         print("job '\(name)': \(windows.count) window(s) from \(JobRunner.iso(windows.first?.from ?? start)) to \(JobRunner.iso(windows.last?.to ?? end))")
-    }
-
-    static func time(_ text: String) -> Int64? {
-        if let seconds = Int64(text) { return seconds * 1_000_000_000 }
-        return ISO8601DateFormatter().date(from: text).map { Int64($0.timeIntervalSince1970) * 1_000_000_000 }
     }
 }
 

@@ -46,8 +46,10 @@ public struct Point: Sendable, Hashable {
         return true
     }
 
-    /// Line protocol sorts tags by key in byte order (InfluxDB's own order), not Unicode order.
-    static func byteOrder(_ lhs: String, _ rhs: String) -> Bool {
+    /// Line protocol sorts tags by key in byte order (InfluxDB's own order), not Unicode order:
+    /// the order of `tags`, and the one `mergeTags` expects its additions in.
+    @inlinable
+    public static func byteOrder(_ lhs: String, _ rhs: String) -> Bool {
         lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
     }
 

@@ -71,6 +71,8 @@ extension JobDefinition {
             let scheduleLocation = reader.node("schedule")?.location ?? nameNode.location
             let timezone = reader.string("timezone")
             let window = reader.duration("window", default: .seconds(3600))
+            // The default transform gets the window as written: its reader parses it the same way.
+            let windowNode = reader.node("window") ?? ConfigNode(.scalar("1h"), at: nameNode.location)
             let lag = reader.duration("lag", default: .seconds(300))
             let start = reader.string("start")
             let source = component(&reader, "source", kind: .source, id: name + "-source", inputs: [], errors: &errors)
@@ -78,7 +80,7 @@ extension JobDefinition {
                 ?? ComponentDefinition(
                     id: name + "-transform", kind: .transform, type: "downsample", inputs: [name + "-source"], location: nameNode.location,
                     typeLocation: nameNode.location, inputLocations: [nameNode.location],
-                    options: [(ConfigNode(.scalar("window"), at: nameNode.location), ConfigNode(.scalar(Self.format(window)), at: nameNode.location))]
+                    options: [(ConfigNode(.scalar("window"), at: nameNode.location), windowNode)]
                 )
             let sink = component(&reader, "sink", kind: .sink, id: name + "-sink", inputs: [name + "-transform"], errors: &errors)
             if source == nil { reader.fail(nameNode.location, "job '\(name)' needs a 'source'") }
@@ -93,8 +95,6 @@ extension JobDefinition {
         if !errors.isEmpty { throw ConfigErrors(errors) }
         return jobs
     }
-
-    static func format(_ duration: Duration) -> String { "\(duration.components.seconds)s" }
 
     static func component(
         _ reader: inout OptionsReader, _ key: String, kind: ComponentKind, id: String, inputs: [String], errors: inout [ConfigError]

@@ -1,3 +1,5 @@
+public import EventModel
+
 /// What a downsampler computes: the window, which points it takes, and the aggregates per field.
 public struct DownsampleRules: Sendable {
     public enum Mode: String, Sendable, CaseIterable {
@@ -38,11 +40,12 @@ public struct DownsampleRules: Sendable {
     public var measurements: [String: String]
     /// Fields aggregated one by one (`aggregate` mode).
     public var fields: [(name: String, aggregates: [Aggregate])] = [
-        ("median", [.mean, .min, .max, .count]), ("resolution_time", [.mean, .min, .max, .count]), ("lost", [.mean]),
+        (LatencySchema.Field.median, [.mean, .min, .max, .count]), (LatencySchema.Field.resolutionTime, [.mean, .min, .max, .count]),
+        (LatencySchema.Field.lost, [.mean]),
     ]
     /// Percentiles of the values of every `ping_<n>` field of the window, pooled (`aggregate` mode).
     public var percentiles: [Double] = [5, 10, 25, 50, 75, 90, 95]
-    public var percentilePrefix = "ping_"
+    public var percentilePrefix = LatencySchema.Field.pingPrefix
     /// `loss` = 100 · Σlost / Σpings over the window's rounds (`aggregate` mode).
     public var recomputeLoss = true
     /// RRD mode: the primary step (nanoseconds) and the xff (the largest unknown fraction).
@@ -55,21 +58,6 @@ public struct DownsampleRules: Sendable {
         self.measurements = measurements
     }
 
-    /// `latency` → `latency_1h` for a window of one hour.
-    public static func outputMeasurement(_ input: String, window: Int64) -> String {
-        input + "_" + durationName(window)
-    }
-
-    public static func durationName(_ nanoseconds: Int64) -> String {
-        let seconds = nanoseconds / 1_000_000_000
-        if seconds > 0, nanoseconds % 1_000_000_000 == 0 {
-            if seconds % 86400 == 0 { return "\(seconds / 86400)d" }
-            if seconds % 3600 == 0 { return "\(seconds / 3600)h" }
-            if seconds % 60 == 0 { return "\(seconds / 60)m" }
-            return "\(seconds)s"
-        }
-        return "\(nanoseconds / 1_000_000)ms"
-    }
 
     /// Name of the output field of a percentile: `ping_p5`, `ping_p99_9`.
     public func percentileName(_ percentile: Double) -> String {

@@ -60,8 +60,7 @@ public struct Downsampler: Sendable {
     @inline(__always)
     static func windowIndex(_ timestamp: Int64, _ rules: DownsampleRules) -> Int64 {
         let time = rules.mode == .rrd ? timestamp - 1 : timestamp
-        let (quotient, remainder) = time.quotientAndRemainder(dividingBy: rules.window)
-        return remainder < 0 ? quotient - 1 : quotient
+        return time.floorDivided(by: rules.window)
     }
 
     public mutating func add(_ point: Point) -> Outcome {

@@ -29,7 +29,7 @@ extension Downsampler {
 
     public init(rules: DownsampleRules, restoring snapshot: DownsamplerSnapshot) throws {
         guard snapshot.version == 1, snapshot.window == rules.window, snapshot.mode == rules.mode.rawValue else {
-            let window = DownsampleRules.durationName(snapshot.window)
+            let window = LatencySchema.durationName(snapshot.window)
             throw IncompatibleSnapshot(
                 description: "the stored window state is for another window or mode (\(snapshot.mode), \(window)); remove it to start afresh"
             )

@@ -75,6 +75,9 @@ public struct WindowAccumulator: Sendable, Codable, Equatable {
     }
 
     mutating func add(_ point: Point, rules: DownsampleRules) {
+        // The two names once per point, not once per field.
+        let lostName = LatencySchema.Field.lost
+        let pingsName = LatencySchema.Field.pings
         rounds += 1
         var lost: Double?
         var pings: Int64?
@@ -86,13 +89,13 @@ public struct WindowAccumulator: Sendable, Codable, Equatable {
                     pooled.append(value)
                     continue
                 }
-                if field.key == "lost" { lost = value }
+                if field.key == lostName { lost = value }
                 if rules.mode == .rrd {
                     stats[field.key, default: FieldStats()].add(value)
                 } else if let slot = rules.fields.firstIndex(where: { $0.name == field.key }) {
                     addToSlot(slot, value, rules: rules)
                 }
-            case .int(let value) where field.key == "pings":
+            case .int(let value) where field.key == pingsName:
                 pings = value
                 pingsPerRound = Swift.max(pingsPerRound ?? value, value)
             case .int(let value):
@@ -140,10 +143,10 @@ public struct WindowAccumulator: Sendable, Codable, Equatable {
             }
         }
         if rules.recomputeLoss, pingsSum > 0 {
-            fields.append(.init("loss", .float(100 * lostSum / Double(pingsSum))))
+            fields.append(.init(LatencySchema.Field.loss, .float(100 * lostSum / Double(pingsSum))))
         }
         guard !fields.isEmpty else { return [] }
-        if let pingsPerRound { fields.append(.init("pings", .int(pingsPerRound))) }
+        if let pingsPerRound { fields.append(.init(LatencySchema.Field.pings, .int(pingsPerRound))) }
         return fields
     }
 
@@ -157,11 +160,11 @@ public struct WindowAccumulator: Sendable, Codable, Equatable {
             let unknown = steps - stats.count
             guard stats.count > 0, Double(unknown) <= Double(steps) * rules.xff else { continue }
             fields.append(.init(name, .float(stats.value(.mean))))
-            fields.append(.init(name + "_min", .float(stats.min)))
-            fields.append(.init(name + "_max", .float(stats.max)))
+            fields.append(.init(name + LatencySchema.Field.minSuffix, .float(stats.min)))
+            fields.append(.init(name + LatencySchema.Field.maxSuffix, .float(stats.max)))
         }
         guard !fields.isEmpty else { return [] }
-        if let pingsPerRound { fields.append(.init("pings", .int(pingsPerRound))) }
+        if let pingsPerRound { fields.append(.init(LatencySchema.Field.pings, .int(pingsPerRound))) }
         return fields
     }
 }

@@ -1,3 +1,4 @@
+import EventModel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -52,8 +53,8 @@ struct EngineLoop {
         self.sockets = sockets
         socketV4 = sockets.first { !$0.v6 }
         socketV6 = sockets.first { $0.v6 }
-        interval = Int64(settings.interval.components.seconds) * 1_000_000_000 + settings.interval.components.attoseconds / 1_000_000_000
-        timeout = Int64(settings.timeout.components.seconds) * 1_000_000_000 + settings.timeout.components.attoseconds / 1_000_000_000
+        interval = settings.interval.nanoseconds
+        timeout = settings.timeout.nanoseconds
         limiter = RateLimiter(packetsPerSecond: settings.rate)
         sendWindow = min(20_000_000, interval / 10)
     }
@@ -103,7 +104,7 @@ struct EngineLoop {
         guard rounds[i] != nil else { return }
         let sequence = allocateSequence()
         nextToken &+= 1
-        let token = settings.proto == .icmp ? nextToken : 0
+        let token = settings.transport == .icmp ? nextToken : 0
         let ping = rounds[i]!.nextPing
         rounds[i]!.nextPing += 1
         if ping == 0 { rounds[i]!.startedAt = Clocks.realtime() }
@@ -112,7 +113,7 @@ struct EngineLoop {
         var sentAt: Int64 = 0
         var sent = false
         if let socket {
-            switch settings.proto {
+            switch settings.transport {
             case .icmp:
                 ICMPCodec.echoRequest(
                     v6: socket.v6, identifier: identifier, sequence: sequence, token: token,
@@ -164,7 +165,7 @@ struct EngineLoop {
         swap(&buffer, &receiveBuffer)
         defer { swap(&buffer, &receiveBuffer) }
         socket.drain(into: &buffer, limit: 1) { bytes, source, receivedAt in
-            switch settings.proto {
+            switch settings.transport {
             case .icmp:
                 guard let reply = ICMPCodec.parseReply(bytes, v6: socket.v6, hasIPHeader: socket.hasIPHeader),
                     socket.kind == .pingICMP || reply.identifier == identifier

@@ -12,7 +12,8 @@ public final class ProbeEngine: @unchecked Sendable {
     public enum Transport: Sendable { case icmp, dns }
 
     public struct Settings: Sendable {
-        public var proto: Transport
+        /// ICMP echo or DNS over UDP.
+        public var transport: Transport
         /// Between two pings of one round (fping `-p`).
         public var interval: Duration
         public var timeout: Duration
@@ -21,8 +22,8 @@ public final class ProbeEngine: @unchecked Sendable {
         /// ICMP payload bytes (fping `-b`).
         public var payloadSize: Int
 
-        public init(proto: Transport, interval: Duration, timeout: Duration, rate: Double, payloadSize: Int = 56) {
-            self.proto = proto
+        public init(transport: Transport, interval: Duration, timeout: Duration, rate: Double, payloadSize: Int = 56) {
+            self.transport = transport
             self.interval = interval
             self.timeout = timeout
             self.rate = rate
@@ -54,7 +55,7 @@ public final class ProbeEngine: @unchecked Sendable {
         self.settings = settings
         var sockets: [ProbeSocket] = []
         for family in families {
-            switch settings.proto {
+            switch settings.transport {
             case .icmp: sockets.append(try ProbeSocket.icmp(v6: family == .v6))
             case .dns: sockets.append(try ProbeSocket.udp(v6: family == .v6))
             }

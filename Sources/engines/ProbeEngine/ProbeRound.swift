@@ -1,3 +1,5 @@
+import EventModel
+
 /// One target of a probe: what to measure and the tags its points carry.
 public struct ProbeTarget: Sendable, Hashable {
     /// The `target` tag.
@@ -71,7 +73,7 @@ public struct RoundResult: Sendable {
     public var lost: Int { sent - times.count }
 
     /// SmokePing's median: the upper median of the received times.
-    public var median: Double? { times.isEmpty ? nil : times[times.count / 2] }
+    public var median: Double? { LatencySchema.median(sorted: times) }
 
     /// The most common rcode (the lower code on a tie), nil when nothing answered.
     public var commonRcode: UInt8? {

@@ -18,8 +18,8 @@ final class ProbeSocket {
         self.kind = kind
         self.v6 = v6
         var on: Int32 = 1
-        // SO_TIMESTAMPNS (35 on Linux): a `timespec` of CLOCK_REALTIME with every datagram.
-        setsockopt(descriptor, SOL_SOCKET, 35, &on, socklen_t(MemoryLayout<Int32>.size))
+        // A `timespec` of CLOCK_REALTIME with every datagram (an SCM_TIMESTAMPNS control message).
+        setsockopt(descriptor, SOL_SOCKET, SO_TIMESTAMPNS, &on, socklen_t(MemoryLayout<Int32>.size))
         var size: Int32 = 4 << 20
         setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
@@ -106,7 +106,7 @@ final class ProbeSocket {
             let headerLength = control.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: Int.self) }
             let level = control.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 8, as: Int32.self) }
             let type = control.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 12, as: Int32.self) }
-            if level == SOL_SOCKET, type == 35, offset + 32 <= length {
+            if level == SOL_SOCKET, type == SCM_TIMESTAMPNS, offset + 32 <= length {
                 let seconds = control.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 16, as: Int64.self) }
                 let nanoseconds = control.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 24, as: Int64.self) }
                 let waited = realNow - (seconds * 1_000_000_000 + nanoseconds)

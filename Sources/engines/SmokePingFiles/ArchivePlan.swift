@@ -1,4 +1,5 @@
 public import LibRRD
+import EventModel
 
 /// Which archive to read for which period, so each period comes from the finest archive that
 /// still holds it and no period is read twice.
@@ -57,16 +58,11 @@ public struct ArchivePlan: Sendable, Equatable {
         self.segments = segments.reversed().compactMap { segment in
             var segment = segment
             let resolution = segment.resolution
-            if let since { segment.start = max(segment.start, Self.floor(since - 1, resolution)) }
-            if let resumeAfter { segment.start = max(segment.start, Self.floor(resumeAfter + resolution - 1, resolution)) }
-            if let until { segment.end = min(segment.end, Self.floor(until, resolution)) }
+            // Rounded down onto the grid, also for times before 1970.
+            if let since { segment.start = max(segment.start, (since - 1).roundedDown(toMultipleOf: resolution)) }
+            if let resumeAfter { segment.start = max(segment.start, (resumeAfter + resolution - 1).roundedDown(toMultipleOf: resolution)) }
+            if let until { segment.end = min(segment.end, until.roundedDown(toMultipleOf: resolution)) }
             return segment.end > segment.start ? segment : nil
         }
-    }
-
-    /// Rounds down onto the grid, also for times before 1970.
-    static func floor(_ time: Int, _ resolution: Int) -> Int {
-        let (quotient, remainder) = time.quotientAndRemainder(dividingBy: resolution)
-        return (remainder < 0 ? quotient - 1 : quotient) * resolution
     }
 }

@@ -21,11 +21,11 @@ public struct RowMapper: Sendable {
         var pings: [String]
 
         init(suffix: String, pings: Int) {
-            median = "median" + suffix
-            resolutionTime = "resolution_time" + suffix
-            loss = "loss" + suffix
-            lost = "lost" + suffix
-            self.pings = (0...pings).map { "ping_\($0)" + suffix }
+            median = LatencySchema.Field.median + suffix
+            resolutionTime = LatencySchema.Field.resolutionTime + suffix
+            loss = LatencySchema.Field.loss + suffix
+            lost = LatencySchema.Field.lost + suffix
+            self.pings = (0...pings).map { LatencySchema.pingFieldName($0) + suffix }
         }
     }
 
@@ -34,25 +34,19 @@ public struct RowMapper: Sendable {
         self.file = file
         self.probeType = probeType
         self.pings = pings
-        measurement = probeType == "dns" ? "dns_latency" : "latency"
-        var tags: [Point.Tag] = [.init("target", file.target), .init("path", file.seriesPath), .init("probe_type", probeType)]
-        if let category = file.category { tags.append(.init("category", category)) }
-        if let slave = file.slave { tags.append(.init("slave", slave)) }
+        typealias Tag = LatencySchema.Tag
+        measurement = probeType == LatencySchema.ProbeType.dns ? LatencySchema.Measurement.dnsLatency : LatencySchema.Measurement.latency
+        var tags: [Point.Tag] = [.init(Tag.target, file.target), .init(Tag.path, file.seriesPath), .init(Tag.probeType, probeType)]
+        if let category = file.category { tags.append(.init(Tag.category, category)) }
+        if let slave = file.slave { tags.append(.init(Tag.slave, slave)) }
         // Sorted once here, so building each point skips sorting them.
-        self.tags = tags.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-        names = ["", "_min", "_max"].map { FieldNames(suffix: $0, pings: pings) }
+        self.tags = tags.sorted { Point.byteOrder($0.key, $1.key) }
+        names = ["", LatencySchema.Field.minSuffix, LatencySchema.Field.maxSuffix].map { FieldNames(suffix: $0, pings: pings) }
     }
 
     /// Consolidated rows go to their own measurement, named by their resolution (`latency_1h`).
     public func measurement(resolution: Int, consolidated: Bool) -> String {
-        consolidated ? measurement + "_" + Self.durationName(resolution) : measurement
-    }
-
-    static func durationName(_ seconds: Int) -> String {
-        if seconds % 86400 == 0 { return "\(seconds / 86400)d" }
-        if seconds % 3600 == 0 { return "\(seconds / 3600)h" }
-        if seconds % 60 == 0 { return "\(seconds / 60)m" }
-        return "\(seconds)s"
+        consolidated ? LatencySchema.Measurement.rollup(measurement, window: Int64(resolution) * 1_000_000_000) : measurement
     }
 
     /// Data source columns of a fetch, by meaning.
@@ -80,13 +74,14 @@ public struct RowMapper: Sendable {
         var known = false
         fields.reserveCapacity(rows.count * (columns.pings.count + 4) + 1)
         for (suffix, values) in rows {
-            let names = suffix.isEmpty ? self.names[0] : suffix == "_min" ? self.names[1] : suffix == "_max" ? self.names[2]
+            let names = suffix.isEmpty ? self.names[0] : suffix == LatencySchema.Field.minSuffix ? self.names[1]
+                : suffix == LatencySchema.Field.maxSuffix ? self.names[2]
                 : FieldNames(suffix: suffix, pings: pings)
             let base = values.startIndex
             if let column = columns.median, case let value = values[base + column], value.isFinite {
                 let milliseconds = value * 1000
                 fields.append(.init(names.median, .float(milliseconds)))
-                if probeType == "dns" { fields.append(.init(names.resolutionTime, .float(milliseconds))) }
+                if probeType == LatencySchema.ProbeType.dns { fields.append(.init(names.resolutionTime, .float(milliseconds))) }
                 known = true
             }
             if let column = columns.loss, case let lost = values[base + column], lost.isFinite {
@@ -97,12 +92,12 @@ public struct RowMapper: Sendable {
             for (index, column) in columns.pings {
                 let value = values[base + column]
                 guard value.isFinite else { continue }
-                fields.append(.init(index < names.pings.count ? names.pings[index] : "ping_\(index)" + suffix, .float(value * 1000)))
+                fields.append(.init(index < names.pings.count ? names.pings[index] : LatencySchema.pingFieldName(index) + suffix, .float(value * 1000)))
                 known = true
             }
         }
         guard known else { return nil }
-        fields.append(.init("pings", .int(Int64(pings))))
+        fields.append(.init(LatencySchema.Field.pings, .int(Int64(pings))))
         return Point(
             measurement: measurement(resolution: resolution, consolidated: consolidated), tags: tags, fields: fields,
             timestamp: Int64(time) * 1_000_000_000

@@ -1,3 +1,4 @@
+import EventModel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -64,18 +65,20 @@ public struct SmokePingLayout: Sendable, Equatable {
     }
 
     /// The update value (after `time:`) SmokePing writes for one round: `uptime:loss:median:ping1:…`.
-    /// `rtts` are the received round-trip times in seconds; lost pings are unknown (`U`), split
-    /// `int(lost/2)` before the sorted times and the rest after; the median is the upper median.
-    /// A round with no answers stores `loss = pings` and unknown times.
+    /// `rtts` are the received round-trip times in seconds, laid out as `LatencySchema`'s round
+    /// layout says (lost pings unknown, `U`); the median is the upper median. A round with no
+    /// answers stores `loss = pings` and unknown times.
     public func updateValue(roundTripTimes rtts: [Double]) -> String {
         let times = rtts.sorted()
-        guard !times.isEmpty else {
+        guard let median = LatencySchema.median(sorted: times) else {
             return "U:\(pings):" + Array(repeating: "U", count: pings + 1).joined(separator: ":")
         }
-        let lost = pings - times.count
-        let lower = lost / 2
-        let slots = Array(repeating: "U", count: lower) + times.map(Self.seconds) + Array(repeating: "U", count: lost - lower)
-        return "U:\(lost):\(Self.seconds(times[times.count / 2])):" + slots.joined(separator: ":")
+        let received = LatencySchema.receivedPingNumbers(received: times.count, sent: pings)
+        var value = "U:\(pings - times.count):\(Self.seconds(median))"
+        for number in 1..<(pings + 1) {
+            value += received.contains(number) ? ":" + Self.seconds(times[number - received.lowerBound]) : ":U"
+        }
+        return value
     }
 
     /// `%.10e`, as SmokePing's probes format seconds.

@@ -119,9 +119,7 @@ struct RawOutput {
     /// Floor division, so a pre-1970 timestamp keeps its order at coarser precision.
     @inlinable
     static func scale(_ nanoseconds: Int64, by divisor: Int64) -> Int64 {
-        if divisor == 1 { return nanoseconds }
-        let (quotient, remainder) = nanoseconds.quotientAndRemainder(dividingBy: divisor)
-        return remainder < 0 ? quotient - 1 : quotient
+        divisor == 1 ? nanoseconds : nanoseconds.floorDivided(by: divisor)
     }
 
     /// A name or tag value with its separators escaped; nil, or why it cannot be written.

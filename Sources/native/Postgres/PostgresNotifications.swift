@@ -1,4 +1,5 @@
 import CLibPQ
+import NIOCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,7 +19,7 @@ extension PostgresConnection {
     /// Waits up to `timeout` for notifications on the connection's thread (poll on libpq's
     /// socket) and returns what arrived, possibly nothing. A broken connection throws.
     public func notifications(waitingUpTo timeout: Duration) async throws -> [PostgresNotification] {
-        let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int32(clamping: TimeAmount(timeout).nanoseconds / 1_000_000)
         return try await onThread { connection in
             var received = try self.drainNotifications(connection)
             if received.isEmpty {

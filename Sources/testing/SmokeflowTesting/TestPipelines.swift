@@ -137,7 +137,7 @@ public struct GeneratorSource: Source {
         var sequence: Int64 = 0
         while true {
             sequence += 1
-            let tags = configuration.target.map { [Point.Tag("target", $0)] } ?? []
+            let tags = configuration.target.map { [Point.Tag(LatencySchema.Tag.target, $0)] } ?? []
             let point = Point(measurement: "generated", tags: tags, fields: [.init("n", .int(sequence))], timestamp: sequence)
             let acknowledgement = Acknowledgement { status in probe.statuses.withLock { $0.append(status) } }
             try await output.send(Batch(points: [point], acknowledgements: [acknowledgement]))

@@ -91,10 +91,7 @@ struct InfluxWriter: Sendable {
         } else {
             request.body = .bytes(body)
         }
-        let timeout = TimeAmount.nanoseconds(
-            configuration.requestTimeout.components.seconds * 1_000_000_000 + configuration.requestTimeout.components.attoseconds / 1_000_000_000
-        )
-        let response = try await client.execute(request, timeout: timeout)
+        let response = try await client.execute(request, timeout: TimeAmount(configuration.requestTimeout))
         let bytes = try await response.body.collect(upTo: 64 * 1024)
         let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init).map { Duration.seconds($0) }
         return Response(status: response.status, message: Self.errorMessage(from: bytes), retryAfter: retryAfter)

@@ -80,19 +80,20 @@ public struct RRDSink: Sink {
 
     /// The file, its pings, and SmokePing's update value for one point.
     func updateRow(for point: Point) throws -> (String, Int, (Int, String)) {
-        guard point.measurement == "latency" || point.measurement == "dns_latency" else {
+        guard LatencySchema.Measurement.rounds.contains(point.measurement) else {
             throw Refusal(description: "measurement '\(point.measurement)' is not a probe round")
         }
-        guard let seriesPath = point.tag("path") ?? point.tag("target"), Self.isSafe(seriesPath) else {
+        guard let seriesPath = point.tag(LatencySchema.Tag.path) ?? point.tag(LatencySchema.Tag.target), Self.isSafe(seriesPath) else {
             throw Refusal(description: "a point's path is missing or not a SmokePing name")
         }
-        guard case .int(let count) = point.field("pings"), count > 0, count <= 1000 else {
-            throw Refusal(description: "\(seriesPath): point has no 'pings' count")
+        guard case .int(let count) = point.field(LatencySchema.Field.pings), count > 0, count <= LatencySchema.maxPings else {
+            throw Refusal(description: "\(seriesPath): point has no '\(LatencySchema.Field.pings)' count")
         }
         let pings = Int(count)
+        // The received times, wherever the round's layout put them; `updateValue` lays them out again.
         var times: [Double] = []
-        for index in 1...pings {
-            if case .float(let milliseconds) = point.field("ping_\(index)") { times.append(milliseconds / 1000) }
+        for number in 1...pings {
+            if case .float(let milliseconds) = point.field(LatencySchema.pingFieldName(number)) { times.append(milliseconds / 1000) }
         }
         let value = layout(pings: pings).updateValue(roundTripTimes: times)
         let seconds = Int(point.timestamp / 1_000_000_000)

@@ -1,4 +1,4 @@
-import Foundation
+import EventModel
 public import PipelineConfig
 public import PipelineRuntime
 
@@ -33,23 +33,14 @@ public struct InfluxQueryConfiguration: SourceConfiguration {
         username = options.string("username").flatMap { $0.isEmpty ? nil : $0 }
         password = options.secret("password").flatMap { $0.value.isEmpty ? nil : $0 }
         token = options.secret("token").flatMap { $0.value.isEmpty ? nil : $0 }
-        measurements = options.stringList("measurements") ?? ["latency", "dns_latency"]
-        from = Self.time(&options, "from")
-        to = Self.time(&options, "to")
+        measurements = options.stringList("measurements") ?? LatencySchema.Measurement.rounds
+        from = options.time("from", in: .nanoseconds)
+        to = options.time("to", in: .nanoseconds)
         chunkSize = options.int("chunk_size", default: 10_000, range: 1...1_000_000)
         requestTimeout = options.duration("request_timeout", default: .seconds(60))
         if (username == nil) != (password == nil) {
             options.fail(options.location, "'\(options.componentID)' needs both 'username' and 'password', or neither")
         }
-    }
-
-    /// Nanoseconds, or an ISO 8601 time (`2025-01-31T00:00:00Z`).
-    static func time(_ options: inout OptionsReader, _ key: String) -> Int64? {
-        guard let text = options.string(key) else { return nil }
-        if let value = Int64(text) { return value }
-        if let date = ISO8601DateFormatter().date(from: text) { return Int64(date.timeIntervalSince1970) * 1_000_000_000 }
-        if let node = options.node(key) { options.fail(node.location, "option '\(key)' must be nanoseconds since 1970 or an ISO 8601 time") }
-        return nil
     }
 
     public func build(_ context: BuildContext) throws -> InfluxQuerySource {

@@ -10,6 +10,8 @@ public struct InfluxQuerySource: Source {
     let configuration: InfluxQueryConfiguration
     let base: URLComponents
     let authorization: String?
+    /// Each request's deadline, to the nanosecond (`request_timeout: 500ms` is 500 ms).
+    let requestTimeout: TimeAmount
     let client = HTTPClient.shared
 
     struct QueryError: Error, CustomStringConvertible {
@@ -18,6 +20,7 @@ public struct InfluxQuerySource: Source {
 
     init(configuration: InfluxQueryConfiguration) throws {
         self.configuration = configuration
+        requestTimeout = TimeAmount(configuration.requestTimeout)
         guard var components = URLComponents(string: configuration.url), components.host != nil else {
             throw QueryError(description: "option 'url' is not a valid http(s) URL")
         }
@@ -77,8 +80,7 @@ public struct InfluxQuerySource: Source {
         var request = HTTPClientRequest(url: components.string ?? "")
         request.method = .GET
         if let authorization { request.headers.add(name: "Authorization", value: authorization) }
-        let timeout = TimeAmount.seconds(configuration.requestTimeout.components.seconds)
-        let response = try await client.execute(request, timeout: timeout)
+        let response = try await client.execute(request, timeout: requestTimeout)
         guard response.status == .ok else {
             let text = String(buffer: try await response.body.collect(upTo: 64 * 1024))
             throw QueryError(description: "\(base.host ?? "") answered HTTP \(response.status.code) to a query: \(text.prefix(300))")

@@ -26,7 +26,7 @@ public struct ProbeSource: Source {
         do {
             engine = try ProbeEngine(
                 settings: .init(
-                    proto: configuration.kind == .dns ? .dns : .icmp, interval: configuration.interval,
+                    transport: configuration.kind == .dns ? .dns : .icmp, interval: configuration.interval,
                     timeout: configuration.timeout, rate: configuration.rate, payloadSize: configuration.packetSize),
                 families: configuration.kind == .icmp ? [.v4] : configuration.kind == .icmp6 ? [.v6] : [.v4, .v6],
                 onResults: { continuation.yield($0) }, onFinish: { continuation.finish() })
@@ -50,7 +50,7 @@ public struct ProbeSource: Source {
     /// One step after another, `step` apart from the first; each step's
     /// rounds start spread over the part of the step that leaves them time to finish.
     func schedule(engine: ProbeEngine, results: AsyncStream<[RoundResult]>.Continuation, context: StageContext) async throws {
-        let step = Self.nanoseconds(configuration.step)
+        let step = configuration.step.nanoseconds
         var previous: [ProbeTarget] = []
         var stepStart = Clocks.realtime()
         while true {
@@ -81,8 +81,8 @@ public struct ProbeSource: Source {
 
     func rounds(for targets: [ProbeTarget], stepStart: Int64, step: Int64, once: Bool) async -> ([RoundRequest], [RoundResult]) {
         let family: IPAddress.Family = configuration.kind == .icmp6 ? .v6 : .v4
-        let roundLength = Self.nanoseconds(configuration.interval) * Int64(configuration.pings - 1)
-            + Self.nanoseconds(configuration.timeout)
+        let roundLength = configuration.interval.nanoseconds * Int64(configuration.pings - 1)
+            + configuration.timeout.nanoseconds
         let window = configuration.spread && !once ? max(step - roundLength - step / 20, 0) : 0
         let monotonicStart = Clocks.monotonic() + (stepStart - Clocks.realtime())
         var requests: [RoundRequest] = []
@@ -105,9 +105,5 @@ public struct ProbeSource: Source {
             }
         }
         return (requests, failures)
-    }
-
-    static func nanoseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
     }
 }

@@ -2,7 +2,7 @@ public import LibRRD
 public import SmokePingFiles
 public import PipelineConfig
 public import PipelineRuntime
-import Foundation
+import EventModel
 
 /// `type: rrd` — SmokePing's RRD files as a source.
 ///
@@ -36,29 +36,13 @@ public struct RRDSourceConfiguration: SourceConfiguration {
         include = (options.stringList("include") ?? []).map(Glob.init)
         exclude = (options.stringList("exclude") ?? []).map(Glob.init)
         probeTypes = (options.stringMap("probe_types") ?? []).map { (Glob($0.0), $0.1) }
-        defaultProbeType = options.string("default_probe_type") ?? "fping"
-        since = Self.time(&options, "since")
-        until = Self.time(&options, "until")
+        defaultProbeType = options.string("default_probe_type") ?? LatencySchema.ProbeType.fping
+        since = options.time("since", in: .seconds).map { Int($0) }
+        until = options.time("until", in: .seconds).map { Int($0) }
         concurrency = options.int("concurrency", default: 4, range: 1...64)
         batchSize = options.int("batch_size", default: 1000, range: 1...100_000)
         pollInterval = options.duration("poll_interval", default: .seconds(60))
         startFrom = options.oneOf("start_from", default: .beginning)
-    }
-
-    /// Seconds since the epoch, or an ISO 8601 date/time (`2025-01-31`, `2025-01-31T12:00:00Z`).
-    static func time(_ options: inout OptionsReader, _ key: String) -> Int? {
-        guard let node = options.node(key) else { return nil }
-        guard let text = node.scalar else {
-            options.fail(node.location, "option '\(key)' must be a time")
-            return nil
-        }
-        if let seconds = Int(text) { return seconds }
-        let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return Int(date.timeIntervalSince1970) }
-        formatter.formatOptions = [.withFullDate]
-        if let date = formatter.date(from: text) { return Int(date.timeIntervalSince1970) }
-        options.fail(node.location, "option '\(key)' must be seconds since 1970 or an ISO 8601 date such as 2025-01-31T00:00:00Z")
-        return nil
     }
 
     struct MissingCheckpointStorage: Error, CustomStringConvertible {

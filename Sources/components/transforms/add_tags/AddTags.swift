@@ -23,7 +23,7 @@ public struct AddTagsConfiguration: TransformConfiguration {
         // Sorted once (byte order, last value of a key wins), so each point takes one merge.
         var unique: [String: String] = [:]
         for (key, value) in tags { unique[key] = value }
-        let sorted = unique.map { Point.Tag($0.key, $0.value) }.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        let sorted = unique.map { Point.Tag($0.key, $0.value) }.sorted { Point.byteOrder($0.key, $1.key) }
         return AddTags(tags: sorted, overwrite: overwrite)
     }
 }

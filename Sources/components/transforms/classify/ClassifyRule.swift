@@ -76,7 +76,7 @@ public struct ClassifyRule: Sendable {
         }
         for key in dropTags { point.removeTag(key) }
         for (key, value) in addTags { point.setTag(key, value) }
-        if let setProbeType { point.setTag("probe_type", setProbeType) }
+        if let setProbeType { point.setTag(LatencySchema.Tag.probeType, setProbeType) }
         for (from, to) in copyFields {
             if let value = point.field(from), point.field(to) == nil { point.fields.append(.init(to, value)) }
         }

@@ -1,4 +1,5 @@
 public import Downsampling
+import EventModel
 public import PipelineConfig
 public import PipelineRuntime
 
@@ -15,46 +16,42 @@ public struct DownsampleConfiguration: TransformConfiguration {
     public var checkpointInterval: Duration
 
     public init(options: inout OptionsReader) {
-        let window = Self.nanoseconds(options.duration("window", default: .seconds(3600)))
+        let window = options.duration("window", default: .seconds(3600)).nanoseconds
         if !options.has("window") { options.fail(options.location, "'\(options.componentID)' needs option 'window' (e.g. 1h)") }
         if window <= 0 { options.fail(options.location, "option 'window' of '\(options.componentID)' must be longer than 0") }
         let mode: DownsampleRules.Mode = options.oneOf("mode", default: .aggregate)
         var rules = DownsampleRules(window: max(window, 1), measurements: [:])
         rules.mode = mode
         rules.measurements = Self.measurements(&options, window: rules.window)
-        rules.allowedLateness = Self.nanoseconds(options.duration("allowed_lateness", default: .zero))
+        rules.allowedLateness = options.duration("allowed_lateness", default: .zero).nanoseconds
         rules.lateData = options.oneOf("late_data", default: .drop)
-        rules.updateHorizon = Self.nanoseconds(options.duration("update_horizon", default: .nanoseconds(rules.window)))
+        rules.updateHorizon = options.duration("update_horizon", default: .nanoseconds(rules.window)).nanoseconds
         rules.stamp = options.oneOf("stamp", default: .end)
         rules.recomputeLoss = options.bool("recompute_loss", default: true)
         if let fields = Self.fields(&options) { rules.fields = fields }
         if let percentiles = Self.percentiles(&options) { rules.percentiles = percentiles }
-        rules.step = Self.nanoseconds(options.duration("step", default: .seconds(300)))
+        rules.step = options.duration("step", default: .seconds(300)).nanoseconds
         rules.xff = options.double("xff") ?? 0.5
         if mode == .rrd, rules.step <= 0 || rules.window % rules.step != 0 {
             options.fail(options.location, "option 'window' of '\(options.componentID)' must be a multiple of 'step' in rrd mode")
         }
         if !(0..<1).contains(rules.xff) { options.fail(options.location, "option 'xff' of '\(options.componentID)' must be in [0, 1)") }
         self.rules = rules
-        idleTimeout = options.has("idle_timeout") ? Self.nanoseconds(options.duration("idle_timeout", default: .zero)) : nil
+        idleTimeout = options.has("idle_timeout") ? options.duration("idle_timeout", default: .zero).nanoseconds : nil
         flushAtEnd = options.has("flush_at_end") ? options.bool("flush_at_end", default: false) : nil
         checkpointInterval = options.duration("checkpoint_interval", default: .seconds(30))
-    }
-
-    static func nanoseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
     }
 
     /// A list (`[latency, dns_latency]`, each to `<name>_<window>`) or a mapping to output names.
     static func measurements(_ options: inout OptionsReader, window: Int64) -> [String: String] {
         guard let node = options.node("measurements") else {
-            return Dictionary(uniqueKeysWithValues: ["latency", "dns_latency"].map { ($0, DownsampleRules.outputMeasurement($0, window: window)) })
+            return Dictionary(uniqueKeysWithValues: LatencySchema.Measurement.rounds.map { ($0, LatencySchema.Measurement.rollup($0, window: window)) })
         }
         if node.mapping != nil, let pairs = options.stringMap("measurements") {
             return Dictionary(pairs, uniquingKeysWith: { _, last in last })
         }
         let names = options.stringList("measurements") ?? []
-        return Dictionary(names.map { ($0, DownsampleRules.outputMeasurement($0, window: window)) }, uniquingKeysWith: { first, _ in first })
+        return Dictionary(names.map { ($0, LatencySchema.Measurement.rollup($0, window: window)) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// `fields: { median: [mean, min, max, count], lost: [mean] }`.

@@ -97,7 +97,7 @@ public final class PostgresJoin: Transform {
         if !snapshot.targets[found].isActive { return false }
         if let stale {
             var additions = prepared[found] + [Point.Tag(stale, "true")]
-            additions.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            additions.sort { Point.byteOrder($0.key, $1.key) }
             point.mergeTags(additions)
         } else {
             point.mergeTags(prepared[found])

@@ -14,8 +14,12 @@ public struct PostgresJoinConfiguration: TransformConfiguration {
 
     public enum Match: String, CaseIterable, Sendable { case name, host }
     public enum Unknown: String, CaseIterable, Sendable { case pass, drop, tag }
-    /// Metadata columns a tag can come from.
-    public static let columns = ["category", "site", "cachegroup", "title", "probe"]
+    /// Metadata columns a tag can come from, each with its default tag name (docs/schema.md).
+    static let defaultTags: [(column: String, tag: String)] = [
+        ("category", LatencySchema.Tag.category), ("site", LatencySchema.Tag.site), ("cachegroup", LatencySchema.Tag.cachegroup),
+        ("title", LatencySchema.Tag.title), ("probe", LatencySchema.Tag.probe),
+    ]
+    public static let columns = defaultTags.map(\.column)
 
     var databaseURL: Secret?
     var targetsFile: String?
@@ -32,14 +36,14 @@ public struct PostgresJoinConfiguration: TransformConfiguration {
         databaseURL = options.secret("database_url")
         targetsFile = options.string("targets_file")
         match = options.oneOf("match", default: Match.name)
-        matchTag = options.string("match_tag") ?? "target"
-        let mapping = options.stringMap("tags") ?? Self.columns.map { ($0, $0) }
+        matchTag = options.string("match_tag") ?? LatencySchema.Tag.target
+        let mapping = options.stringMap("tags") ?? Self.defaultTags.map { ($0.column, $0.tag) }
         for (column, tag) in mapping where !Self.columns.contains(column) || tag.isEmpty {
             options.fail(options.location, "'\(options.componentID)': tags maps metadata columns (\(Self.columns.joined(separator: ", "))) to tag names; '\(column): \(tag)' is not one")
         }
-        tags = mapping.map { (column: $0.0, tag: $0.1) }.sorted { $0.tag.utf8.lexicographicallyPrecedes($1.tag.utf8) }
+        tags = mapping.map { (column: $0.0, tag: $0.1) }.sorted { Point.byteOrder($0.tag, $1.tag) }
         unknown = options.oneOf("unknown", default: Unknown.pass)
-        unknownTag = options.string("unknown_tag") ?? "metadata"
+        unknownTag = options.string("unknown_tag") ?? LatencySchema.Tag.metadata
         staleTag = options.string("stale_tag")
         refreshInterval = options.duration("refresh_interval", default: .seconds(300))
     }
