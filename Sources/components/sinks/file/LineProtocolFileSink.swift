@@ -53,28 +53,34 @@ public struct LineProtocolFileSink: Sink {
             }
         }
 
-        loop: while true {
-            // Synced at most every flush_interval while batches keep coming, and at the latest
-            // flush_interval after the last one when they stop.
-            let deadline = unsynced.isEmpty && encoding.isEmpty ? nil : lastSync + flushInterval
-            switch await input.next(before: encoding.isEmpty ? deadline : .now) {
-            case .batch(let batch):
-                encoding.start(batch)
-                if encoding.isFull { try await writeOldest() }
-            case .timeout:
-                // Nothing new right now: finish what is encoding, then sync if it is time.
-                if !encoding.isEmpty {
-                    try await writeOldest()
-                } else {
-                    try await sync(file, &unsynced)
-                    lastSync = .now
+        do {
+            loop: while true {
+                // Synced at most every flush_interval while batches keep coming, and at the latest
+                // flush_interval after the last one when they stop.
+                let deadline = unsynced.isEmpty && encoding.isEmpty ? nil : lastSync + flushInterval
+                switch await input.next(before: encoding.isEmpty ? deadline : .now) {
+                case .batch(let batch):
+                    encoding.start(batch)
+                    if encoding.isFull { try await writeOldest() }
+                case .timeout:
+                    // Nothing new right now: finish what is encoding, then sync if it is time.
+                    if !encoding.isEmpty {
+                        try await writeOldest()
+                    } else {
+                        try await sync(file, &unsynced)
+                        lastSync = .now
+                    }
+                case .end:
+                    break loop
                 }
-            case .end:
-                break loop
             }
+            while !encoding.isEmpty { try await writeOldest() }
+            try await sync(file, &unsynced)
+        } catch {
+            // The batches still encoding behind the one that failed are not written either.
+            while let (batch, _) = await encoding.next() { batch.acknowledge(.failed) }
+            throw error
         }
-        while !encoding.isEmpty { try await writeOldest() }
-        try await sync(file, &unsynced)
     }
 
     private func sync(_ file: BlockingFile, _ unsynced: inout [Batch]) async throws {
