@@ -1,4 +1,6 @@
 import Foundation
+import LineProtocol
+import Postgres
 import SmokeflowTesting
 import Testing
 
@@ -42,5 +44,57 @@ struct CommandLineDatabaseTests: CommandLineRunning {
         #expect(result.stderr.split(separator: "\n").count == 1)
         #expect(result.stderr.hasPrefix("smokeflow: postgres: connection to server at \"127.0.0.1\", port 1 failed"))
         #expect(!result.stderr.contains(secret))
+    }
+
+    /// A pipeline file whose RRD reader keeps its positions in a fresh, migrated PostgreSQL
+    /// database (`checkpoints: postgres`); its output goes to `<directory>/out.lp`.
+    func postgresCheckpointedPipeline() async throws -> (pipeline: String, directory: String, url: String) {
+        let url = try await PostgresServers.freshDatabase()
+        let migrated = try await smokeflow(["db", "migrate"], environment: ["DATABASE_URL": url])
+        #expect(migrated.status == 0, "\(migrated.stderr)")
+        let tree = SmokePingTree()
+        try tree.update(try tree.create("Core/r1.rrd"), rounds: 0..<60, seed: 2)
+        let directory = temporaryDirectory()
+        let pipeline = directory + "/shared-positions.yaml"
+        try """
+            database_url: "\(url)"
+            checkpoints: postgres
+            sources:
+              history: { type: rrd, mode: backfill, path: \(tree.root) }
+            transforms:
+              tagged: { type: add_tags, inputs: [history], tags: { agent: recorder } }
+            sinks:
+              out: { type: file, inputs: [tagged], path: \(directory)/out.lp }
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        return (pipeline, directory, url)
+    }
+
+    /// `replay --pipeline FILE` runs a file with `checkpoints: postgres`: its stages and settings,
+    /// its sources replaced by the fixture (it used to stop with "checkpoints: postgres is not
+    /// available here").
+    @Test(.enabled(if: PostgresServers.runIntegration))
+    func replayRunsAFileWithPostgresCheckpoints() async throws {
+        let (pipeline, directory, _) = try await postgresCheckpointedPipeline()
+        let replayed = try await smokeflow(["replay", "fixtures/day.lp.zst", "--pipeline", pipeline, "--log-level", "error"])
+        #expect(replayed.status == 0, "\(replayed.stderr)")
+        let written = try LineProtocolParser.parse((try? String(contentsOfFile: directory + "/out.lp", encoding: .utf8)) ?? "")
+        #expect(written.count == 2304 && written.allSatisfy { $0.tag("agent") == "recorder" }, "\(written.count) points")
+    }
+
+    /// `record` runs a file with `checkpoints: postgres`: the stage's output becomes a fixture,
+    /// and the RRD reader's positions go to PostgreSQL (it used to stop like replay).
+    @Test(.enabled(if: PostgresServers.runIntegration))
+    func recordRunsAFileWithPostgresCheckpoints() async throws {
+        let (pipeline, directory, url) = try await postgresCheckpointedPipeline()
+        let fixture = directory + "/tagged.lp.zst"
+        let recorded = try await smokeflow(["record", "--pipeline", pipeline, "--stage", "tagged", "--out", fixture, "--log-level", "error"])
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        let points = try LineProtocolParser.parse(try await smokeflow(["replay", fixture, "--log-level", "error"]).stdout)
+        #expect(points.count > 50 && points.allSatisfy { $0.tag("agent") == "recorder" }, "\(points.count) points")
+        let connection = try await PostgresConnection.connect(url)
+        let rows = try await connection.query("SELECT name FROM smokeflow_checkpoints")
+        let names = try rows.map { try $0.decode(0, as: String.self) }
+        await connection.close()
+        #expect(names == ["rrd-history"])
     }
 }

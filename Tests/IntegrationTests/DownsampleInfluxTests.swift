@@ -37,16 +37,17 @@ struct DownsampleInfluxTests {
 
     /// Rows by (measurement, sorted tags, window start) → column → value.
     static func grouped(_ base: String, _ query: String, database: String) async throws -> [String: [String: InfluxValue]] {
-        var components = URLComponents(string: base + "/query")!
+        var components = try #require(URLComponents(string: base + "/query"), "\(base) is not a URL")
         components.queryItems = [.init(name: "q", value: query), .init(name: "epoch", value: "ns"), .init(name: "db", value: database)]
-        let (status, body) = try await Servers.post(components.string!)
+        let (status, body) = try await Servers.post(try #require(components.string))
         #expect(status == 200, "\(body)")
         var rows: [String: [String: InfluxValue]] = [:]
         for series in try JSONDecoder().decode(Answer.self, from: Data(body.utf8)).results.first?.series ?? [] {
             let tags = (series.tags ?? [:]).filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
             for row in series.values {
-                let time = row[0].integer ?? 0
-                rows["\(series.name)|\(tags)|\(time)"] = Dictionary(uniqueKeysWithValues: zip(series.columns, row))
+                try #require(row.count == series.columns.count, "\(series.name): \(row)")
+                let time = row.first?.integer ?? 0
+                rows["\(series.name)|\(tags)|\(time)"] = Dictionary(zip(series.columns, row)) { first, _ in first }
             }
         }
         return rows
@@ -67,8 +68,9 @@ struct DownsampleInfluxTests {
     @Test func hourlyRollupsEqualInfluxQLAggregates() async throws {
         let base = try #require(Servers.influxURL)
         let database = "downsample_\(UInt32.random(in: 0...UInt32.max))"
-        _ = try await Servers.influxQuery(base, "CREATE DATABASE \(database)")
         let raw = try Self.fewDays()
+        let span = Servers.span(raw)
+        try await Servers.createDatabase(base, database, from: span.from, to: span.to)
         // The same ping values, one point each, so InfluxQL's percentile() sees the pooled set.
         let pooled = raw.flatMap { point in
             point.fields.enumerated().compactMap { index, field -> Point? in
@@ -93,7 +95,8 @@ struct DownsampleInfluxTests {
         let ours = probe.received.withLock { $0 }
         #expect(ours.count > 6 * 3 * 24)
 
-        let range = "WHERE time >= \(raw.first!.timestamp / Self.hour * Self.hour) AND time < \((raw.last!.timestamp / Self.hour + 1) * Self.hour)"
+        let first = try #require(raw.first), last = try #require(raw.last)
+        let range = "WHERE time >= \(first.timestamp / Self.hour * Self.hour) AND time < \((last.timestamp / Self.hour + 1) * Self.hour)"
         var influx: [String: [String: InfluxValue]] = [:]
         for measurement in ["latency", "dns_latency"] {
             let aggregates = try await Self.grouped(base, """

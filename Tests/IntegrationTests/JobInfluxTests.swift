@@ -39,8 +39,11 @@ struct JobIntegrationTests: CommandLineRunning {
         let base = try #require(Servers.influxURL)
         let suffix = UInt32.random(in: 0...UInt32.max)
         let (raw, rollups) = ("jobraw_\(suffix)", "jobrollups_\(suffix)")
-        for database in [raw, rollups] { _ = try await Servers.influxQuery(base, "CREATE DATABASE \(database)") }
         let points = try DownsampleInfluxTests.fewDays(days: 0.5, targets: 3)
+        let span = Servers.span(points)
+        try await Servers.createDatabase(base, raw, from: span.from, to: span.to)
+        // The rollups go up to now: `run --once` below writes the last complete window.
+        try await Servers.createDatabase(base, rollups, from: span.from, to: Int64(Date().timeIntervalSince1970) + 86_400)
         let key = TestData.register(points)
         let loaded = try await runPipeline("""
             sources:
@@ -75,7 +78,7 @@ struct JobIntegrationTests: CommandLineRunning {
         let runner = try JobRunner(job: job, file: file, registry: .builtin, checkpoints: storage, logger: Logger(label: "test"))
 
         // Progress stopped at 2:00; it is now 5:06 (lag 5 min): the 2:00, 3:00 and 4:00 windows were missed.
-        let day = points[0].timestamp / (24 * Self.hour) * (24 * Self.hour)
+        let day = try #require(points.first).timestamp / (24 * Self.hour) * (24 * Self.hour)
         try await storage.save("job-hourly", Data(#"{"version":1,"doneUntil":\#(day + 2 * Self.hour)}"#.utf8))
         let now = Date(timeIntervalSince1970: Double((day + 5 * Self.hour) / 1_000_000_000 + 360))
         #expect(try await runner.catchUp(now: now) == 3)
@@ -90,7 +93,9 @@ struct JobIntegrationTests: CommandLineRunning {
         #expect(series.reduce(0) { $0 + $1.values.count } == expected.count)
         for point in expected {
             let rows = try #require(series.first { $0.name == point.measurement })
-            let row = try #require(rows.values.firstIndex { $0[0].integer == point.timestamp && rows.column("path", row: rows.values.firstIndex(of: $0)!)?.string == point.tag("path") })
+            let row = try #require(rows.values.indices.first {
+                rows.column("time", row: $0)?.integer == point.timestamp && rows.column("path", row: $0)?.string == point.tag("path")
+            })
             if case .float(let median)? = point.field("median") { #expect(rows.column("median", row: row)?.double == median) }
             if case .float(let loss)? = point.field("loss") { #expect(rows.column("loss", row: row)?.double == loss) }
             if case .float(let p95)? = point.field("ping_p95") { #expect(rows.column("ping_p95", row: row)?.double == p95) }
@@ -111,7 +116,7 @@ struct JobIntegrationTests: CommandLineRunning {
         #expect(result.stdout.contains("2 window(s)"), "\(result.stdout)")
         #expect(result.stderr.contains("2/2 windows"), "\(result.stderr)")
         let after = try await Servers.influxSeries(base, "SELECT count(median_count) FROM latency_1h, dns_latency_1h", database: rollups)
-        #expect(after.reduce(0) { $0 + ($1.values.first?[1].integer ?? 0) } == Int64(expected.count + 2 * 5))
+        #expect(after.reduce(0) { $0 + ($1.column("count", row: 0)?.integer ?? 0) } == Int64(expected.count + 2 * 5))
 
         // `smokeflow run --once` runs the jobs' catch-up next to the pipeline: without progress,
         // the last complete window (here, now) is due.

@@ -68,7 +68,7 @@ struct PostgresIntegrationTests {
         try await connection.query("INSERT INTO targets (name, host) VALUES ('r1', '192.0.2.1')")
         try await connection.query("DELETE FROM targets")
         var received: [String] = []
-        for _ in 0..<20 where received.count < 4 {
+        for _ in 0..<80 where received.count < 4 {
             received += try await listener.notifications(waitingUpTo: .milliseconds(250)).map(\.payload)
         }
         #expect(received == ["categories", "probes", "targets", "targets"])
@@ -135,11 +135,12 @@ struct PostgresIntegrationTests {
 
     @Test func wrongPasswordErrorNamesTheProblemNotThePassword() async throws {
         let base = try #require(PostgresServers.url)
-        var components = URLComponents(string: base)!
+        var components = try #require(URLComponents(string: base))
         let secret = "Wr0ng-" + UUID().uuidString
         components.password = secret
+        let wrong = try #require(components.string)
         await #expect {
-            _ = try await PostgresConnection.connect(components.string!)
+            _ = try await PostgresConnection.connect(wrong)
         } throws: { error in
             let text = "\(error)"
             return text.contains("password authentication failed") && !text.contains(secret) && !text.contains("\n")

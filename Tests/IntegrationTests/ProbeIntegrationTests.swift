@@ -19,6 +19,11 @@ struct ProbeIntegrationTests {
         return probe.received.withLock { $0 }
     }
 
+    /// A round trip through the lab's 20 ms responder: never shorter (kernel receive stamps),
+    /// but a busy machine can wake the userspace responder late, so up to a few ms longer.
+    /// How close we are to a real prober at the same moment: `medianAgreesWithFping`.
+    static func isLabDelay(_ milliseconds: Double) -> Bool { milliseconds > 19.5 && milliseconds < 25 }
+
     func float(_ point: Point, _ key: String) -> Double? {
         if case .float(let value) = point.field(key) { return value }
         return nil
@@ -35,11 +40,12 @@ struct ProbeIntegrationTests {
         #expect(float(point, "loss") == Double(stats.dropped))  // of 100 pings: percent = count
         #expect(point.field("pings") == .int(100))
         let median = try #require(float(point, "median"))
-        #expect(abs(median - 20) < 0.5, "median \(median) ms")
+        #expect(Self.isLabDelay(median), "median \(median) ms")
         // Lost pings are absent, split int(lost/2) before the received times, which are sorted.
         let times = (1...100).compactMap { float(point, "ping_\($0)") }
         #expect(times.count == 100 - stats.dropped && times == times.sorted())
         #expect(point.field("ping_\(stats.dropped / 2)") == nil && point.field("ping_\(stats.dropped / 2 + 1)") != nil)
+        try #require(!times.isEmpty)
         #expect(median == times[times.count / 2])
         #expect(point.tag("probe_type") == "fping" && point.timestamp % 1_000_000 == 0)
     }
@@ -52,11 +58,15 @@ struct ProbeIntegrationTests {
         let points = try await probe("pings: 20, interval: 100ms", targets: "[{ name: lab, host: \(lab.v4) }]")
         let ours = try #require(points.first.flatMap { float($0, "median") })
         let fping = try await fpingOutput
-        let times = fping.split(separator: ":").last!.split(whereSeparator: \.isWhitespace).compactMap { Double($0) }.sorted()
-        #expect(times.count == 20, "\(fping)")
+        let times = (fping.split(separator: ":").last ?? "").split(whereSeparator: \.isWhitespace).compactMap { Double($0) }.sorted()
+        try #require(times.count == 20, "\(fping)")
         let theirs = times[times.count / 2]
-        // fping prints tenths of a millisecond.
-        #expect(abs(ours - theirs) < 0.2, "smokeflow \(ours) ms, fping \(theirs) ms")
+        // Both sample the same responder, whose wake-ups a busy machine delays by a varying
+        // amount: the medians of two sets of 20 differ by about that spread (fping's middle
+        // half), so that is the margin when it is wider than fping's tenths of a millisecond.
+        // A systematic error of ours (a stamp taken at the wrong moment) still shows on a quiet machine.
+        let spread = times[14] - times[5]
+        #expect(abs(ours - theirs) < max(0.2, spread), "smokeflow \(ours) ms, fping \(theirs) ms (fping's middle half spans \(spread) ms)")
     }
 
     @Test func ipv6ToUniqueLocalAddresses() async throws {
@@ -68,7 +78,7 @@ struct ProbeIntegrationTests {
         #expect(stats.received == 20 && float(point, "lost") == Double(stats.dropped))
         #expect(point.tag("probe_type") == "fping6")
         let median = try #require(float(point, "median"))
-        #expect(abs(median - 20) < 0.5, "median \(median) ms")
+        #expect(Self.isLabDelay(median), "median \(median) ms")
     }
 
     @Test func answersAfterTheTimeoutAreLateAndLostNeverTimed() async throws {
@@ -93,10 +103,7 @@ struct ProbeIntegrationTests {
         #expect(point.field("ping_5") != nil && point.field("ping_6") == nil)
     }
 
-    func openDescriptors() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1 }
-
     @Test func hostsThatDoNotResolveAreAnErrorAndFullLoss() async throws {
-        let before = openDescriptors()
         let points = try await probe("pings: 3, interval: 10ms", targets: "[{ name: nowhere, host: nosuch.invalid }, { name: lo, host: 127.0.0.1 }]")
         let nowhere = try #require(points.first { $0.tag("target") == "nowhere" })
         #expect(float(nowhere, "loss") == 100 && float(nowhere, "lost") == 3 && nowhere.field("median") == nil)
@@ -104,9 +111,34 @@ struct ProbeIntegrationTests {
         #expect(error.contains("nosuch.invalid"))
         let loopback = try #require(points.first { $0.tag("target") == "lo" })
         #expect(float(loopback, "loss") == 0)
-        // The engine's thread ends with the source and its sockets close.
-        for _ in 0..<50 where openDescriptors() > before { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(openDescriptors() <= before)
+    }
+
+    /// The engine's thread ends with the source and its sockets close. Counted in a process
+    /// of its own: in this one, tests running in parallel open and close descriptors too.
+    @Test func theEngineReleasesItsSocketsWhenTheSourceEnds() async throws {
+        let problems = try await TestSubprocess.run("probe-descriptors", filter: "ProbeIntegrationTests/probeDescriptorsChild")
+        #expect(problems.isEmpty, "\(problems)")
+    }
+
+    @Test(.enabled(if: TestSubprocess.isChild("probe-descriptors")))
+    func probeDescriptorsChild() async throws {
+        func open() -> [String] {
+            let directory = "/proc/self/fd"
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            return entries.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + $0) }.sorted()
+        }
+        let targets = "[{ name: nowhere, host: nosuch.invalid }, { name: lo, host: 127.0.0.1 }]"
+        // One run first, so what the process opens once and keeps (thread pools, the resolver)
+        // is open before counting.
+        _ = try await probe("pings: 3, interval: 10ms", targets: targets)
+        let before = open()
+        let points = try await probe("pings: 3, interval: 10ms", targets: targets)
+        var problems: [String] = points.count == 2 ? [] : ["expected two rounds, got \(points.count)"]
+        if !(await eventually(within: .seconds(5)) { open().count <= before.count }) {
+            let after = open()
+            problems.append("descriptors still open after the run: \(after.filter { !before.contains($0) }) (\(before.count) before, \(after.count) after)")
+        }
+        try TestSubprocess.report(problems)
     }
 
     @Test func dnsRcodesTimesAndTimeoutsAgainstDnsmasq() async throws {
@@ -150,11 +182,13 @@ struct ProbeIntegrationTests {
         let info = try SmokePingTree.rrdtool(["info", file])
         #expect(info.contains("step = 300") && info.contains("ds[ping20].type") && info.contains("ds[loss].max = 2.0000000000e+01"))
         let stats = try lab.stats()
-        let values = try SmokePingTree.rrdtool(["lastupdate", file]).split(separator: "\n").last!.split(separator: " ").dropFirst().map(String.init)
+        let last = try #require(try SmokePingTree.rrdtool(["lastupdate", file]).split(separator: "\n").last)
+        let values = last.split(separator: " ").dropFirst().map(String.init)
+        try #require(values.count == 23, "\(last)")
         // uptime, loss, median, ping1…ping20: the loss count, the median in seconds.
         #expect(Double(values[1]) == Double(stats.dropped))
         let median = try #require(Double(values[2]))
-        #expect(abs(median - 0.020) < 0.0005)
+        #expect(Self.isLabDelay(median * 1000), "median \(median) s")
     }
 
     /// `smokeflow run FILE --once` as an unprivileged user (nobody), in `namespace` if given.
@@ -193,7 +227,7 @@ struct ProbeIntegrationTests {
             """, namespace: lab.namespace)
         let line = try #require(output.split(separator: "\n").first { $0.hasPrefix("latency,") }, "\(output)")
         let median = try #require(line.split(whereSeparator: { $0 == "," || $0 == " " }).first { $0.hasPrefix("median=") }.flatMap { Double($0.dropFirst(7)) })
-        #expect(abs(median - 20) < 0.5 && line.contains("loss=0"), "\(line)")
+        #expect(Self.isLabDelay(median) && line.contains("loss=0"), "\(line)")
         #expect(try lab.stats().received == 5)
     }
 
@@ -211,17 +245,18 @@ struct ProbeIntegrationTests {
         let output = directory + "/out"
         let pid = try ProbeLab.start(packageRoot() + "/.build/debug/smokeflow", ["run", pipeline, "--log-level", "error"], output: output)
         func seen() -> String { (try? String(contentsOfFile: output, encoding: .utf8)) ?? "" }
-        func wait(for text: String) async throws {
-            for _ in 0..<200 where !seen().contains(text) { try await Task.sleep(for: .milliseconds(50)) }
+        func wait(for text: String) async -> Bool {
+            await eventually(within: .seconds(15), every: .milliseconds(50)) { seen().contains(text) }
         }
-        try await wait(for: "target=first")
+        #expect(await wait(for: "target=first"))
         try "- { name: second, host: 127.0.0.1 }\n- { name: third, host: localhost }\n".write(toFile: targets, atomically: true, encoding: .utf8)
-        try await wait(for: "target=second")
+        #expect(await wait(for: "target=second"))
         // A list that no longer checks is reported and the last good one stays in use.
         try "- { name: broken, host: 300.0.0.1 }\n".write(toFile: targets, atomically: true, encoding: .utf8)
+        // Wait for the next round after the change (step 2 s), however loaded the machine.
         let secondRounds = seen().components(separatedBy: "target=second").count
-        for _ in 0..<100 where seen().components(separatedBy: "target=second").count == secondRounds {
-            try await Task.sleep(for: .milliseconds(50))
+        _ = await eventually(within: .seconds(15), every: .milliseconds(50)) {
+            seen().components(separatedBy: "target=second").count > secondRounds
         }
         let status = await ProbeLab.finish(pid)
         let lines = seen().split(separator: "\n")

@@ -27,29 +27,30 @@ import Testing
         let path: String
         let type: String
         let target_dependencies: [String]?
+
+        init(name: String, path: String, type: String = "library", target_dependencies: [String]? = nil) {
+            self.name = name
+            self.path = path
+            self.type = type
+            self.target_dependencies = target_dependencies
+        }
     }
 
     struct Description: Decodable { let targets: [Target] }
 
+    /// `swift package describe --type json`: the copy scripts/test saves before `swift test`
+    /// (SMOKEFLOW_PACKAGE_DESCRIPTION), else SwiftPM asked here.
     static func describePackage() throws -> [Target] {
         let root = packageRoot()
-        if let saved = ProcessInfo.processInfo.environment["SMOKEFLOW_PACKAGE_DESCRIPTION"],
-           let data = FileManager.default.contents(atPath: saved)
-        {
+        if let saved = ProcessInfo.processInfo.environment["SMOKEFLOW_PACKAGE_DESCRIPTION"] {
+            let data = try #require(FileManager.default.contents(atPath: saved), "SMOKEFLOW_PACKAGE_DESCRIPTION names \(saved), which cannot be read")
             return try JSONDecoder().decode(Description.self, from: data).targets
         }
         // Without scripts/test's saved description: ask SwiftPM, in a scratch folder of its own
         // so it never waits for the build folder this test runs from.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["swift", "package", "--package-path", root, "--scratch-path", temporaryDirectory(), "describe", "--type", "json"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return try JSONDecoder().decode(Description.self, from: data).targets
+        let described = try runProgram(
+            "/usr/bin/env", ["swift", "package", "--package-path", root, "--scratch-path", temporaryDirectory(), "describe", "--type", "json"])
+        return try JSONDecoder().decode(Description.self, from: Data(described.output.utf8)).targets
     }
 
     static func layer(_ target: Target) -> String? {
@@ -57,22 +58,65 @@ import Testing
         return parts.first == "Sources" && parts.count >= 2 ? String(parts[1]) : nil
     }
 
-    @Test func everyTargetDependsOnlyOnItsOwnLayerOrTheLayersBelow() throws {
-        let targets = try Self.describePackage()
-        let byName = Dictionary(uniqueKeysWithValues: targets.map { ($0.name, $0) })
-        #expect(targets.contains { $0.name == "Components" }, "the description lists the package's targets")
+    /// The layer rule over a target graph: one line per dependency that breaks it. Targets
+    /// outside `Sources/` (tests, benchmarks) are not in a layer and may use anything.
+    static func layerViolations(_ targets: [Target]) -> [String] {
+        let byName = Dictionary(targets.map { ($0.name, $0) }) { first, _ in first }
+        var violations: [String] = []
         for target in targets {
-            guard let layer = Self.layer(target) else { continue }
-            let allowed = try #require(Self.allowed[layer], "\(target.name): Sources/\(layer) is not a known layer")
+            guard let layer = layer(target) else { continue }
+            guard let allowed = allowed[layer] else {
+                violations.append("\(target.name): Sources/\(layer) is not a known layer")
+                continue
+            }
             for dependency in target.target_dependencies ?? [] {
-                let other = try #require(byName[dependency])
+                guard let other = byName[dependency] else {
+                    violations.append("\(target.name) (\(layer)) depends on \(dependency), which is not a target of the package")
+                    continue
+                }
                 guard let otherLayer = Self.layer(other) else { continue }
-                #expect(allowed.contains(otherLayer), "\(target.name) (\(layer)) depends on \(dependency) (\(otherLayer))")
-                if layer == "formats" || layer == "engines", otherLayer == "core" {
-                    #expect(Self.runtimeFree.contains(dependency), "\(target.name) (\(layer)) depends on the runtime (\(dependency))")
+                if !allowed.contains(otherLayer) {
+                    violations.append("\(target.name) (\(layer)) depends on \(dependency) (\(otherLayer))")
+                } else if layer == "formats" || layer == "engines", otherLayer == "core", !runtimeFree.contains(dependency) {
+                    violations.append("\(target.name) (\(layer)) depends on the runtime (\(dependency))")
                 }
             }
         }
+        return violations
+    }
+
+    @Test func everyTargetDependsOnlyOnItsOwnLayerOrTheLayersBelow() throws {
+        let targets = try Self.describePackage()
+        #expect(targets.contains { $0.name == "Components" }, "the description lists the package's targets")
+        let violations = Self.layerViolations(targets)
+        #expect(violations.isEmpty, "\(violations.joined(separator: "\n"))")
+    }
+
+    /// The rule itself: a graph made by hand with two breaches reports exactly those two.
+    @Test func theLayerRuleReportsExactlyTheDependenciesThatBreakIt() {
+        let graph = [
+            Target(name: "EventModel", path: "Sources/core/EventModel"),
+            Target(name: "PipelineRuntime", path: "Sources/core/PipelineRuntime", target_dependencies: ["EventModel"]),
+            Target(name: "LineProtocol", path: "Sources/formats/LineProtocol", target_dependencies: ["EventModel"]),
+            Target(name: "Downsampling", path: "Sources/engines/Downsampling", target_dependencies: ["EventModel", "LineProtocol", "PipelineRuntime"]),
+            Target(name: "Components", path: "Sources/components", target_dependencies: ["PipelineRuntime", "Downsampling", "SmokeflowApp"]),
+            Target(name: "SmokeflowApp", path: "Sources/app/SmokeflowApp", target_dependencies: ["Components", "PipelineRuntime"]),
+            Target(name: "SmokeflowTesting", path: "Sources/testing/SmokeflowTesting", target_dependencies: ["SmokeflowApp", "Components"]),
+            Target(name: "UnitTests", path: "Tests/UnitTests", type: "test", target_dependencies: ["SmokeflowTesting", "PipelineRuntime"]),
+        ]
+        #expect(Self.layerViolations(graph) == [
+            "Downsampling (engines) depends on the runtime (PipelineRuntime)",
+            "Components (components) depends on SmokeflowApp (app)",
+        ])
+        // Without the two breaches the same graph passes.
+        let fixed = graph.map { target in
+            Target(
+                name: target.name, path: target.path, type: target.type,
+                target_dependencies: target.target_dependencies?.filter {
+                    !(target.name == "Downsampling" && $0 == "PipelineRuntime") && !(target.name == "Components" && $0 == "SmokeflowApp")
+                })
+        }
+        #expect(Self.layerViolations(fixed).isEmpty)
     }
 
     @Test func testTargetsAreSplitIntoUnitAndIntegration() throws {

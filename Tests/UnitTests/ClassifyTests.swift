@@ -43,7 +43,9 @@ import Testing
               out: { type: collect, inputs: [classified], probe: \(key) }
             """)
         #expect(report.succeeded)
-        let byTarget = Dictionary(uniqueKeysWithValues: probe.received.withLock { $0 }.map { ($0.tag("target")!, $0) })
+        let received = probe.received.withLock { $0 }
+        let byTarget = Dictionary(received.compactMap { point in point.tag("target").map { ($0, point) } }) { first, _ in first }
+        #expect(byTarget.count == received.count, "one point per target")
         #expect(byTarget["x"]?.measurement == "lab_latency" && byTarget["x"]?.field("first") == .float(1) && byTarget["x"]?.tag("probe_type") == nil)
         #expect(byTarget["z"]?.tag("tier") == "core" && byTarget["z"]?.field("pings") == nil)
         // The built-in rules come after the file's own rules, the file's default last.

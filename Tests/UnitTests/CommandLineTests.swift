@@ -1,5 +1,6 @@
 import Foundation
 import LineProtocol
+import Synchronization
 import SmokeflowTesting
 import Testing
 
@@ -66,10 +67,18 @@ struct CommandLineTests: CommandLineRunning {
             sinks:
               influx: { type: influx, inputs: [live], url: "http://127.0.0.1:\(freePort())", database: x, flush_interval: 100ms }
             """.write(toFile: pipeline, atomically: true, encoding: .utf8)
-        let started = ContinuousClock.now
-        let result = try await smokeflow(["run", pipeline, "--log-level", "error"], signalAfter: .seconds(1))
+        // SIGTERM once the sink has reported its first failed attempt: the pipeline is running
+        // (its signal handlers are in place) and the drain cannot finish.
+        let signalled = Mutex<ContinuousClock.Instant?>(nil)
+        let result = try await smokeflow(["run", pipeline, "--log-level", "warning"], signalWhenPrinted: { _, stderr in
+            guard !stderr.isEmpty else { return false }
+            signalled.withLock { $0 = .now }
+            return true
+        })
         #expect(result.status == 1)
-        #expect(ContinuousClock.now - started < .seconds(8))
+        let sent = try #require(signalled.withLock { $0 }, "\(result.stderr)")
+        // Cut at the 1 s shutdown timeout (a sink retrying forever would run into the time limit).
+        #expect(ContinuousClock.now - sent < .seconds(20))
         #expect(result.stderr.contains("did not drain within"), "\(result.stderr)")
     }
 
@@ -98,5 +107,31 @@ struct CommandLineTests: CommandLineRunning {
         let points = try LineProtocolParser.parse(replayed.stdout)
         #expect(points.count == 2304)
         #expect(points.allSatisfy { $0.tag("agent") == "recorder" })
+    }
+
+    /// A backfill whose file names no state_dir runs, keeps its positions in the default
+    /// location ($STATE_DIRECTORY/<pipeline>, as under systemd) and says where.
+    @Test func aBackfillWithoutStateDirKeepsItsStateInTheDefaultLocationAndSaysWhere() async throws {
+        let directory = temporaryDirectory()
+        let tree = SmokePingTree()
+        try tree.update(try tree.create("Core/r1.rrd"), rounds: 0..<30)
+        let pipeline = directory + "/history-import.yaml"
+        try """
+            sources:
+              history: { type: rrd, mode: backfill, path: \(tree.root) }
+            sinks:
+              out: { type: file, inputs: [history], path: \(directory)/out.lp }
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let state = directory + "/state"
+        let result = try await smokeflow(["run", pipeline, "--log-level", "info"], environment: ["STATE_DIRECTORY": state])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("state in \(state)/history-import (default: \(pipeline) names no state_dir)"), "\(result.stderr)")
+        #expect(FileManager.default.fileExists(atPath: state + "/history-import/rrd-history.json"))
+        let points = try LineProtocolParser.parse(try String(contentsOfFile: directory + "/out.lp", encoding: .utf8))
+        #expect(points.count > 0)
+        // A second run resumes from those positions: nothing is sent again.
+        let again = try await smokeflow(["run", pipeline, "--log-level", "info"], environment: ["STATE_DIRECTORY": state])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try String(contentsOfFile: directory + "/out.lp", encoding: .utf8).isEmpty)
     }
 }

@@ -140,10 +140,6 @@ import Testing
     }
 
     func lastSite(_ probe: Observer, becomes site: String) async -> Bool {
-        for _ in 0..<500 {
-            if probe.received.withLock({ $0.last?.tag("site") }) == site { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return false
+        await eventually(within: .seconds(15), every: .milliseconds(10)) { probe.received.withLock { $0.last?.tag("site") } == site }
     }
 }

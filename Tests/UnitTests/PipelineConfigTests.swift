@@ -156,9 +156,9 @@ import Testing
               out: { type: file, inputs: [a], path: "$${literal}" }
             """
         let definition = try PipelineLoader(environment: ["NAME": "day"]).load(text: yaml, file: "p.yaml")
-        var reader = definition.component("a")!.optionsReader()
+        var reader = try #require(definition.component("a")).optionsReader()
         #expect(reader.string("path") == "/data/day.lp.zst")
-        var sink = definition.component("out")!.optionsReader()
+        var sink = try #require(definition.component("out")).optionsReader()
         #expect(sink.string("path") == "${literal}")
     }
 

@@ -35,6 +35,7 @@ import Testing
         let definition = try PipelineLoader(environment: [:]).load(text: Self.yaml, file: "p.yaml")
         let outcomes = try await PipelineTestRunner(registry: .builtin, logger: Logger(label: "test")).run(definition)
         #expect(outcomes.map(\.passed) == [true, false])
+        try #require(outcomes.count == 2)
         // The count's value, then the condition that no point met.
         #expect(outcomes[1].failures.map { "\($0.location)" } == ["p.yaml:18:12", "p.yaml:17:9"])
     }

@@ -12,7 +12,8 @@ struct ProbeTests {
     @Test func echoRequestsCarryAValidChecksumAndRepliesAreMatchedByTheirFields() throws {
         var packet: [UInt8] = []
         ICMPCodec.echoRequest(v6: false, identifier: 0xBEEF, sequence: 513, token: 0xDEAD_BEEF, payloadSize: 56, into: &packet)
-        #expect(packet.count == 64 && packet[0] == 8 && ICMPCodec.checksum(packet) == 0)
+        try #require(packet.count == 64)
+        #expect(packet[0] == 8 && ICMPCodec.checksum(packet) == 0)
         var reply = packet
         reply[0] = 0
         let parsed = try #require(reply.withUnsafeBytes { ICMPCodec.parseReply($0, v6: false, hasIPHeader: false) })
@@ -23,7 +24,7 @@ struct ProbeTests {
         // Our own request, or an ICMPv6 reply on the IPv4 socket, is not an answer.
         #expect(packet.withUnsafeBytes { ICMPCodec.parseReply($0, v6: false, hasIPHeader: false) } == nil)
         ICMPCodec.echoRequest(v6: true, identifier: 1, sequence: 2, token: 3, payloadSize: 56, into: &packet)
-        #expect(packet[0] == 128)
+        #expect(packet.first == 128)
     }
 
     @Test func dnsQuestionsAndResponses() throws {

@@ -35,12 +35,14 @@ struct RRDConsolidationTests {
             """)
         #expect(report.succeeded, "\(report.failures)")
         let points = probe.received.withLock { $0 }
-        let lastUpdate = Int(try SmokePingTree.rrdtool(["last", file]).trimmingCharacters(in: .whitespacesAndNewlines))!
+        let lastUpdate = try #require(Int(try SmokePingTree.rrdtool(["last", file]).trimmingCharacters(in: .whitespacesAndNewlines)))
         for (measurement, resolution, indices) in [("latency_1h", 3600, (1, 2, 3)), ("latency_12h", 43200, (4, 6, 5))] {
             let average = try SmokePingTree.fetch(file, "AVERAGE", resolution: resolution, archive: indices.0)
             let minimum = try SmokePingTree.fetch(file, "MIN", resolution: resolution, archive: indices.1)
             let maximum = try SmokePingTree.fetch(file, "MAX", resolution: resolution, archive: indices.2)
-            let ours = Dictionary(uniqueKeysWithValues: points.filter { $0.measurement == measurement }.map { (Int($0.timestamp / 1_000_000_000), $0) })
+            let mine = points.filter { $0.measurement == measurement }
+            let ours = Dictionary(mine.map { (Int($0.timestamp / 1_000_000_000), $0) }) { first, _ in first }
+            #expect(ours.count == mine.count, "\(measurement): one point per window")
             let complete = average.rows.keys.filter { $0 <= lastUpdate / resolution * resolution }.sorted()
             #expect(complete.count >= (measurement == "latency_1h" ? 140 : 11))
             var knownValues = 0

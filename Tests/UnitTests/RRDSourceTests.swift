@@ -37,7 +37,7 @@ struct RRDSourceTests {
         // Row stamps of the oldest row in each archive, as rrd_first_r gives them.
         let firsts = [0: 999_900 - 99 * 300, 1: 997_200 - 49 * 3600, 2: 997_200 - 49 * 3600]
         let plan = ArchivePlan(info: info, firstRows: firsts, until: nil)
-        #expect(plan.segments.count == 2)
+        try #require(plan.segments.count == 2)
         let coarse = plan.segments[0]
         let fine = plan.segments[1]
         #expect(coarse.resolution == 3600 && coarse.consolidations == ["AVERAGE", "MAX"] && coarse.isConsolidated)
@@ -48,11 +48,11 @@ struct RRDSourceTests {
         #expect(fine.start >= 999_900 - 100 * 300)
 
         // Resuming after a 5-minute row: the coarse rows start after it, never overlapping it.
-        let resumed = ArchivePlan(info: info, firstRows: firsts, resumeAfter: 900_300, until: nil)
-        #expect(resumed.segments[0].start == 900_000 + 3600 && resumed.segments[0].start >= 900_300)
+        let resumed = try #require(ArchivePlan(info: info, firstRows: firsts, resumeAfter: 900_300, until: nil).segments.first)
+        #expect(resumed.start == 900_000 + 3600 && resumed.start >= 900_300)
         // `since` keeps the row whose stamp is at or after it.
-        let since = ArchivePlan(info: info, firstRows: firsts, since: 900_300, until: nil)
-        #expect(since.segments[0].start == 900_000)
+        let since = try #require(ArchivePlan(info: info, firstRows: firsts, since: 900_300, until: nil).segments.first)
+        #expect(since.start == 900_000)
     }
 
     @Test func backfillMatchesRrdtoolWithoutOverlapOrGap() async throws {
@@ -165,7 +165,7 @@ struct RRDSourceTests {
         let run = Task { try await runPipeline(yaml) { $0.once = false } }
         func stamps() -> [Int64] { probe.received.withLock { $0.map(\.timestamp) } }
         func waitFor(_ count: Int) async throws {
-            for _ in 0..<100 where stamps().count < count { try await Task.sleep(for: .milliseconds(50)) }
+            _ = await eventually(within: .seconds(15), every: .milliseconds(50)) { stamps().count >= count }
         }
         // 20 rounds: rows up to the one ending before the last update; the last is still open.
         try await waitFor(19)
@@ -174,6 +174,7 @@ struct RRDSourceTests {
         #expect(stamps().max() == lastClosed)
         try tree.update(path, rounds: 20..<25)
         try await waitFor(24)
+        // A few more polls (100 ms apart) may not send anything again.
         try await Task.sleep(for: .milliseconds(300))
         #expect(stamps().count == 24)
         #expect(Set(stamps()).count == 24, "each row exactly once")
@@ -213,11 +214,12 @@ struct RRDSourceTests {
         let hourly = after.filter { $0.measurement == "latency_1h" }.map { Int($0.timestamp / 1_000_000_000) }
         let raw = after.filter { $0.measurement == "latency" }.map { Int($0.timestamp / 1_000_000_000) }
         #expect(!hourly.isEmpty && !raw.isEmpty)
-        let lastBefore = Int(before.map(\.timestamp).max()! / 1_000_000_000)
+        let lastBefore = Int(try #require(before.map(\.timestamp).max()) / 1_000_000_000)
+        let firstHourly = try #require(hourly.min()), lastHourly = try #require(hourly.max()), firstRaw = try #require(raw.min())
         // The gap is covered from where the first poll stopped, hourly then 5-minute, without overlap.
-        #expect(hourly.min()! - 3600 < lastBefore + 3600)
-        #expect(hourly.min()! - 3600 >= lastBefore, "no period sent twice")
-        #expect(hourly.max()! <= raw.min()! - 300)
+        #expect(firstHourly - 3600 < lastBefore + 3600)
+        #expect(firstHourly - 3600 >= lastBefore, "no period sent twice")
+        #expect(lastHourly <= firstRaw - 300)
         #expect(raw.max() == SmokePingTree.start + 419 * 300)
     }
 
@@ -237,14 +239,13 @@ struct RRDSourceTests {
         let run = Task { try await runPipeline(yaml) { $0.once = false } }
         // The starting position is stored once the first poll has seen the file.
         let checkpoint = state + "/rrd-live.json"
-        for _ in 0..<200 {
-            if let data = FileManager.default.contents(atPath: checkpoint), String(decoding: data, as: UTF8.self).contains("new.rrd") { break }
-            try await Task.sleep(for: .milliseconds(25))
+        _ = await eventually(within: .seconds(15), every: .milliseconds(25)) {
+            FileManager.default.contents(atPath: checkpoint).map { String(decoding: $0, as: UTF8.self).contains("new.rrd") } ?? false
         }
         #expect(String(decoding: FileManager.default.contents(atPath: checkpoint) ?? Data(), as: UTF8.self).contains("\(SmokePingTree.start + 49 * 300)"))
         #expect(probe.received.withLock { $0.isEmpty }, "history is skipped")
         try tree.update(path, rounds: 50..<52)
-        for _ in 0..<100 where probe.received.withLock({ $0.count }) < 2 { try await Task.sleep(for: .milliseconds(50)) }
+        _ = await eventually(within: .seconds(15), every: .milliseconds(50)) { probe.received.withLock { $0.count } >= 2 }
         run.cancel()
         _ = try? await run.value
         // Rows 50 and 51 closed (stamped at steps 50 and 51); the row of round 51 is still open.

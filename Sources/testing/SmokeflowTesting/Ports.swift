@@ -1,9 +1,24 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
-/// A TCP port on 127.0.0.1 that nothing listens on right now.
+/// Ports `freePort` has handed out in this process: never twice, so two servers a test starts
+/// (or a server and a port a test keeps free) never get the same one.
+private let handedOut = Mutex<Set<Int>>([])
+
+/// A TCP port on 127.0.0.1 that nothing listens on right now, and that this process has not
+/// handed out before.
 public func freePort() -> Int {
+    for _ in 0..<100 {
+        let port = boundPort()
+        let new = handedOut.withLock { $0.insert(port).inserted }
+        if new { return port }
+    }
+    return boundPort()
+}
+
+private func boundPort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()

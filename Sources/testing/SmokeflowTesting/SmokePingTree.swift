@@ -18,20 +18,11 @@ public struct SmokePingTree {
 
     @discardableResult
     public static func rrdtool(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/rrdtool")
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw RRDError(path: arguments.dropFirst().first ?? "", operation: arguments.first ?? "rrdtool", message: text)
+        let result = try runProgram("/usr/bin/rrdtool", arguments, mergingErrors: true)
+        guard result.status == 0 else {
+            throw RRDError(path: arguments.dropFirst().first ?? "", operation: arguments.first ?? "rrdtool", message: result.output)
         }
-        return text
+        return result.output
     }
 
     /// `rrdtool info` lines that describe the layout (not the data, the state or the file name).
@@ -70,15 +61,25 @@ public struct SmokePingTree {
 
     /// `rrdtool fetch` of one archive over its own coverage, by row stamp.
     public static func fetch(_ path: String, _ function: String, resolution: Int, archive: Int) throws -> (names: [String], rows: [Int: [Double]]) {
-        let first = Int(try rrdtool(["first", path, "--rraindex", "\(archive)"]).trimmingCharacters(in: .whitespacesAndNewlines))!
-        let last = Int(try rrdtool(["last", path]).trimmingCharacters(in: .whitespacesAndNewlines))!
+        func stamp(_ arguments: [String]) throws -> Int {
+            let output = try rrdtool(arguments)
+            guard let value = Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                throw RRDError(path: path, operation: arguments[0], message: "not a time: \(output)")
+            }
+            return value
+        }
+        let first = try stamp(["first", path, "--rraindex", "\(archive)"])
+        let last = try stamp(["last", path])
         let text = try rrdtool(["fetch", path, function, "-r", "\(resolution)", "-s", "\(first - resolution)", "-e", "\(last)"])
         let lines = text.split(separator: "\n")
         let names = lines.first.map { $0.split(separator: " ").map(String.init) } ?? []
         var rows: [Int: [Double]] = [:]
         for line in lines.dropFirst() where line.contains(":") {
             let parts = line.split(separator: ":", maxSplits: 1)
-            rows[Int(parts[0])!] = parts[1].split(separator: " ").map { Double($0) ?? .nan }
+            guard parts.count == 2, let time = Int(parts[0]) else {
+                throw RRDError(path: path, operation: "fetch", message: "unreadable row: \(line)")
+            }
+            rows[time] = parts[1].split(separator: " ").map { Double($0) ?? .nan }
         }
         return (names, rows)
     }

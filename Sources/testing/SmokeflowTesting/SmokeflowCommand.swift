@@ -10,21 +10,22 @@ public struct CommandResult: Sendable {
     public var stderr: String
 }
 
-/// The debug build's `smokeflow`, built by `swift build --build-tests` before the tests run.
-public let smokeflowExecutable = packageRoot() + "/.build/debug/smokeflow"
+/// The debug build's `smokeflow`, built by `swift build --build-tests` before the tests run;
+/// SMOKEFLOW_EXECUTABLE names another build (a release build, an older commit's, to see a
+/// test fail on the behaviour it guards against).
+public let smokeflowExecutable = ProcessInfo.processInfo.environment["SMOKEFLOW_EXECUTABLE"] ?? packageRoot() + "/.build/debug/smokeflow"
 
 /// Suites that run the `smokeflow` executable as an operator would.
 public protocol CommandLineRunning {}
 
 extension CommandLineRunning {
-    /// Runs `smokeflow` with `arguments` from the package root; SIGTERM after a delay or once
-    /// `condition` holds, if given.
-
-
-
+    /// Runs `smokeflow` with `arguments` from the package root; SIGTERM after a delay, once
+    /// `condition` holds, or once `outputCondition` holds for what it has printed so far
+    /// (stdout, stderr), if given.
     public func smokeflow(
         _ arguments: [String], environment: [String: String] = [:], signalAfter: Duration? = nil,
-        signalWhen condition: (@Sendable () -> Bool)? = nil
+        signalWhen condition: (@Sendable () -> Bool)? = nil,
+        signalWhenPrinted outputCondition: (@Sendable (_ stdout: String, _ stderr: String) -> Bool)? = nil
     ) async throws -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: smokeflowExecutable)
@@ -46,6 +47,11 @@ extension CommandLineRunning {
         }
         if let condition {
             while !condition() && process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+            kill(process.processIdentifier, SIGTERM)
+        }
+        if let outputCondition {
+            func printed(_ name: String) -> String { (try? String(contentsOfFile: directory + "/" + name, encoding: .utf8)) ?? "" }
+            while process.isRunning && !outputCondition(printed("out"), printed("err")) { try await Task.sleep(for: .milliseconds(20)) }
             kill(process.processIdentifier, SIGTERM)
         }
         while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }

@@ -64,7 +64,15 @@ public final class Observer: Sendable {
         return (key, probe)
     }
 
-    public static func named(_ key: String) -> Observer { probes.withLock { $0[key]! } }
+    /// The observer `make` registered as `key`; an unknown key gets a new one (never a trap).
+    public static func named(_ key: String) -> Observer {
+        probes.withLock { probes in
+            if let probe = probes[key] { return probe }
+            let probe = Observer()
+            probes[key] = probe
+            return probe
+        }
+    }
 }
 
 extension ComponentRegistry {

@@ -18,14 +18,14 @@ enum PostgresServers {
         // A generated identifier of hex digits: CREATE DATABASE takes no parameters.
         try await connection.query(PostgresQuery(stringLiteral: "CREATE DATABASE \(name)"))
         await connection.close()
-        return database(name, in: admin)
+        return try database(name, in: admin)
     }
 
     /// The same server and credentials with another database name.
-    static func database(_ name: String, in url: String) -> String {
-        var components = URLComponents(string: url)!
+    static func database(_ name: String, in url: String) throws -> String {
+        var components = try #require(URLComponents(string: url), "\(url) is not a URL")
         components.path = "/" + name
-        return components.string!
+        return try #require(components.string)
     }
 }
 

@@ -30,12 +30,22 @@ final class ProbeLab: @unchecked Sendable {
         }
     }
 
-    var v4: String { values["LAB_V4"]! }
-    var v6: String { values["LAB_V6"]! }
-    var namespace: String { values["LAB_NS"]! }
-    var dns: String { values["LAB_DNS_V4"]! }
+    var v4: String { value("LAB_V4") }
+    var v6: String { value("LAB_V6") }
+    var namespace: String { value("LAB_NS") }
+    var dns: String { value("LAB_DNS_V4") }
     /// An address in the /16 the responder answers for, e.g. `10.Z.1.2`.
-    func range(_ third: Int, _ fourth: Int) -> String { "\(values["LAB_RANGE16"]!).\(third).\(fourth)" }
+    func range(_ third: Int, _ fourth: Int) -> String { "\(value("LAB_RANGE16")).\(third).\(fourth)" }
+
+    /// What probe-lab.sh printed for `key`; a missing one fails the test (no trap) and gives an
+    /// address nothing answers.
+    func value(_ key: String) -> String {
+        guard let value = values[key] else {
+            Issue.record("probe-lab.sh up printed no \(key) (\(values.keys.sorted()))")
+            return "missing-\(key).invalid"
+        }
+        return value
+    }
 
     /// The responder's own counts.
     func stats() throws -> (received: Int, dropped: Int, answered: Int) {
@@ -70,6 +80,9 @@ final class ProbeLab: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // The lab's daemons outlive the call: they must not keep this process's descriptors
+        // (another test's connection or listening socket) open.
+        _ = closeFrom?(&actions, 3)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         // Children start with no signal blocked (the test process blocks some, and daemons the
@@ -113,6 +126,7 @@ final class ProbeLab: @unchecked Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        _ = closeFrom?(&actions, 3)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
@@ -133,3 +147,10 @@ final class ProbeLab: @unchecked Sendable {
         }
     }
 }
+
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc
+/// module does not declare: the child closes every descriptor from the given one on.
+nonisolated(unsafe) private let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+}()

@@ -1,4 +1,5 @@
 import SmokeflowTesting
+import EventModel
 import AsyncHTTPClient
 import Foundation
 import Components
@@ -40,16 +41,19 @@ enum Servers {
     static func influxQuery(
         _ base: String, _ query: String, database: String? = nil, credentials: (String, String)? = nil
     ) async throws -> Any {
-        var components = URLComponents(string: base + "/query")!
+        var components = try #require(URLComponents(string: base + "/query"), "\(base) is not a URL")
         components.queryItems = [URLQueryItem(name: "q", value: query), URLQueryItem(name: "epoch", value: "ns")]
             + (database.map { [URLQueryItem(name: "db", value: $0)] } ?? [])
             + (credentials.map { [URLQueryItem(name: "u", value: $0.0), URLQueryItem(name: "p", value: $0.1)] } ?? [])
-        let (status, body) = try await post(components.string!)
+        let (status, body) = try await post(try #require(components.string))
         #expect(status == 200, "\(body)")
         return try JSONSerialization.jsonObject(with: Data(body.utf8))
     }
 
     static func freePort() -> Int { SmokeflowTesting.freePort() }
+
+    /// Unix seconds of `SmokePingTree.start`, for priming the shards of SmokePing-tree tests.
+    static let treeStart = Int64(SmokePingTree.start)
 }
 
 /// An influxd of the test's own, for tests that stop and start the server.
@@ -111,23 +115,74 @@ struct InfluxSeries: Decodable {
     var values: [[InfluxValue]]
 
     func column(_ name: String, row: Int) -> InfluxValue? {
-        columns.firstIndex(of: name).map { values[row][$0] }
+        guard let column = columns.firstIndex(of: name), values.indices.contains(row), values[row].indices.contains(column) else { return nil }
+        return values[row][column]
     }
+
+    /// The value of the first row's `name` column as a count (0 when absent): `SELECT count(…)`.
+    var count: Int { Int(column("count", row: 0)?.integer ?? 0) }
 }
 
 extension Servers {
+    /// `SELECT count(field) FROM measurement`: 0 when there is no such series.
+    static func influxCount(
+        _ base: String, _ database: String, _ field: String, from measurement: String, where condition: String = "", credentials: (String, String)? = nil
+    ) async throws -> Int {
+        let query = "SELECT count(\(field)) FROM \"\(measurement)\"" + (condition.isEmpty ? "" : " WHERE " + condition)
+        return try await influxSeries(base, query, database: database, credentials: credentials).first?.count ?? 0
+    }
+
     /// The series of the first statement's answer.
-    static func influxSeries(_ base: String, _ query: String, database: String) async throws -> [InfluxSeries] {
+    static func influxSeries(_ base: String, _ query: String, database: String, credentials: (String, String)? = nil) async throws -> [InfluxSeries] {
         struct Answer: Decodable {
-            struct Result: Decodable { var series: [InfluxSeries]? }
+            struct Result: Decodable {
+                var series: [InfluxSeries]?
+                var error: String?
+            }
             var results: [Result]
         }
-        var components = URLComponents(string: base + "/query")!
+        var components = try #require(URLComponents(string: base + "/query"), "\(base) is not a URL")
         components.queryItems = [
             URLQueryItem(name: "q", value: query), URLQueryItem(name: "epoch", value: "ns"), URLQueryItem(name: "db", value: database),
-        ]
-        let (status, body) = try await post(components.string!)
+        ] + (credentials.map { [URLQueryItem(name: "u", value: $0.0), URLQueryItem(name: "p", value: $0.1)] } ?? [])
+        let (status, body) = try await post(try #require(components.string))
         #expect(status == 200, "\(body)")
-        return try JSONDecoder().decode(Answer.self, from: Data(body.utf8)).results.first?.series ?? []
+        let result = try JSONDecoder().decode(Answer.self, from: Data(body.utf8)).results.first
+        if let error = result?.error { Issue.record("InfluxQL error for \(query): \(error)") }
+        return result?.series ?? []
+    }
+
+    /// influxd 1.x (1.6 here, and every 1.x since) frees the cache of an idle shard (new, or
+    /// just snapshotted: an empty cache) every 10 s without keeping writes out, and a write
+    /// racing it is answered 204 and dropped (tsm1 `Cache.Free` swaps in `emptyStore`, whose
+    /// `write` discards the values without an error). Every test database is new, so its first
+    /// writes into each shard are exposed. A point in every 7-day shard group of [from, to]
+    /// (Unix seconds), checked to be there, keeps those caches non-empty for much longer than a
+    /// test (until a cold snapshot, 10 min). The points are `smokeflow_prime v=1i`.
+    static func primeShards(_ base: String, database: String, from: Int64, to: Int64, credentials: (String, String)? = nil) async throws {
+        let week: Int64 = 7 * 86_400
+        let stamps = Array(stride(from: from, through: to + week, by: Int(week)))
+        let body = stamps.map { "smokeflow_prime v=1i \($0)" }.joined(separator: "\n")
+        var url = try #require(URLComponents(string: base + "/write"), "\(base) is not a URL")
+        url.queryItems = [URLQueryItem(name: "db", value: database), URLQueryItem(name: "precision", value: "s")]
+            + (credentials.map { [URLQueryItem(name: "u", value: $0.0), URLQueryItem(name: "p", value: $0.1)] } ?? [])
+        for _ in 0..<5 {
+            let (status, text) = try await post(try #require(url.string), body: body)
+            try #require(status == 204, "\(text)")
+            // The priming write can itself hit the race: write again until every point is there.
+            if try await influxCount(base, database, "v", from: "smokeflow_prime", credentials: credentials) == stamps.count { return }
+        }
+        Issue.record("could not prime the shards of \(database)")
+    }
+
+    /// CREATE DATABASE, primed for points stamped in [from, to] (Unix seconds).
+    static func createDatabase(_ base: String, _ database: String, from: Int64, to: Int64, credentials: (String, String)? = nil) async throws {
+        _ = try await influxQuery(base, "CREATE DATABASE \(database)", credentials: credentials)
+        try await primeShards(base, database: database, from: from, to: to, credentials: credentials)
+    }
+
+    /// The Unix seconds `points` span, for `createDatabase`.
+    static func span(_ points: [Point]) -> (from: Int64, to: Int64) {
+        ((points.map(\.timestamp).min() ?? 0) / 1_000_000_000, (points.map(\.timestamp).max() ?? 0) / 1_000_000_000)
     }
 }
