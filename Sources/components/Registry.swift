@@ -1,4 +1,4 @@
-import Foundation
+import Postgres
 public import ProbeEngine
 public import TargetStore
 public import PipelineRuntime
@@ -14,6 +14,8 @@ extension ComponentRegistry {
         registry.register(AddTagsConfiguration.self)
         registry.register(ClassifyConfiguration.self)
         registry.register(DownsampleConfiguration.self)
+        // A job that names no transform downsamples by its window.
+        registry.setDefaultJobTransform(DownsampleConfiguration.self, windowOption: "window")
         registry.register(FileSinkConfiguration.self)
         registry.register(StdoutSinkConfiguration.self)
         registry.register(FixtureSinkConfiguration.self)
@@ -21,9 +23,7 @@ extension ComponentRegistry {
         registry.register(RRDSinkConfiguration.self)
         registry.register(PostgresJoinConfiguration.self)
         registry.registerCheckpointBackend("postgres") { settings in
-            PostgresCheckpointStorage(
-                connectionString: settings.databaseURL?.value ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
-            )
+            PostgresCheckpointStorage(connectionString: ConnectionString.resolve(explicit: nil, pipeline: settings.databaseURL?.value))
         }
         registry.register(ProbeSourceConfiguration.self)
         return registry

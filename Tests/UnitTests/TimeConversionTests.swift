@@ -92,11 +92,11 @@ import Testing
     /// A job's window and lag were cut to whole seconds: 1.5 s windows ran as 1 s ones, a
     /// 500 ms lag was none.
     @Test func jobWindowsAndLagKeepTheirFractionOfASecond() async throws {
-        let (job, runner) = try Self.job(window: "1500ms", lag: "500ms")
+        let (_, runner) = try Self.job(window: "1500ms", lag: "500ms")
         let second: Int64 = 1_000_000_000
         #expect(runner.windows(from: 0, to: 3 * second).map { [$0.from, $0.to] } == [[0, 1_500_000_000], [1_500_000_000, 3 * second]])
         // The default downsample gets the window as written (it was formatted as "1s").
-        let transform = job.pipeline(file: "jobs.yaml", from: 0, to: 1).components[1]
+        let transform = try runner.pipeline(from: 0, to: 1).components[1]
         #expect(transform.options.first { $0.key.scalar == "window" }?.value.scalar == "1500ms")
         // At 30 s, the window [28.5 s, 30 s) ended 0 s ago, less than the lag: [27 s, 28.5 s) is the last due.
         let due = try await runner.dueWindows(now: Date(timeIntervalSince1970: 30))

@@ -99,6 +99,14 @@ probe_lab_dir_pids() {
   return 0
 }
 
+# True while pid $1 runs (a zombie, waiting for a parent that may never reap it, does not).
+probe_lab_running() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [ "${stat:0:1}" != Z ]
+}
+
 # SIGTERM, up to 2 s to exit, then SIGKILL. Never this shell or its parent.
 probe_lab_kill() {
   local pid alive=() left=()
@@ -109,7 +117,7 @@ probe_lab_kill() {
   [ ${#alive[@]} -gt 0 ] || return 0
   for _ in $(seq 1 40); do
     left=()
-    for pid in "${alive[@]}"; do kill -0 "$pid" 2>/dev/null && left+=("$pid"); done
+    for pid in "${alive[@]}"; do probe_lab_running "$pid" && left+=("$pid"); done
     [ ${#left[@]} -eq 0 ] && return 0
     sleep 0.05
   done

@@ -48,7 +48,7 @@ public struct JobRunner: Sendable {
         }
         if window < 1_000_000_000 { errors.append(ConfigError(job.location, "job '\(job.name)': 'window' must be at least one second")) }
         do throws(ConfigErrors) {
-            _ = try registry.plan(job.pipeline(file: file, from: 0, to: max(window, 1)))
+            _ = try registry.plan(Self.pipeline(job, file: file, registry: registry, from: 0, to: max(window, 1)))
         } catch {
             errors += error.errors
         }
@@ -69,9 +69,49 @@ public struct JobRunner: Sendable {
         return ranges
     }
 
+    /// The job's stages as one pipeline over `[from, to)`: the source reads just that range and
+    /// the transform (the registry's default when the job names none) emits everything when its
+    /// input ends, with the options their types declare for that.
+    public func pipeline(from: Int64, to: Int64) throws(ConfigErrors) -> PipelineDefinition {
+        try Self.pipeline(job, file: file, registry: registry, from: from, to: to)
+    }
+
+    static func pipeline(
+        _ job: JobDefinition, file: String, registry: ComponentRegistry, from: Int64, to: Int64
+    ) throws(ConfigErrors) -> PipelineDefinition {
+        var errors: [ConfigError] = []
+        let source = job.source
+        let sourceOptions = registry.rangeOptions(source: source.type, from: from, to: to)
+        if sourceOptions == nil, registry.typeNames(.source).contains(source.type) {
+            errors.append(ConfigError(source.typeLocation, "job '\(job.name)': source type '\(source.type)' cannot read a time range "
+                + "(a job's source is one of: \(registry.rangedSourceTypes.joined(separator: ", ")))"))
+        }
+        var transform = job.transform
+        if transform == nil, let fallback = registry.defaultJobTransform {
+            let key = ConfigNode(.scalar(fallback.windowOption), at: job.location)
+            transform = job.defaultTransform(type: fallback.type, options: [(key, job.windowNode)])
+        }
+        guard let transform else {
+            throw ConfigErrors(errors + [ConfigError(job.location, "job '\(job.name)' needs a 'transform' (this registry has no default)")])
+        }
+        let transformOptions = registry.endOfInputOptions(transform: transform.type)
+        if transformOptions == nil, registry.typeNames(.transform).contains(transform.type) {
+            errors.append(ConfigError(transform.typeLocation, "job '\(job.name)': transform type '\(transform.type)' cannot run over a window "
+                + "(a job's transform is one of: \(registry.windowTransformTypes.joined(separator: ", ")))"))
+        }
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+        func nodes(_ options: [WindowOption]?, at location: SourceLocation) -> [(key: String, value: ConfigNode)] {
+            (options ?? []).map { ($0.key, ConfigNode(.scalar($0.value), at: location, isQuoted: $0.isQuoted)) }
+        }
+        return job.pipeline(
+            file: file, transform: transform, sourceOptions: nodes(sourceOptions, at: source.location),
+            transformOptions: nodes(transformOptions, at: transform.location)
+        )
+    }
+
     /// One window through the job's pipeline; throws when any stage failed.
     public func run(from: Int64, to: Int64) async throws {
-        let plan = try registry.plan(job.pipeline(file: file, from: from, to: to))
+        let plan = try registry.plan(pipeline(from: from, to: to))
         var settings = RuntimeSettings()
         settings.once = true
         settings.signals = []

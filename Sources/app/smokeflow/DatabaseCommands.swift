@@ -5,13 +5,13 @@ import Postgres
 import TargetStore
 
 /// Where the configuration store is: `--database-url`, else `DATABASE_URL`, else libpq's own
-/// `PG*` variables, `.pgpass` and service files (an empty connection string).
+/// `PG*` variables, `.pgpass` and service files (`ConnectionString.resolve`).
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("database-url"), help: "postgresql:// URL or key=value string (default: $DATABASE_URL, then PG* variables).")
     var databaseURL: String?
 
     var connectionString: String {
-        databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
+        ConnectionString.resolve(explicit: databaseURL, pipeline: nil)
     }
 
     func connect() async throws -> PostgresConnection {

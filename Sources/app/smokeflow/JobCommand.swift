@@ -46,46 +46,18 @@ struct JobRun: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let windows = runner.windows(from: start, to: end)
-        let progress = ProgressBar(total: windows.count, label: name)
+        let progress = ProgressBar(total: windows.count, label: name, unit: "windows")
         for (index, range) in windows.enumerated() {
             do {
                 try await runner.run(from: range.from, to: range.to)
             } catch {
-                progress.finish()
+                progress.finish(index)
                 report(error)
                 throw ExitCode(1)
             }
             progress.update(index + 1)
         }
-        progress.finish()
+        progress.finish(windows.count)
         print("job '\(name)': \(windows.count) window(s) from \(JobRunner.iso(windows.first?.from ?? start)) to \(JobRunner.iso(windows.last?.to ?? end))")
     }
 }
-
-/// `[#####.....] 12/48 windows` on stderr when it is a terminal, a line per tenth otherwise.
-final class ProgressBar {
-    let total: Int
-    let label: String
-    let terminal = isatty(FileHandle.standardError.fileDescriptor) == 1
-    var lastTenth = -1
-
-    init(total: Int, label: String) {
-        self.total = total
-        self.label = label
-    }
-
-    func update(_ done: Int) {
-        let width = 30
-        let filled = total == 0 ? width : done * width / total
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        if terminal {
-            FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total) windows".utf8))
-        } else if total > 0, done * 10 / total != lastTenth {
-            lastTenth = done * 10 / total
-            FileHandle.standardError.write(Data("\(label) [\(bar)] \(done)/\(total) windows\n".utf8))
-        }
-    }
-
-    func finish() { if terminal { FileHandle.standardError.write(Data("\n".utf8)) } }
-}
-

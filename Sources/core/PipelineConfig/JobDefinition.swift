@@ -9,13 +9,14 @@
 ///     lag: 5m                      # a window is due once it ended this long ago
 ///     start: 2025-11-01T00:00:00Z  # the first window when there is no progress yet (default: the last complete one)
 ///     source: { type: influx_query, url: …, database: smokeping }
-///     transform: { type: downsample, window: 1h }   # default: a downsample with the job's window
+///     transform: { type: downsample, window: 1h }   # default: the registry's, with the job's window
 ///     sink: { type: influx, url: …, database: smokeping, retention_policy: rollups }
 /// ```
 ///
-/// The source gets `from`/`to` (nanoseconds) per window — an `rrd` source `since`/`until`, the
-/// rows stamped in `(from, to]` (use `mode: rrd` in the transform) —; the transform
-/// `flush_at_end: true`.
+/// Per window, the source reads just that range and the transform emits everything when its
+/// input ends: which options do that is for the stages' types to say (the runtime's
+/// `RangedSourceConfiguration` and `WindowTransformConfiguration`), so this layer knows no
+/// component type.
 public struct JobDefinition: Sendable {
     public var name: String
     public var location: SourceLocation
@@ -23,32 +24,40 @@ public struct JobDefinition: Sendable {
     public var scheduleLocation: SourceLocation
     public var timezone: String?
     public var window: Duration
+    /// `window` as written (`1h` when not), for a default transform that reads it itself.
+    public var windowNode: ConfigNode
     public var lag: Duration
     public var start: String?
     public var source: ComponentDefinition
-    public var transform: ComponentDefinition
+    /// nil when the job names none: the registry's default job transform runs.
+    public var transform: ComponentDefinition?
     public var sink: ComponentDefinition
 
-    /// The job's stages as a pipeline reading `[from, to)` (nanoseconds).
-    public func pipeline(file: String, from: Int64, to: Int64) -> PipelineDefinition {
-        var source = source
-        var transform = transform
-        let location = source.location
-        func scalar(_ text: String) -> ConfigNode { ConfigNode(.scalar(text), at: location, isQuoted: true) }
-        if source.type == "rrd" {
-            // RRD rows are stamped at the end of their interval: rows in (from, to], read whole.
-            source.options.removeAll { ["since", "until", "mode"].contains($0.key.scalar) }
-            source.options += [
-                (scalar("since"), scalar("\(from / 1_000_000_000 + 1)")), (scalar("until"), scalar("\(to / 1_000_000_000)")),
-                (scalar("mode"), scalar("backfill")),
-            ]
-        } else {
-            source.options.removeAll { ["from", "to"].contains($0.key.scalar) }
-            source.options += [(scalar("from"), scalar("\(from)")), (scalar("to"), scalar("\(to)"))]
+    /// The stage that stands for a transform the job does not name: `type` with `options`,
+    /// between the job's source and sink.
+    public func defaultTransform(type: String, options: [(key: ConfigNode, value: ConfigNode)]) -> ComponentDefinition {
+        ComponentDefinition(
+            id: name + "-transform", kind: .transform, type: type, inputs: [source.id], location: location,
+            typeLocation: location, inputLocations: [location], options: options
+        )
+    }
+
+    /// The job's stages as one pipeline: `transform` between the source and the sink, with
+    /// `sourceOptions` and `transformOptions` set over the file's options of the same names.
+    public func pipeline(
+        file: String, transform: ComponentDefinition, sourceOptions: [(key: String, value: ConfigNode)],
+        transformOptions: [(key: String, value: ConfigNode)]
+    ) -> PipelineDefinition {
+        func overriding(_ stage: ComponentDefinition, _ options: [(key: String, value: ConfigNode)]) -> ComponentDefinition {
+            var stage = stage
+            let keys = Set(options.map(\.key))
+            stage.options.removeAll { $0.key.scalar.map(keys.contains) ?? false }
+            stage.options += options.map { (ConfigNode(.scalar($0.key), at: stage.location, isQuoted: true), $0.value) }
+            return stage
         }
-        transform.options.removeAll { $0.key.scalar == "flush_at_end" }
-        transform.options.append((scalar("flush_at_end"), ConfigNode(.scalar("true"), at: location)))
-        return PipelineDefinition(file: file, components: [source, transform, sink])
+        return PipelineDefinition(
+            file: file, components: [overriding(source, sourceOptions), overriding(transform, transformOptions), sink]
+        )
     }
 }
 
@@ -77,11 +86,6 @@ extension JobDefinition {
             let start = reader.string("start")
             let source = component(&reader, "source", kind: .source, id: name + "-source", inputs: [], errors: &errors)
             let transform = component(&reader, "transform", kind: .transform, id: name + "-transform", inputs: [name + "-source"], errors: &errors)
-                ?? ComponentDefinition(
-                    id: name + "-transform", kind: .transform, type: "downsample", inputs: [name + "-source"], location: nameNode.location,
-                    typeLocation: nameNode.location, inputLocations: [nameNode.location],
-                    options: [(ConfigNode(.scalar("window"), at: nameNode.location), windowNode)]
-                )
             let sink = component(&reader, "sink", kind: .sink, id: name + "-sink", inputs: [name + "-transform"], errors: &errors)
             if source == nil { reader.fail(nameNode.location, "job '\(name)' needs a 'source'") }
             if sink == nil { reader.fail(nameNode.location, "job '\(name)' needs a 'sink'") }
@@ -89,7 +93,7 @@ extension JobDefinition {
             if let source, let sink {
                 jobs.append(JobDefinition(
                     name: name, location: nameNode.location, schedule: schedule, scheduleLocation: scheduleLocation, timezone: timezone,
-                    window: window, lag: lag, start: start, source: source, transform: transform, sink: sink))
+                    window: window, windowNode: windowNode, lag: lag, start: start, source: source, transform: transform, sink: sink))
             }
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }

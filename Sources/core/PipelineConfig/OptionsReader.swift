@@ -146,10 +146,11 @@ public struct OptionsReader: Sendable {
         return values
     }
 
-    /// Unknown keys become errors; throws everything recorded.
-    public mutating func finish() throws(ConfigErrors) {
+    /// Unknown keys become errors (`unknown option 'x' for 'id'`, or another word for what the
+    /// keys are, such as `rule key`); throws everything recorded.
+    public mutating func finish(keysAre noun: String = "option") throws(ConfigErrors) {
         for key in keyOrder where !used.contains(key) {
-            fail(keyLocations[key] ?? location, "unknown option '\(key)' for '\(componentID)'")
+            fail(keyLocations[key] ?? location, "unknown \(noun) '\(key)' for '\(componentID)'")
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }
     }

@@ -106,11 +106,19 @@ public struct StageError: Error, Sendable, CustomStringConvertible {
     public var kind: ComponentKind
     public var id: String
     public var message: String
+    /// What the component threw, for callers that match on the cause (`message` is its description).
+    public var cause: (any Error)?
 
-    public init(kind: ComponentKind, id: String, message: String) {
+    public init(kind: ComponentKind, id: String, message: String, cause: (any Error)? = nil) {
         self.kind = kind
         self.id = id
         self.message = message
+        self.cause = cause
+    }
+
+    /// The stage `kind` `id` failed with `error`.
+    public init(kind: ComponentKind, id: String, failure error: any Error) {
+        self.init(kind: kind, id: id, message: "\(error)", cause: error)
     }
 
     public var description: String { "\(kind) '\(id)': \(message)" }

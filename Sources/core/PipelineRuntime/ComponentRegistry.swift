@@ -19,6 +19,11 @@ public struct ComponentRegistry: Sendable {
     private var factories: [ComponentKind: [String: Factory]] = [:]
     /// Checkpoint backends other than the state directory, by their `checkpoints:` name.
     private var checkpointBackends: [String: @Sendable (RuntimeSettings) throws -> any CheckpointStorage] = [:]
+    /// What jobs may use, as the types declare it (`RangedSourceConfiguration`, `WindowTransformConfiguration`).
+    private var rangedSources: [String: @Sendable (Int64, Int64) -> [WindowOption]] = [:]
+    private var windowTransforms: [String: [WindowOption]] = [:]
+    /// The transform of a job that names none, and its option that takes the job's `window`.
+    public private(set) var defaultJobTransform: (type: String, windowOption: String)?
 
     public init() {}
 
@@ -50,6 +55,16 @@ public struct ComponentRegistry: Sendable {
     }
 
     public mutating func register<C: SourceConfiguration>(_ type: C.Type) {
+        registerSource(type)
+    }
+
+    /// A source that jobs can run over one window.
+    public mutating func register<C: RangedSourceConfiguration>(_ type: C.Type) {
+        registerSource(type)
+        rangedSources[C.typeName] = { C.rangeOptions(from: $0, to: $1) }
+    }
+
+    private mutating func registerSource<C: SourceConfiguration>(_ type: C.Type) {
         factories[.source, default: [:]][C.typeName] = { options in
             let config = C(options: &options)
             return { context in .source(try config.build(context)) }
@@ -57,6 +72,22 @@ public struct ComponentRegistry: Sendable {
     }
 
     public mutating func register<C: TransformConfiguration>(_ type: C.Type) {
+        registerTransform(type)
+    }
+
+    /// A transform that jobs can run over one window.
+    public mutating func register<C: WindowTransformConfiguration>(_ type: C.Type) {
+        registerTransform(type)
+        windowTransforms[C.typeName] = C.endOfInputOptions
+    }
+
+    /// Makes `C` (registered on its own) the transform of jobs that name none, with its option
+    /// `windowOption` set to the job's `window` as written.
+    public mutating func setDefaultJobTransform<C: WindowTransformConfiguration>(_ type: C.Type, windowOption: String) {
+        defaultJobTransform = (C.typeName, windowOption)
+    }
+
+    private mutating func registerTransform<C: TransformConfiguration>(_ type: C.Type) {
         factories[.transform, default: [:]][C.typeName] = { options in
             let config = C(options: &options)
             return { context in .transform(try config.build(context)) }
@@ -73,6 +104,21 @@ public struct ComponentRegistry: Sendable {
     public func typeNames(_ kind: ComponentKind) -> [String] {
         (factories[kind] ?? [:]).keys.sorted()
     }
+
+    /// The options that make a source of type `type` read `[from, to)`; nil when the type cannot.
+    public func rangeOptions(source type: String, from: Int64, to: Int64) -> [WindowOption]? {
+        rangedSources[type].map { $0(from, to) }
+    }
+
+    /// The options that make a transform of type `type` emit all it holds at the end of its
+    /// input; nil when the type cannot run over a window.
+    public func endOfInputOptions(transform type: String) -> [WindowOption]? {
+        windowTransforms[type]
+    }
+
+    /// The source and transform types jobs may use.
+    public var rangedSourceTypes: [String] { rangedSources.keys.sorted() }
+    public var windowTransformTypes: [String] { windowTransforms.keys.sorted() }
 
     /// Reads every component's options; all problems of all components at once.
     public func plan(_ definition: PipelineDefinition) throws(ConfigErrors) -> [PlannedComponent] {

@@ -96,7 +96,7 @@ public struct Pipeline: Sendable {
                     )
                 )
             } catch {
-                throw StageError(kind: definition.kind, id: definition.id, message: "\(error)")
+                throw StageError(kind: definition.kind, id: definition.id, failure: error)
             }
             let output = StageOutput(
                 channels: downstream[definition.id] ?? [], counters: stageCounters, origin: definition.kind == .source ? definition.id : nil

@@ -63,7 +63,7 @@ struct SourceStage: Service, CustomStringConvertible {
         } catch is CancellationError {
         } catch {
             output.finish()
-            let failure = StageError(kind: .source, id: context.id, message: "\(error)")
+            let failure = StageError(kind: .source, id: context.id, failure: error)
             monitor.record(failure)
             throw failure
         }
@@ -87,7 +87,7 @@ struct TransformStage: Service, CustomStringConvertible {
         } catch {
             input.close()
             output.finish()
-            let failure = StageError(kind: .transform, id: context.id, message: "\(error)")
+            let failure = StageError(kind: .transform, id: context.id, failure: error)
             monitor.record(failure)
             throw failure
         }
@@ -111,7 +111,7 @@ struct SinkStage: Service, CustomStringConvertible {
             input.close()
             monitor.sinkDrained()
             if error is CancellationError { throw error }
-            let failure = StageError(kind: .sink, id: context.id, message: "\(error)")
+            let failure = StageError(kind: .sink, id: context.id, failure: error)
             monitor.record(failure)
             throw failure
         }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import EventModel
 
 /// An IPv4 or IPv6 address with a port, as the socket calls take it.
 public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
@@ -19,17 +20,8 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses a literal (`192.0.2.1`, `2001:db8::1`); nil for anything else, names included.
     public init?(literal text: String) {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
-            self.init(family: .v4, bytes: withUnsafeBytes(of: v4) { Array($0) })
-            return
-        }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, text, &v6) == 1 {
-            self.init(family: .v6, bytes: withUnsafeBytes(of: v6) { Array($0) })
-            return
-        }
-        return nil
+        guard let (family, bytes) = IPLiteral.parse(text) else { return nil }
+        self.init(family: family == .v4 ? .v4 : .v6, bytes: bytes)
     }
 
     public var description: String {

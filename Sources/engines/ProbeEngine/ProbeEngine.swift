@@ -1,3 +1,4 @@
+import EventModel
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -62,7 +63,7 @@ public final class ProbeEngine: @unchecked Sendable {
         }
         self.sockets = sockets
         var pipeEnds: [Int32] = [0, 0]
-        guard pipe(&pipeEnds) == 0 else { throw ProbeSetupError(message: "cannot create a pipe: \(String(cString: strerror(errno)))") }
+        guard pipe(&pipeEnds) == 0 else { throw ProbeSetupError("create a pipe", .system(IOError(errno, "pipe", path: nil))) }
         wakeRead = pipeEnds[0]
         wakeWrite = pipeEnds[1]
         for end in pipeEnds { _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK) }

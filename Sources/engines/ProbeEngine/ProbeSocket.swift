@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+public import EventModel
 
 /// A non-blocking socket the engine sends probes on and reads answers from, with kernel receive
 /// timestamps (`SO_TIMESTAMPNS`) so the time a reply waited for our thread is not measured.
@@ -36,19 +37,15 @@ final class ProbeSocket {
         let rawError = errno
         let datagram = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), proto)
         if datagram >= 0 { return ProbeSocket(descriptor: datagram, kind: .pingICMP, v6: v6) }
-        guard rawError == EPERM || rawError == EACCES else {
-            throw ProbeSetupError(message: "cannot open an ICMP\(v6 ? "v6" : "") socket: \(String(cString: strerror(rawError)))")
-        }
-        throw ProbeSetupError(
-            message: "cannot open an ICMP\(v6 ? "v6" : "") socket: not permitted; run as root or grant CAP_NET_RAW "
-                + "(setcap cap_net_raw+ep smokeflow), or allow this group ICMP datagram sockets "
-                + "(sysctl -w net.ipv4.ping_group_range=\"GID GID\")")
+        let what = "an ICMP\(v6 ? "v6" : "") socket"
+        guard rawError == EPERM || rawError == EACCES else { throw ProbeSetupError(opening: what, .system(IOError(rawError, "socket", path: nil))) }
+        throw ProbeSetupError(opening: what, .icmpNotPermitted)
     }
 
     static func udp(v6: Bool) throws(ProbeSetupError) -> ProbeSocket {
         let descriptor = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else {
-            throw ProbeSetupError(message: "cannot open a UDP socket: \(String(cString: strerror(errno)))")
+            throw ProbeSetupError(opening: "a UDP socket", .system(IOError(errno, "socket", path: nil)))
         }
         return ProbeSocket(descriptor: descriptor, kind: .udp, v6: v6)
     }
@@ -120,7 +117,33 @@ final class ProbeSocket {
 }
 
 /// The probe cannot start (no permission for ICMP sockets, …): one line saying what to grant.
-public struct ProbeSetupError: Error, Sendable, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
+/// `reason` is the cause to match on; a failed system call keeps its errno.
+public struct ProbeSetupError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Reason: Sendable, Equatable {
+        /// Neither a raw nor a datagram ICMP socket is allowed to this process.
+        case icmpNotPermitted
+        /// A system call failed (`socket`, `pipe`).
+        case system(IOError)
+    }
+
+    /// What the engine was setting up: "open an ICMPv6 socket", "create a pipe".
+    public let action: String
+    public let reason: Reason
+
+    public init(_ action: String, _ reason: Reason) {
+        self.action = action
+        self.reason = reason
+    }
+
+    init(opening what: String, _ reason: Reason) { self.init("open " + what, reason) }
+
+    public var description: String {
+        switch reason {
+        case .icmpNotPermitted:
+            return "cannot \(action): not permitted; run as root or grant CAP_NET_RAW (setcap cap_net_raw+ep smokeflow), "
+                + "or allow this group ICMP datagram sockets (sysctl -w net.ipv4.ping_group_range=\"GID GID\")"
+        case .system(let error):
+            return "cannot \(action): \(error.reason)"
+        }
+    }
 }

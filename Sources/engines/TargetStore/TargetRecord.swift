@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import EventModel
 
 /// A target as the configuration store keeps it, with its category and probe by name.
@@ -41,7 +38,7 @@ public enum TargetValidation {
 
     /// An IPv4 or IPv6 address, or a DNS host name (RFC 1123 labels).
     public static func isValidHost(_ host: String) -> Bool {
-        if IPAddressText.isIPv4(host) || IPAddressText.isIPv6(host) { return true }
+        if IPLiteral.isValid(host) { return true }
         // All-numeric dotted text that is not a valid IPv4 address (300.1.1.1) is a typo.
         if host.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") }) { return false }
         var name = Substring(host)
@@ -52,18 +49,5 @@ public enum TargetValidation {
             // Host labels take the same characters as SmokePing names (`_` is common in practice).
             return SmokePingName.isValid(label)
         }
-    }
-}
-
-/// Address syntax via inet_pton, the same parser the probes' sockets use.
-enum IPAddressText {
-    static func isIPv4(_ text: String) -> Bool {
-        var address = in_addr()
-        return inet_pton(AF_INET, text, &address) == 1
-    }
-
-    static func isIPv6(_ text: String) -> Bool {
-        var address = in6_addr()
-        return inet_pton(AF_INET6, text, &address) == 1
     }
 }

@@ -10,17 +10,15 @@ public struct InfluxSinkConfiguration: SinkConfiguration {
         case v1, v2
     }
 
-    public var url: String
+    /// `url`, and `username`/`password` (v1) or `token` (v2).
+    public var server: InfluxServerOptions
     public var api: API
     // v1
     public var database: String?
     public var retentionPolicy: String?
-    public var username: String?
-    public var password: Secret?
     // v2
     public var org: String?
     public var bucket: String?
-    public var token: Secret?
 
     public var precision: Precision
     public var batchMaxLines: Int
@@ -35,7 +33,7 @@ public struct InfluxSinkConfiguration: SinkConfiguration {
     public var retryMaxAttempts: Int
 
     public init(url: String, api: API) {
-        self.url = url
+        server = InfluxServerOptions(url: url)
         self.api = api
         precision = .nanoseconds
         batchMaxLines = 5000
@@ -51,19 +49,13 @@ public struct InfluxSinkConfiguration: SinkConfiguration {
 
     public init(options: inout OptionsReader) {
         self.init(url: "", api: .v1)
-        url = options.string("url") ?? "http://127.0.0.1:8086"
-        if !(url.hasPrefix("http://") || url.hasPrefix("https://")), let node = options.node("url") {
-            options.fail(node.location, "option 'url' must start with http:// or https://")
-        }
+        server = InfluxServerOptions(options: &options)
         api = options.oneOf("api", default: .v1)
-        // An empty value counts as unset, so `${INFLUX_PASSWORD:-}` can leave auth off.
+        // An empty value counts as unset, so `${INFLUX_DATABASE:-}` reads as not given.
         database = options.string("database").nonEmpty
         retentionPolicy = options.string("retention_policy").nonEmpty
-        username = options.string("username").nonEmpty
-        password = options.string("password").nonEmpty.map(Secret.init)
         org = options.string("org").nonEmpty
         bucket = options.string("bucket").nonEmpty
-        token = options.string("token").nonEmpty.map(Secret.init)
         precision = options.oneOf("precision", default: .nanoseconds)
         batchMaxLines = options.int("batch_max_lines", default: batchMaxLines, range: 1...1_000_000)
         batchMaxBytes = options.int("batch_max_bytes", default: batchMaxBytes, range: 1024...(256 << 20))
@@ -82,9 +74,7 @@ public struct InfluxSinkConfiguration: SinkConfiguration {
             for key in ["org", "bucket", "token"] where options.has(key) {
                 options.fail(options.location, "option '\(key)' of '\(id)' belongs to api v2")
             }
-            if (username == nil) != (password == nil) {
-                options.fail(options.location, "'\(id)' needs both 'username' and 'password', or neither")
-            }
+            server.checkUserAndPassword(&options)
         case .v2:
             if bucket == nil { options.fail(options.location, "'\(id)' (api v2) needs option 'bucket'") }
             for key in ["database", "retention_policy", "username", "password"] where options.has(key) {
@@ -94,7 +84,7 @@ public struct InfluxSinkConfiguration: SinkConfiguration {
     }
 
     public func build(_ context: BuildContext) throws -> InfluxSink {
-        InfluxSink(configuration: self, endpoint: try InfluxEndpoint(self))
+        InfluxSink(configuration: self, endpoint: try InfluxEndpoint(self, server: server.server()))
     }
 }
 

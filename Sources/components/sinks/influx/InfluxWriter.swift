@@ -13,11 +13,6 @@ struct InfluxWriter: Sendable {
         case rejected(dropped: Int)
     }
 
-    /// Fails the sink: retrying cannot help (bad credentials, missing database or bucket).
-    struct ConfigurationError: Error, CustomStringConvertible {
-        let description: String
-    }
-
     let configuration: InfluxSinkConfiguration
     let endpoint: InfluxEndpoint
     let client: HTTPClient
@@ -27,6 +22,10 @@ struct InfluxWriter: Sendable {
     func write(_ body: ByteBuffer, lines: Int) async throws -> Outcome {
         var attempt = 0
         var backoff = configuration.retryInitialBackoff
+        let server = endpoint.server.displayName
+        // The last retryable failure, for the error when the attempts run out.
+        var lastStatus: UInt?
+        var lastFailure = ""
         while true {
             attempt += 1
             let delay: Duration
@@ -36,35 +35,38 @@ struct InfluxWriter: Sendable {
                 let status = response.status.code
                 switch status {
                 case 200..<300:
-                    outage.recovered(logger: logger, endpoint: endpoint.displayName)
+                    outage.recovered(logger: logger, endpoint: server)
                     return .accepted
                 case 413:
                     return try await split(body, lines: lines)
                 case 401, 403:
-                    throw ConfigurationError(description: "\(endpoint.displayName) refused the credentials (HTTP \(status))")
+                    throw InfluxWriteError(.credentialsRefused, server: server, status: status, message: response.message)
                 case 404:
                     let what = endpoint.api == .v1 ? "database" : "org or bucket"
-                    throw ConfigurationError(description: "\(endpoint.displayName) answered 404 (\(what) not found): \(response.message)")
+                    throw InfluxWriteError(.notFound(what: what), server: server, status: status, message: response.message)
                 case 429, 500..<600:
-                    outage.failed(logger: logger, endpoint: endpoint.displayName, reason: "HTTP \(status)")
+                    outage.failed(logger: logger, endpoint: server, reason: "HTTP \(status)")
+                    (lastStatus, lastFailure) = (status, response.message)
                     serverSaid = response.retryAfter != nil
                     delay = response.retryAfter ?? backoff
                 default:
-                    outage.recovered(logger: logger, endpoint: endpoint.displayName)
+                    outage.recovered(logger: logger, endpoint: server)
                     let dropped = Self.droppedLines(in: response.message, lines: lines)
                     outage.rejected(logger: logger, status: status, message: response.message, dropped: dropped)
                     return .rejected(dropped: dropped)
                 }
-            } catch let error as ConfigurationError {
+            } catch let error as InfluxWriteError {
                 throw error
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
-                outage.failed(logger: logger, endpoint: endpoint.displayName, reason: "\(error)")
+                let reason = endpoint.server.redacted("\(error)")
+                outage.failed(logger: logger, endpoint: server, reason: reason)
+                (lastStatus, lastFailure) = (nil, reason)
                 delay = backoff
             }
             if configuration.retryMaxAttempts > 0 && attempt >= configuration.retryMaxAttempts {
-                throw ConfigurationError(description: "\(endpoint.displayName) still failing after \(attempt) attempts")
+                throw InfluxWriteError(.retriesExhausted(attempts: attempt), server: server, status: lastStatus, message: lastFailure)
             }
             // Jitter between half and all of our own backoff, so many agents do not retry in
             // step; a server's Retry-After is a floor, so it only gets jitter added.
@@ -81,10 +83,8 @@ struct InfluxWriter: Sendable {
     }
 
     private func send(_ body: ByteBuffer) async throws -> Response {
-        var request = HTTPClientRequest(url: endpoint.writeURL)
-        request.method = .POST
+        var request = endpoint.server.request(endpoint.writeURL, method: .POST)
         request.headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
-        if let authorization = endpoint.authorization { request.headers.add(name: "Authorization", value: authorization) }
         if configuration.gzip {
             request.headers.add(name: "Content-Encoding", value: "gzip")
             request.body = .bytes(try Gzip.compress(body))
@@ -92,18 +92,9 @@ struct InfluxWriter: Sendable {
             request.body = .bytes(body)
         }
         let response = try await client.execute(request, timeout: TimeAmount(configuration.requestTimeout))
-        let bytes = try await response.body.collect(upTo: 64 * 1024)
+        let bytes = try await InfluxServer.readBody(response.body)
         let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init).map { Duration.seconds($0) }
-        return Response(status: response.status, message: Self.errorMessage(from: bytes), retryAfter: retryAfter)
-    }
-
-    /// InfluxDB answers `{"error": "..."}` (v1) or `{"code": ..., "message": "..."}` (v2).
-    static func errorMessage(from body: ByteBuffer) -> String {
-        let data = Data(body.readableBytesView)
-        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-            if let message = object["error"] as? String ?? object["message"] as? String { return message }
-        }
-        return String(decoding: data.prefix(512), as: UTF8.self)
+        return Response(status: response.status, message: endpoint.server.message(from: bytes), retryAfter: retryAfter)
     }
 
     /// A 1.x partial write says `dropped=N`; a parse error names each bad line.

@@ -56,13 +56,9 @@ struct InfluxAnswer: Decodable {
     var results: [Result]
     var error: String?
 
-    struct Failed: Error, CustomStringConvertible {
-        let description: String
-    }
-
     static func decode(_ buffer: ByteBuffer) throws -> InfluxAnswer {
         let answer = try JSONDecoder().decode(InfluxAnswer.self, from: Data(buffer.readableBytesView))
-        if let error = answer.error ?? answer.results.compactMap(\.error).first { throw Failed(description: "InfluxDB: \(error)") }
+        if let error = answer.error ?? answer.results.compactMap(\.error).first { throw InfluxQueryError.failed(message: error) }
         return answer
     }
 

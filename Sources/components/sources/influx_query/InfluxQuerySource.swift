@@ -8,33 +8,15 @@ public import PipelineRuntime
 /// one batch per chunk, so memory stays at one chunk whatever the range.
 public struct InfluxQuerySource: Source {
     let configuration: InfluxQueryConfiguration
-    let base: URLComponents
-    let authorization: String?
+    let server: InfluxServer
     /// Each request's deadline, to the nanosecond (`request_timeout: 500ms` is 500 ms).
     let requestTimeout: TimeAmount
     let client = HTTPClient.shared
 
-    struct QueryError: Error, CustomStringConvertible {
-        let description: String
-    }
-
     init(configuration: InfluxQueryConfiguration) throws {
         self.configuration = configuration
         requestTimeout = TimeAmount(configuration.requestTimeout)
-        guard var components = URLComponents(string: configuration.url), components.host != nil else {
-            throw QueryError(description: "option 'url' is not a valid http(s) URL")
-        }
-        var path = components.path
-        if path.hasSuffix("/") { path.removeLast() }
-        components.path = path + "/query"
-        base = components
-        if let token = configuration.token {
-            authorization = "Token \(token.value)"
-        } else if let username = configuration.username, let password = configuration.password {
-            authorization = "Basic " + Data("\(username):\(password.value)".utf8).base64EncodedString()
-        } else {
-            authorization = nil
-        }
+        server = try configuration.server.server()
     }
 
     public func run(context: StageContext, output: StageOutput) async throws {
@@ -71,19 +53,15 @@ public struct InfluxQuerySource: Source {
     }
 
     func stream(_ query: String, chunked: Bool, _ body: (InfluxAnswer) async throws -> Void) async throws {
-        var components = base
-        components.queryItems = [
+        let url = try server.url("/query", query: [
             URLQueryItem(name: "db", value: configuration.database), URLQueryItem(name: "q", value: query),
             URLQueryItem(name: "epoch", value: "ns"),
-        ] + (chunked ? [URLQueryItem(name: "chunked", value: "true"), URLQueryItem(name: "chunk_size", value: "\(configuration.chunkSize)")] : [])
-        components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
-        var request = HTTPClientRequest(url: components.string ?? "")
-        request.method = .GET
-        if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+        ] + (chunked ? [URLQueryItem(name: "chunked", value: "true"), URLQueryItem(name: "chunk_size", value: "\(configuration.chunkSize)")] : []))
+        let request = server.request(url, method: .GET)
         let response = try await client.execute(request, timeout: requestTimeout)
         guard response.status == .ok else {
-            let text = String(buffer: try await response.body.collect(upTo: 64 * 1024))
-            throw QueryError(description: "\(base.host ?? "") answered HTTP \(response.status.code) to a query: \(text.prefix(300))")
+            let message = server.message(from: try await InfluxServer.readBody(response.body))
+            throw InfluxQueryError.status(server: server.displayName, code: response.status.code, message: message)
         }
         var pending = ByteBuffer()
         for try await chunk in response.body {

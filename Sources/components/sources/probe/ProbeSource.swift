@@ -16,23 +16,15 @@ public struct ProbeSource: Source {
         self.provider = provider
     }
 
-    public struct ProbeError: Error, CustomStringConvertible {
-        public let description: String
-    }
-
     public func run(context: StageContext, output: StageOutput) async throws {
         let (stream, continuation) = AsyncStream<[RoundResult]>.makeStream()
-        let engine: ProbeEngine
-        do {
-            engine = try ProbeEngine(
-                settings: .init(
-                    transport: configuration.kind == .dns ? .dns : .icmp, interval: configuration.interval,
-                    timeout: configuration.timeout, rate: configuration.rate, payloadSize: configuration.packetSize),
-                families: configuration.kind == .icmp ? [.v4] : configuration.kind == .icmp6 ? [.v6] : [.v4, .v6],
-                onResults: { continuation.yield($0) }, onFinish: { continuation.finish() })
-        } catch {
-            throw ProbeError(description: error.message)
-        }
+        // A ProbeSetupError (no ICMP permission, a failed socket call) fails the source as it is.
+        let engine = try ProbeEngine(
+            settings: .init(
+                transport: configuration.kind == .dns ? .dns : .icmp, interval: configuration.interval,
+                timeout: configuration.timeout, rate: configuration.rate, payloadSize: configuration.packetSize),
+            families: configuration.kind == .icmp ? [.v4] : configuration.kind == .icmp6 ? [.v6] : [.v4, .v6],
+            onResults: { continuation.yield($0) }, onFinish: { continuation.finish() })
         defer { engine.stop() }
         let points = RoundPoints(kind: configuration.kind)
         try await withThrowingTaskGroup(of: Void.self) { group in

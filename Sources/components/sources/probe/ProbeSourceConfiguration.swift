@@ -1,6 +1,6 @@
 public import TargetStore
 public import ProbeEngine
-import Foundation
+import Postgres
 public import PipelineConfig
 public import PipelineRuntime
 
@@ -99,8 +99,7 @@ public struct ProbeSourceConfiguration: SourceConfiguration {
     public func build(_ context: BuildContext) throws -> ProbeSource {
         if targetsFromDatabase {
             // The option, else the pipeline's database_url, else DATABASE_URL / PG* variables.
-            let connectionString = databaseURL?.value ?? context.databaseURL?.value
-                ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
+            let connectionString = ConnectionString.resolve(explicit: databaseURL?.value, pipeline: context.databaseURL?.value)
             return ProbeSource(
                 configuration: self, provider: DatabaseTargets(connectionString: connectionString, probeName: probeName, reader: reader)
             )

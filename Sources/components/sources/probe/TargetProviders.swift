@@ -1,3 +1,4 @@
+public import EventModel
 public import TargetStore
 public import ProbeEngine
 import Logging
@@ -52,26 +53,39 @@ public final class TargetsFile: ProbeTargetProvider {
         return (stamp, try load())
     }
 
-    public struct ReadError: Error, CustomStringConvertible {
-        public let description: String
+    /// Why the file gave no list: the cause to match on, described in one line per problem
+    /// (the path, and for a bad entry its line and column).
+    public enum ReadError: Error, CustomStringConvertible {
+        /// The file cannot be opened or read; errno is kept.
+        case unreadable(EventModel.IOError)
+        /// Not YAML, or entries that do not check, each problem with its position.
+        case invalid(ConfigErrors)
+
+        public var description: String {
+            switch self {
+            case .unreadable(let error): return "\(error.path ?? ""): cannot read the targets file: \(error.reason)"
+            case .invalid(let errors): return errors.description
+            }
+        }
     }
 
     /// Reads and checks the file now (for `validate` and the first round).
     public func load() throws(ReadError) -> [ProbeTarget] {
-        var errors: [ConfigError] = []
-        let node: ConfigNode
+        let text: String
         do {
-            guard let text = Self.contents(path) else {
-                throw ReadError(description: "\(path): cannot read the targets file: \(String(cString: strerror(errno)))")
-            }
-            node = try YAMLLoader(environment: [:]).load(text: text, file: path)
-        } catch let error as ReadError {
-            throw error
+            text = try Self.contents(path)
         } catch {
-            throw ReadError(description: "\(error)")
+            throw .unreadable(error)
         }
+        let node: ConfigNode
+        do throws(ConfigErrors) {
+            node = try YAMLLoader(environment: [:]).load(text: text, file: path)
+        } catch {
+            throw .invalid(error)
+        }
+        var errors: [ConfigError] = []
         let list = reader.read(node, errors: &errors)
-        guard errors.isEmpty else { throw ReadError(description: ConfigErrors(errors).description) }
+        guard errors.isEmpty else { throw .invalid(ConfigErrors(errors)) }
         return list
     }
 
@@ -89,15 +103,18 @@ public final class TargetsFile: ProbeTargetProvider {
         return [Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec), Int64(info.st_size), Int64(info.st_ino)]
     }
 
-    static func contents(_ path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
+    static func contents(_ path: String) throws(EventModel.IOError) -> String {
+        guard let file = fopen(path, "r") else { throw EventModel.IOError(errno, "fopen", path: path) }
         defer { fclose(file) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             let count = fread(&chunk, 1, chunk.count, file)
-            if count <= 0 { break }
-            bytes += chunk[0..<count]
+            if count > 0 { bytes += chunk[0..<count] }
+            if count < chunk.count {
+                if ferror(file) != 0 { throw EventModel.IOError(errno, "fread", path: path) }
+                break
+            }
         }
         return String(decoding: bytes, as: UTF8.self)
     }

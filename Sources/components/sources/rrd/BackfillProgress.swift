@@ -1,73 +1,44 @@
-public import LibRRD
-public import SmokePingFiles
 import Logging
+import PipelineRuntime
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// Files, points, rate and ETA of a backfill: a progress bar on a terminal, a log line every
-/// 10 s otherwise, and a summary at the end.
+/// Files, points, rate and ETA of a backfill: the runtime's `ProgressBar` (redrawn on a terminal,
+/// a log line every 10 s otherwise), and a summary at the end.
 final class BackfillProgress: Sendable {
     let totalFiles: Int
     let filesDone = Atomic<Int>(0)
     let points = Atomic<Int>(0)
-    let started = ContinuousClock.now
     let failures = Mutex<[(file: String, message: String)]>([])
-    let interactive = isatty(2) == 1
+    let bar: ProgressBar
 
-    init(totalFiles: Int) { self.totalFiles = totalFiles }
-
-    var elapsedSeconds: Double {
-        let elapsed = ContinuousClock.now - started
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    init(totalFiles: Int, logger: Logger) {
+        self.totalFiles = totalFiles
+        bar = ProgressBar(total: totalFiles, label: "backfill", unit: "files", cadence: .every(.seconds(10))) { logger.info("\($0)") }
     }
 
-    func line() -> String {
-        let done = filesDone.load(ordering: .relaxed)
+    func details() -> String {
         let count = points.load(ordering: .relaxed)
-        let elapsed = max(elapsedSeconds, 0.001)
-        let rate = Double(count) / elapsed
-        let fraction = totalFiles == 0 ? 1 : Double(done) / Double(totalFiles)
-        let eta = fraction > 0 ? elapsed / fraction - elapsed : 0
-        let width = 24
-        let filled = Int(fraction * Double(width))
-        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        return "[\(bar)] files \(done)/\(totalFiles)  points \(count)  \(Int(rate)) points/s  ETA \(Self.clock(eta))"
-    }
-
-    static func clock(_ seconds: Double) -> String {
-        let total = Int(seconds.rounded())
-        return total >= 3600 ? "\(total / 3600)h\(total % 3600 / 60)m" : "\(total / 60)m\(String(format: "%02d", total % 60))s"
+        let seconds = max(bar.elapsedSeconds, 0.001)
+        return "points \(count)  \(Int(Double(count) / seconds)) points/s  \(bar.eta(filesDone.load(ordering: .relaxed)))"
     }
 
     /// Runs until cancelled.
-    func report(logger: Logger) async {
-        var tick = 0
+    func report() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(1))
-            tick += 1
-            if interactive {
-                writeStandardError("\r" + line())
-            } else if tick % 10 == 0 {
-                logger.info("backfill: \(line())")
-            }
+            bar.update(filesDone.load(ordering: .relaxed), details: details())
         }
-        if interactive { writeStandardError("\r" + line() + "\n") }
+        bar.finish(filesDone.load(ordering: .relaxed), details: details())
     }
 
     func summary() -> String {
         let failed = failures.withLock { $0 }
+        let seconds = bar.elapsedSeconds
         var text = "backfill finished: \(filesDone.load(ordering: .relaxed)) of \(totalFiles) files, "
-            + "\(points.load(ordering: .relaxed)) points in \(String(format: "%.1f", elapsedSeconds)) s"
+            + "\(points.load(ordering: .relaxed)) points in \((seconds * 10).rounded() / 10) s"
         if !failed.isEmpty {
             text += "; \(failed.count) failed: " + failed.map { "\($0.file) (\($0.message))" }.joined(separator: "; ")
         }
         return text
     }
-}
-
-private func writeStandardError(_ text: String) {
-    var text = text
-    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }

@@ -37,8 +37,8 @@ public struct RRDSource: Source {
 
     func backfill(context: StageContext, output: StageOutput) async throws {
         let files = try await scan()
-        let progress = BackfillProgress(totalFiles: files.count)
-        let reporter = Task { await progress.report(logger: context.logger) }
+        let progress = BackfillProgress(totalFiles: files.count, logger: context.logger)
+        let reporter = Task { await progress.report() }
         defer { reporter.cancel() }
         try await forEachFile(files) { file in
             do {

@@ -30,11 +30,9 @@ enum ClassifyRuleReader {
             options.fail(node.location, "tag '\(key)' of a rule of '\(componentID)' is empty or has a newline")
         }
         do throws(ConfigErrors) {
-            try reader.finish()
+            try reader.finish(keysAre: "rule key")
         } catch {
-            for problem in error.errors {
-                options.fail(problem.location, problem.message.replacingOccurrences(of: "unknown option", with: "unknown rule key"))
-            }
+            for problem in error.errors { options.fail(problem.location, problem.message) }
         }
         return rule
     }

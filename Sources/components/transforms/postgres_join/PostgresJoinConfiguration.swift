@@ -1,4 +1,4 @@
-import Foundation
+import Postgres
 public import PipelineConfig
 public import EventModel
 public import PipelineRuntime
@@ -55,10 +55,8 @@ public struct PostgresJoinConfiguration: TransformConfiguration {
     }
 
     public func build(_ context: BuildContext) throws -> PostgresJoin {
-        let connectionString = databaseURL?.value ?? context.databaseURL?.value
-            ?? ProcessInfo.processInfo.environment["DATABASE_URL"]
         let origin: MetadataRefresher.Origin
-        if let connectionString, !connectionString.isEmpty {
+        if let connectionString = ConnectionString.configured(explicit: databaseURL?.value, pipeline: context.databaseURL?.value) {
             origin = .database(connectionString: connectionString)
         } else if let targetsFile {
             origin = .file(path: targetsFile)

@@ -1,3 +1,4 @@
+import EventModel
 public import NIOCore
 import NIOPosix
 #if canImport(Glibc)
@@ -19,7 +20,7 @@ public final class BlockingFile: Sendable {
     public static func open(_ path: String, flags: Int32, mode: mode_t = 0o644) async throws -> BlockingFile {
         try await NIOThreadPool.singleton.runIfActive {
             let descriptor = Glibc.open(path, flags | O_CLOEXEC, mode)
-            guard descriptor >= 0 else { throw IOError(errno, "open", path: path) }
+            guard descriptor >= 0 else { throw EventModel.IOError(errno, "open", path: path) }
             return BlockingFile(path: path, descriptor: descriptor, ownsDescriptor: true)
         }
     }
@@ -35,7 +36,7 @@ public final class BlockingFile: Sendable {
         try await NIOThreadPool.singleton.runIfActive { [descriptor, path] in
             var bytes = [UInt8](repeating: 0, count: count)
             let got = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, count) }
-            guard got >= 0 else { throw IOError(errno, "read", path: path) }
+            guard got >= 0 else { throw EventModel.IOError(errno, "read", path: path) }
             bytes.removeLast(count - got)
             return bytes
         }
@@ -50,7 +51,7 @@ public final class BlockingFile: Sendable {
                     let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
                     if written < 0 {
                         if errno == EINTR { continue }
-                        throw IOError(errno, "write", path: path)
+                        throw EventModel.IOError(errno, "write", path: path)
                     }
                     offset += written
                 }
@@ -62,14 +63,14 @@ public final class BlockingFile: Sendable {
     public func sync() async throws {
         try await NIOThreadPool.singleton.runIfActive { [descriptor, path] in
             if fsync(descriptor) != 0 && errno != EINVAL && errno != EROFS {
-                throw IOError(errno, "fsync", path: path)
+                throw EventModel.IOError(errno, "fsync", path: path)
             }
         }
     }
 
     public static func rename(_ from: String, to: String) async throws {
         try await NIOThreadPool.singleton.runIfActive {
-            guard Glibc.rename(from, to) == 0 else { throw IOError(errno, "rename", path: to) }
+            guard Glibc.rename(from, to) == 0 else { throw EventModel.IOError(errno, "rename", path: to) }
             try DurableFile.syncDirectory(of: to)
         }
     }

@@ -1,3 +1,4 @@
+public import EventModel
 import NIOPosix
 #if canImport(Glibc)
 public import Glibc
