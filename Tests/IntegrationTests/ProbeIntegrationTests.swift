@@ -246,7 +246,7 @@ struct ProbeIntegrationTests {
         let pid = try ProbeLab.start(packageRoot() + "/.build/debug/smokeflow", ["run", pipeline, "--log-level", "error"], output: output)
         func seen() -> String { (try? String(contentsOfFile: output, encoding: .utf8)) ?? "" }
         func wait(for text: String) async -> Bool {
-            await eventually(within: .seconds(15), every: .milliseconds(50)) { seen().contains(text) }
+            await eventually(within: .seconds(60), every: .milliseconds(50)) { seen().contains(text) }
         }
         #expect(await wait(for: "target=first"))
         try "- { name: second, host: 127.0.0.1 }\n- { name: third, host: localhost }\n".write(toFile: targets, atomically: true, encoding: .utf8)
@@ -255,7 +255,7 @@ struct ProbeIntegrationTests {
         try "- { name: broken, host: 300.0.0.1 }\n".write(toFile: targets, atomically: true, encoding: .utf8)
         // Wait for the next round after the change (step 2 s), however loaded the machine.
         let secondRounds = seen().components(separatedBy: "target=second").count
-        _ = await eventually(within: .seconds(15), every: .milliseconds(50)) {
+        _ = await eventually(within: .seconds(60), every: .milliseconds(50)) {
             seen().components(separatedBy: "target=second").count > secondRounds
         }
         let status = await ProbeLab.finish(pid)

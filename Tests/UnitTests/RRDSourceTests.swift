@@ -165,7 +165,7 @@ struct RRDSourceTests {
         let run = Task { try await runPipeline(yaml) { $0.once = false } }
         func stamps() -> [Int64] { probe.received.withLock { $0.map(\.timestamp) } }
         func waitFor(_ count: Int) async throws {
-            _ = await eventually(within: .seconds(15), every: .milliseconds(50)) { stamps().count >= count }
+            _ = await eventually(within: .seconds(60), every: .milliseconds(50)) { stamps().count >= count }
         }
         // 20 rounds: rows up to the one ending before the last update; the last is still open.
         try await waitFor(19)
@@ -239,13 +239,13 @@ struct RRDSourceTests {
         let run = Task { try await runPipeline(yaml) { $0.once = false } }
         // The starting position is stored once the first poll has seen the file.
         let checkpoint = state + "/rrd-live.json"
-        _ = await eventually(within: .seconds(15), every: .milliseconds(25)) {
+        _ = await eventually(within: .seconds(60), every: .milliseconds(25)) {
             FileManager.default.contents(atPath: checkpoint).map { String(decoding: $0, as: UTF8.self).contains("new.rrd") } ?? false
         }
         #expect(String(decoding: FileManager.default.contents(atPath: checkpoint) ?? Data(), as: UTF8.self).contains("\(SmokePingTree.start + 49 * 300)"))
         #expect(probe.received.withLock { $0.isEmpty }, "history is skipped")
         try tree.update(path, rounds: 50..<52)
-        _ = await eventually(within: .seconds(15), every: .milliseconds(50)) { probe.received.withLock { $0.count } >= 2 }
+        _ = await eventually(within: .seconds(60), every: .milliseconds(50)) { probe.received.withLock { $0.count } >= 2 }
         run.cancel()
         _ = try? await run.value
         // Rows 50 and 51 closed (stamped at steps 50 and 51); the row of round 51 is still open.
