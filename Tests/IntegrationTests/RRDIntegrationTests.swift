@@ -168,15 +168,15 @@ struct RRDBackfillResumeTests {
         let tree = SmokePingTree()
         for index in 0..<48 { try tree.update(try tree.create("Core/t\(index).rrd"), rounds: 0..<600, seed: index) }
         let directory = temporaryDirectory()
-        func pipeline(_ name: String, database: String) async throws -> String {
+        func pipeline(_ name: String, database: String, url: String? = nil, state: String? = nil) async throws -> String {
             _ = try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let path = directory + "/\(name).yaml"
             try """
-                state_dir: \(directory)/state-\(name)
+                state_dir: \(directory)/state-\(state ?? name)
                 sources:
                   history: { type: rrd, mode: backfill, path: \(tree.root), concurrency: 1, batch_size: 100 }
                 sinks:
-                  influx: { type: influx, inputs: [history], url: "\(base)", database: \(database), precision: s, batch_max_lines: 100, concurrency: 1, flush_interval: 20ms }
+                  influx: { type: influx, inputs: [history], url: "\(url ?? base)", database: \(database), precision: s, batch_max_lines: 100, concurrency: 1, flush_interval: 20ms }
                 """.write(toFile: path, atomically: true, encoding: .utf8)
             try await Servers.createDatabase(base, database, from: Servers.treeStart - 30 * 86_400, to: Servers.treeStart + 4 * 86_400)
             return path
@@ -187,8 +187,13 @@ struct RRDBackfillResumeTests {
         let expected = try await counts(base, "reference_\(suffix)")
         let total = expected.values.reduce(0, +)
 
-        // Killed once some positions are on disk (48 files: far from done), then run again.
-        let interrupted = try await pipeline("interrupted", database: "interrupted_\(suffix)")
+        // Killed once some positions are on disk, then run again. The first run cannot finish
+        // before the kill, however fast it is: a proxy forwards its first 30 requests and then
+        // answers 503 to every one (the sink keeps retrying), so timing decides nothing.
+        let proxy = FaultProxy(upstream: base, faults: Array(repeating: .forward, count: 30), afterwards: .status(503, retryAfter: nil))
+        try await proxy.start()
+        defer { Task { await proxy.stop() } }
+        let interrupted = try await pipeline("interrupted", database: "interrupted_\(suffix)", url: proxy.url)
         let state = directory + "/state-interrupted/rrd-history.json"
         let killed = try await run(interrupted) {
             guard let data = FileManager.default.contents(atPath: state),
@@ -197,7 +202,7 @@ struct RRDBackfillResumeTests {
             return files.count >= 2
         }
         #expect(killed.status != 0)
-        let rerun = try await run(interrupted)
+        let rerun = try await run(try await pipeline("rerun", database: "interrupted_\(suffix)", state: "interrupted"))
         #expect(rerun.status == 0, "\(rerun.stderr)")
         #expect(try await counts(base, "interrupted_\(suffix)") == expected)
         // The rerun sent only what had not been acknowledged.

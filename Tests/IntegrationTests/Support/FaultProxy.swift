@@ -12,16 +12,21 @@ import Synchronization
 final class FaultProxy: Sendable {
     enum Fault: Sendable {
         case status(UInt, retryAfter: Int?)
+        /// This request goes through to the upstream.
+        case forward
     }
 
     let upstream: String
     let faults: Mutex<[Fault]>
+    /// What every request gets once `faults` is used up; nil forwards them.
+    let afterwards: Fault?
     let requestTimes = Mutex<[ContinuousClock.Instant]>([])
     private let channel: Mutex<(any Channel)?> = Mutex(nil)
 
-    init(upstream: String, faults: [Fault]) {
+    init(upstream: String, faults: [Fault], afterwards: Fault? = nil) {
         self.upstream = upstream
         self.faults = Mutex(faults)
+        self.afterwards = afterwards
     }
 
     var port: Int { channel.withLock { $0?.localAddress?.port ?? 0 } }
@@ -47,7 +52,7 @@ final class FaultProxy: Sendable {
     /// The next fault, if any are left.
     func nextFault() -> Fault? {
         requestTimes.withLock { $0.append(.now) }
-        return faults.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+        return faults.withLock { $0.isEmpty ? afterwards : $0.removeFirst() }
     }
 }
 
