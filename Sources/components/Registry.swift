@@ -1,6 +1,6 @@
 import Postgres
-public import ProbeEngine
-public import TargetStore
+import ProbeEngine
+import TargetStore
 public import PipelineRuntime
 
 extension ComponentRegistry {

@@ -1,7 +1,7 @@
 public import Components
 public import Foundation
 import JobScheduler
-public import Logging
+import Logging
 public import PipelineConfig
 public import PipelineRuntime
 import PipelineTesting

@@ -1,7 +1,7 @@
-public import Foundation
+import Foundation
 public import JobScheduler
 public import Logging
-public import Components
+import Components
 public import PipelineConfig
 public import PipelineRuntime
 import ServiceLifecycle

@@ -1,5 +1,5 @@
 public import Foundation
-public import Postgres
+import Postgres
 public import PipelineRuntime
 
 /// Checkpoints as rows of `smokeflow_checkpoints`, so several agents can share one database.

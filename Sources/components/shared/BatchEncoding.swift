@@ -1,7 +1,7 @@
-public import LineProtocol
+import LineProtocol
 import NIOCore
-public import EventModel
-public import PipelineRuntime
+import EventModel
+import PipelineRuntime
 
 /// One batch as line protocol. A point that cannot be written is left out and reported.
 struct EncodedBatch: Sendable {

@@ -1,4 +1,4 @@
-public import EventModel
+import EventModel
 
 /// What a downsampler computes: the window, which points it takes, and the aggregates per field.
 public struct DownsampleRules: Sendable {

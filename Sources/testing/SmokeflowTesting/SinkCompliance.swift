@@ -1,5 +1,5 @@
 import Foundation
-public import Components
+import Components
 public import EventModel
 import LineProtocol
 public import PipelineConfig

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 public import PipelineConfig
-public import Components
+import Components
 public import EventModel
 public import PipelineRuntime
 public import Synchronization

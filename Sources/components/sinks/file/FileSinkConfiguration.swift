@@ -3,7 +3,7 @@ public import LineProtocol
 import Logging
 import NIOCore
 public import PipelineConfig
-public import EventModel
+import EventModel
 public import PipelineRuntime
 #if canImport(Glibc)
 import Glibc

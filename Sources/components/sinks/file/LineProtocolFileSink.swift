@@ -1,9 +1,9 @@
 import Foundation
-public import LineProtocol
+import LineProtocol
 import Logging
 import NIOCore
-public import PipelineConfig
-public import EventModel
+import PipelineConfig
+import EventModel
 public import PipelineRuntime
 #if canImport(Glibc)
 import Glibc

@@ -1,8 +1,8 @@
 import AsyncHTTPClient
-public import LineProtocol
+import LineProtocol
 import Logging
 import NIOCore
-public import EventModel
+import EventModel
 public import PipelineRuntime
 
 /// Batches points into requests by line count and bytes, flushes on an interval, sends up to

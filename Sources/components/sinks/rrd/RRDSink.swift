@@ -1,10 +1,10 @@
-public import SmokePingFiles
+import SmokePingFiles
 import Foundation
 import Logging
 import NIOPosix
-public import PipelineConfig
-public import LibRRD
-public import EventModel
+import PipelineConfig
+import LibRRD
+import EventModel
 public import PipelineRuntime
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,6 @@
 import Foundation
 import NIOCore
-public import EventModel
+import EventModel
 
 /// Quoting for InfluxQL identifiers.
 enum InfluxQL {

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-public import EventModel
+import EventModel
 public import PipelineRuntime
 
 /// Streams an InfluxQL answer chunk by chunk (`chunked=true`: one JSON document per line),

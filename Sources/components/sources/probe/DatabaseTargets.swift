@@ -1,6 +1,6 @@
 public import ProbeEngine
-public import Postgres
-public import TargetStore
+import Postgres
+import TargetStore
 
 /// Targets from the PostgreSQL configuration store (`targets_from: postgres`): the active
 /// targets whose probe is this source's (`FPing` for icmp, `FPing6` for icmp6, `DNS` for dns,

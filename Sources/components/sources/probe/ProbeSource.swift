@@ -1,8 +1,8 @@
-public import TargetStore
-public import ProbeEngine
+import TargetStore
+import ProbeEngine
 import Logging
 public import PipelineRuntime
-public import EventModel
+import EventModel
 
 /// Runs the probe: each step asks the provider for the targets, resolves their hosts, hands the
 /// rounds to one `ProbeEngine` (spread over the step) and sends each finished round as a point.

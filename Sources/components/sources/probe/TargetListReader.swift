@@ -1,7 +1,7 @@
 public import ProbeEngine
 public import PipelineConfig
-public import TargetStore
-public import EventModel
+import TargetStore
+import EventModel
 
 /// Reads and checks target lists (inline `targets:` or a `targets_file`): each entry a mapping
 /// with `name` and `host`, optional `path`, `category`, and for DNS `lookup` and `record`.

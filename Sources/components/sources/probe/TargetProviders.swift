@@ -1,5 +1,5 @@
 public import EventModel
-public import TargetStore
+import TargetStore
 public import ProbeEngine
 import Logging
 import NIOPosix

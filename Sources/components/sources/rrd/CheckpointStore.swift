@@ -1,5 +1,5 @@
-public import LibRRD
-public import SmokePingFiles
+import LibRRD
+import SmokePingFiles
 import Foundation
 public import PipelineRuntime
 import Synchronization

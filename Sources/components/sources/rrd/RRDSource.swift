@@ -1,8 +1,8 @@
-public import SmokePingFiles
+import SmokePingFiles
 import Logging
 import NIOPosix
-public import LibRRD
-public import EventModel
+import LibRRD
+import EventModel
 public import PipelineRuntime
 import Synchronization
 

@@ -1,5 +1,5 @@
-public import LibRRD
-public import SmokePingFiles
+import LibRRD
+import SmokePingFiles
 public import PipelineConfig
 public import PipelineRuntime
 import EventModel

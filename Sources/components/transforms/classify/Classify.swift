@@ -1,5 +1,5 @@
 import Foundation
-public import PipelineConfig
+import PipelineConfig
 public import EventModel
 public import PipelineRuntime
 

@@ -1,6 +1,6 @@
 import Foundation
 public import PipelineConfig
-public import EventModel
+import EventModel
 public import PipelineRuntime
 
 /// `type: classify` — declarative, first-match-wins rules that set the measurement, tags,

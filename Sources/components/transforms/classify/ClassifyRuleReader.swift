@@ -1,5 +1,5 @@
 import Foundation
-public import PipelineConfig
+import PipelineConfig
 
 /// Reads one rule of `classify` (or its `default`) from the file, errors with line and column.
 enum ClassifyRuleReader {

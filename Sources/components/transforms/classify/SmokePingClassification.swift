@@ -1,7 +1,7 @@
 import Foundation
-public import PipelineConfig
-public import EventModel
-public import PipelineRuntime
+import PipelineConfig
+import EventModel
+import PipelineRuntime
 
 /// The built-in rules for SmokePing trees (documented in `docs/schema.md`): DNS probes go to
 /// `dns_latency` (also `_1h`/`_12h` rows), IPv6 targets get `probe_type` `fping6`.

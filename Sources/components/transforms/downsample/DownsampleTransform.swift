@@ -1,6 +1,6 @@
-public import Downsampling
+import Downsampling
 import Foundation
-public import EventModel
+import EventModel
 public import PipelineRuntime
 import Synchronization
 

@@ -1,4 +1,4 @@
-public import TargetStore
+import TargetStore
 public import Foundation
 import Synchronization
 

@@ -1,8 +1,8 @@
-public import TargetStore
+import TargetStore
 import Foundation
 public import Logging
 import NIOPosix
-public import Postgres
+import Postgres
 public import PipelineRuntime
 
 /// Keeps a `MetadataCache` current. From PostgreSQL: a full load, then `LISTEN

@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-public import TargetStore
+import TargetStore
 public import EventModel
 public import PipelineRuntime
 

@@ -1,8 +1,8 @@
 import Postgres
 public import PipelineConfig
-public import EventModel
+import EventModel
 public import PipelineRuntime
-public import TargetStore
+import TargetStore
 
 /// `type: postgres_join` — adds each target's metadata (category, site, cachegroup, title,
 /// probe) from the configuration store as tags. Points of inactive targets are dropped;
