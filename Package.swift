@@ -112,7 +112,7 @@ let package = Package(
 
         // testing: in-process pipeline helpers and the sink-compliance check, for tests and benchmarks.
         library("SmokeflowTesting", "testing", [
-            "EventModel", "PipelineConfig", "PipelineRuntime", "Components", "LineProtocol", "LibRRD", "SmokePingFiles", Logging,
+            "EventModel", "PipelineConfig", "PipelineRuntime", "Components", "LineProtocol", "Zstd", "LibRRD", "SmokePingFiles", Logging,
         ]),
 
         // Benchmarks run by scripts/bench (release build), never by the tests.

@@ -53,7 +53,7 @@ struct CommandLineDatabaseTests: CommandLineRunning {
         let migrated = try await smokeflow(["db", "migrate"], environment: ["DATABASE_URL": url])
         #expect(migrated.status == 0, "\(migrated.stderr)")
         let tree = SmokePingTree()
-        try tree.update(try tree.create("Core/r1.rrd"), rounds: 0..<60, seed: 2)
+        try await tree.update(try await tree.create("Core/r1.rrd"), rounds: 0..<60, seed: 2)
         let directory = temporaryDirectory()
         let pipeline = directory + "/shared-positions.yaml"
         try """

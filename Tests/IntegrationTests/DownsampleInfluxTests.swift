@@ -13,14 +13,12 @@ struct DownsampleInfluxTests {
     static let percentiles = [5, 10, 25, 50, 75, 90, 95]
 
     /// A few days of generated SmokePing-shaped rounds (scripts/make-fixtures.py, fixed seed).
-    static func fewDays(days: Double = 3, targets: Int = 6) throws -> [Point] {
+    static func fewDays(days: Double = 3, targets: Int = 6) async throws -> [Point] {
         let path = temporaryDirectory() + "/days.lp"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", packageRoot() + "/scripts/make-fixtures.py", path, "--days", "\(days)", "--targets", "\(targets)"]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let made = try await runProgram(
+            "/usr/bin/env", ["python3", packageRoot() + "/scripts/make-fixtures.py", path, "--days", "\(days)", "--targets", "\(targets)"],
+            mergingErrors: true)
+        #expect(made.status == 0, "\(made.output)")
         return try LineProtocolParser.parse(try String(contentsOfFile: path, encoding: .utf8))
     }
 
@@ -68,7 +66,7 @@ struct DownsampleInfluxTests {
     @Test func hourlyRollupsEqualInfluxQLAggregates() async throws {
         let base = try #require(Servers.influxURL)
         let database = "downsample_\(UInt32.random(in: 0...UInt32.max))"
-        let raw = try Self.fewDays()
+        let raw = try await Self.fewDays()
         let span = Servers.span(raw)
         try await Servers.createDatabase(base, database, from: span.from, to: span.to)
         // The same ping values, one point each, so InfluxQL's percentile() sees the pooled set.

@@ -132,7 +132,7 @@ struct InfluxIntegrationTests {
         let server = OwnInfluxd()
         try await server.start()
         try await Servers.createDatabase(server.url, "outage", from: 0, to: 5000)
-        server.stop()
+        await server.stop()
 
         let points = (0..<5000).map {
             Point(measurement: "latency", tags: [.init("target", "t\($0 % 10)")], fields: [.init("median", .float(Double($0) / 7))], timestamp: Int64($0) * 1_000_000_000)
@@ -161,13 +161,13 @@ struct InfluxIntegrationTests {
         #expect(probe.statuses.withLock { $0.isEmpty }, "nothing can be acknowledged while InfluxDB is down")
         try await server.start()
         let report = try await run.value
-        server.stop()
+        await server.stop()
         #expect(report.succeeded, "\(report.failures)")
         #expect(probe.statuses.withLock { $0 } == Array(repeating: .delivered, count: 10))
 
         try await server.start()
         #expect(try await Servers.influxCount(server.url, "outage", "median", from: "latency") == 5000)
-        server.stop()
+        await server.stop()
     }
 
     @Test func aRejectedWriteIsCountedAndNotRetriedForever() async throws {
@@ -227,7 +227,7 @@ struct InfluxFaultTests {
     @Test func tooLargeBatchesAreSplitUntilTheyFit() async throws {
         let server = OwnInfluxd(httpSettings: "max-body-size = 4096")
         try await server.start()
-        defer { server.stop() }
+        defer { server.terminate() }
         try await Servers.createDatabase(server.url, "split", from: 0, to: 1000)
         let (probeKey, probe) = Observer.make()
         let key = TestData.register(latencyPoints(1000))
@@ -278,7 +278,7 @@ struct InfluxAuthenticationTests {
     @Test func usernameAndPasswordAuthenticateAndABadPasswordIsAClearErrorThatHidesIt() async throws {
         let server = OwnInfluxd(httpSettings: "auth-enabled = true")
         try await server.start()
-        defer { server.stop() }
+        defer { server.terminate() }
         _ = try await Servers.influxQuery(server.url, "CREATE USER admin WITH PASSWORD 'c0rrect-h0rse' WITH ALL PRIVILEGES")
         let admin = ("admin", "c0rrect-h0rse")
         try await Servers.createDatabase(server.url, "secured", from: 0, to: 0, credentials: admin)

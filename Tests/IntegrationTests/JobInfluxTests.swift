@@ -39,7 +39,7 @@ struct JobIntegrationTests: CommandLineRunning {
         let base = try #require(Servers.influxURL)
         let suffix = UInt32.random(in: 0...UInt32.max)
         let (raw, rollups) = ("jobraw_\(suffix)", "jobrollups_\(suffix)")
-        let points = try DownsampleInfluxTests.fewDays(days: 0.5, targets: 3)
+        let points = try await DownsampleInfluxTests.fewDays(days: 0.5, targets: 3)
         let span = Servers.span(points)
         try await Servers.createDatabase(base, raw, from: span.from, to: span.to)
         // The rollups go up to now: `run --once` below writes the last complete window.

@@ -185,8 +185,8 @@ struct PostgresCheckpointPipelineTests {
         defer { Task { await connection.close() } }
         try await Migrator().migrate(connection)
         let tree = SmokePingTree()
-        let file = try tree.create("Core/router-1.rrd")
-        try tree.update(file, rounds: 0..<60, seed: 3)
+        let file = try await tree.create("Core/router-1.rrd")
+        try await tree.update(file, rounds: 0..<60, seed: 3)
         func backfill() async throws -> (RunReport, Int) {
             let (key, probe) = Observer.make()
             let report = try await runPipeline("""
@@ -206,7 +206,7 @@ struct PostgresCheckpointPipelineTests {
         let (second, resent) = try await backfill()
         #expect(second.succeeded)
         #expect(resent == 0)
-        try tree.update(file, rounds: 60..<70, seed: 3)
+        try await tree.update(file, rounds: 60..<70, seed: 3)
         let (_, more) = try await backfill()
         #expect(more == 10)
     }

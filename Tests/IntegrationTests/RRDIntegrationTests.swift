@@ -18,7 +18,7 @@ struct RRDIntegrationTests {
         try await Servers.createDatabase(base, database, from: Servers.treeStart - 30 * 86_400, to: Servers.treeStart + 4 * 86_400)
         let tree = SmokePingTree()
         for (index, name) in ["Core/a.rrd", "Core/b.rrd", "Edge/c.rrd"].enumerated() {
-            try tree.update(try tree.create(name), rounds: 0..<900, seed: index + 1)
+            try await tree.update(try await tree.create(name), rounds: 0..<900, seed: index + 1)
         }
         let (key, probe) = Observer.make()
         let report = try await runPipeline("""
@@ -55,11 +55,11 @@ struct RRDIntegrationTests {
     @Test func tailSurvivesKillMinusNineAndAnInfluxOutage() async throws {
         let server = OwnInfluxd()
         try await server.start()
-        defer { server.stop() }
+        defer { server.terminate() }
         try await Servers.createDatabase(server.url, "tail", from: Servers.treeStart, to: Servers.treeStart + 86_400)
         let tree = SmokePingTree()
-        let file = try tree.create("Core/live.rrd")
-        try tree.update(file, rounds: 0..<20)
+        let file = try await tree.create("Core/live.rrd")
+        try await tree.update(file, rounds: 0..<20)
         let directory = temporaryDirectory()
         let pipeline = directory + "/tail.yaml"
         try """
@@ -99,23 +99,23 @@ struct RRDIntegrationTests {
         var process = try start()
         #expect(try await waitForCount(19) == 19)
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await process.exited()
 
-        try tree.update(file, rounds: 20..<30)
-        server.stop()  // InfluxDB goes away while smokeflow comes back
+        try await tree.update(file, rounds: 20..<30)
+        await server.stop()  // InfluxDB goes away while smokeflow comes back
         process = try start()
         // Some time without InfluxDB: what the restarted run reads meanwhile must wait for it
         // (nothing below depends on how long this is).
         try await Task.sleep(for: .seconds(1))
-        try tree.update(file, rounds: 30..<40)
+        try await tree.update(file, rounds: 30..<40)
         try await server.start()
         #expect(try await waitForCount(39) == 39)
         kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        await process.exited()
         #expect(process.terminationStatus == 0)
 
         // Exactly the closed rows 1…39, each with rrdtool's values.
-        let (names, rows) = try SmokePingTree.fetch(file, "AVERAGE", resolution: 300, archive: 0)
+        let (names, rows) = try await SmokePingTree.fetch(file, "AVERAGE", resolution: 300, archive: 0)
         let stored = try #require(try await Servers.influxSeries(server.url, "SELECT median, lost FROM latency", database: "tail").first)
         let times = stored.values.indices.map { Int((stored.column("time", row: $0)?.integer ?? 0) / 1_000_000_000) }
         #expect(times == (1...39).map { SmokePingTree.start + $0 * 300 })
@@ -158,7 +158,7 @@ struct RRDBackfillResumeTests {
             kill(process.processIdentifier, SIGKILL)
             Issue.record("smokeflow run \(pipeline) did not finish")
         }
-        process.waitUntilExit()
+        await process.exited()
         return (process.terminationStatus, try String(contentsOfFile: log, encoding: .utf8))
     }
 
@@ -166,7 +166,7 @@ struct RRDBackfillResumeTests {
         let base = try #require(Servers.influxURL)
         let suffix = UInt32.random(in: 0...UInt32.max)
         let tree = SmokePingTree()
-        for index in 0..<48 { try tree.update(try tree.create("Core/t\(index).rrd"), rounds: 0..<600, seed: index) }
+        for index in 0..<48 { try await tree.update(try await tree.create("Core/t\(index).rrd"), rounds: 0..<600, seed: index) }
         let directory = temporaryDirectory()
         func pipeline(_ name: String, database: String, url: String? = nil, state: String? = nil) async throws -> String {
             _ = try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -40,7 +40,7 @@ import Testing
 
     /// `swift package describe --type json`: the copy scripts/test saves before `swift test`
     /// (SMOKEFLOW_PACKAGE_DESCRIPTION), else SwiftPM asked here.
-    static func describePackage() throws -> [Target] {
+    static func describePackage() async throws -> [Target] {
         let root = packageRoot()
         if let saved = ProcessInfo.processInfo.environment["SMOKEFLOW_PACKAGE_DESCRIPTION"] {
             let data = try #require(FileManager.default.contents(atPath: saved), "SMOKEFLOW_PACKAGE_DESCRIPTION names \(saved), which cannot be read")
@@ -48,7 +48,7 @@ import Testing
         }
         // Without scripts/test's saved description: ask SwiftPM, in a scratch folder of its own
         // so it never waits for the build folder this test runs from.
-        let described = try runProgram(
+        let described = try await runProgram(
             "/usr/bin/env", ["swift", "package", "--package-path", root, "--scratch-path", temporaryDirectory(), "describe", "--type", "json"])
         return try JSONDecoder().decode(Description.self, from: Data(described.output.utf8)).targets
     }
@@ -85,8 +85,8 @@ import Testing
         return violations
     }
 
-    @Test func everyTargetDependsOnlyOnItsOwnLayerOrTheLayersBelow() throws {
-        let targets = try Self.describePackage()
+    @Test func everyTargetDependsOnlyOnItsOwnLayerOrTheLayersBelow() async throws {
+        let targets = try await Self.describePackage()
         #expect(targets.contains { $0.name == "Components" }, "the description lists the package's targets")
         let violations = Self.layerViolations(targets)
         #expect(violations.isEmpty, "\(violations.joined(separator: "\n"))")
@@ -119,8 +119,8 @@ import Testing
         #expect(Self.layerViolations(fixed).isEmpty)
     }
 
-    @Test func testTargetsAreSplitIntoUnitAndIntegration() throws {
-        let tests = try Self.describePackage().filter { $0.type == "test" }.map(\.name).sorted()
+    @Test func testTargetsAreSplitIntoUnitAndIntegration() async throws {
+        let tests = try await Self.describePackage().filter { $0.type == "test" }.map(\.name).sorted()
         #expect(tests == ["IntegrationTests", "UnitTests"])
     }
 

@@ -114,7 +114,7 @@ struct CommandLineTests: CommandLineRunning {
     @Test func aBackfillWithoutStateDirKeepsItsStateInTheDefaultLocationAndSaysWhere() async throws {
         let directory = temporaryDirectory()
         let tree = SmokePingTree()
-        try tree.update(try tree.create("Core/r1.rrd"), rounds: 0..<30)
+        try await tree.update(try await tree.create("Core/r1.rrd"), rounds: 0..<30)
         let pipeline = directory + "/history-import.yaml"
         try """
             sources:

@@ -9,12 +9,7 @@ import Zstd
 /// The `downsample` transform in pipelines: restart in the middle of a window, late data.
 @Suite(.serialized) struct DownsampleTransformTests {
     static func fixture() throws -> [Point] {
-        let input = try Data(contentsOf: URL(fileURLWithPath: packageRoot() + "/fixtures/day.lp.zst"))
-        var output = Data()
-        let decompressor = try ZstdDecompressor()
-        try input.withUnsafeBytes { try decompressor.decompress($0) { output.append(contentsOf: $0) } }
-        try decompressor.finish()
-        return try LineProtocolParser.parse(String(decoding: output, as: UTF8.self))
+        try LineProtocolParser.parse(String(decoding: try zstdDecompressed(packageRoot() + "/fixtures/day.lp.zst"), as: UTF8.self))
     }
 
     func rollups(_ points: [Point], stateDir: String? = nil, options: String = "") async throws -> (RunReport, [Point], Observer) {

@@ -38,17 +38,8 @@ import Zstd
         #expect(a.count > 100_000)
         #expect(a.filter { $0 == UInt8(ascii: "\n") }.count == (name == "day" ? 2304 : 432))
         // The shipped fixture is in our canonical form, so replay reproduces it byte for byte.
-        let original = try decompress(fixture)
+        let original = try zstdDecompressed(fixture)
         #expect(a == original)
-    }
-
-    func decompress(_ path: String) throws -> Data {
-        let input = try Data(contentsOf: URL(fileURLWithPath: path))
-        let decompressor = try ZstdDecompressor()
-        var output = Data()
-        try input.withUnsafeBytes { try decompressor.decompress($0) { output.append(contentsOf: $0) } }
-        try decompressor.finish()
-        return output
     }
 
     @Test func aTruncatedFixtureNamesTheFileAndOffsetAndWritesOnlyWholeLines() async throws {
@@ -109,6 +100,6 @@ import Zstd
             """)
         #expect(report.succeeded)
         #expect(!FileManager.default.fileExists(atPath: recorded + ".partial"))
-        #expect(try decompress(recorded) == decompress(fixture))
+        #expect(try zstdDecompressed(recorded) == zstdDecompressed(fixture))
     }
 }

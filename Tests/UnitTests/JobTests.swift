@@ -47,8 +47,8 @@ import Testing
 struct JobFromRRDTests {
     @Test func rrdJobWindowsEqualTheFilesHourlyArchive() async throws {
         let tree = SmokePingTree()
-        let file = try tree.create("Core/router.rrd", archives: RRDConsolidationTests.archives)
-        try tree.update(file, rounds: 0..<600, seed: 5)
+        let file = try await tree.create("Core/router.rrd", archives: RRDConsolidationTests.archives)
+        try await tree.update(file, rounds: 0..<600, seed: 5)
         let directory = temporaryDirectory()
         let pipeline = directory + "/jobs.yaml"
         try """
@@ -78,7 +78,7 @@ struct JobFromRRDTests {
         let lines = try String(contentsOfFile: directory + "/rollups.lp", encoding: .utf8).split(separator: "\n").map(String.init)
         #expect(lines.count == 5 && lines[3] == lines[4])
         let points = try LineProtocolParser.parse(lines.joined(separator: "\n"), precision: .seconds)
-        let archive = try SmokePingTree.fetch(file, "AVERAGE", resolution: 3600, archive: 1)
+        let archive = try await SmokePingTree.fetch(file, "AVERAGE", resolution: 3600, archive: 1)
         let medianColumn = try #require(archive.names.firstIndex(of: "median"))
         for (index, point) in points.prefix(4).enumerated() {
             let stamp = Int(start / 1_000_000_000) + (11 + index) * 3600

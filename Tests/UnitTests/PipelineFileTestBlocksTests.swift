@@ -162,7 +162,7 @@ extension CommandLineTests {
 extension CommandLineTests {
     @Test func aFileOfJobsAloneRunsItsJobs() async throws {
         let tree = SmokePingTree()
-        try tree.update(try tree.create("Core/router.rrd", archives: RRDConsolidationTests.archives), rounds: 0..<50)
+        try await tree.update(try await tree.create("Core/router.rrd", archives: RRDConsolidationTests.archives), rounds: 0..<50)
         let directory = temporaryDirectory()
         let file = directory + "/jobs.yaml"
         // A lag that makes the hour ending 5 h after the file's start the last one due.

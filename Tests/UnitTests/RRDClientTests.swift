@@ -11,9 +11,9 @@ struct RRDClientTests {
     let client = RRDClient()
     let layout = SmokePingLayout()
 
-    func rrdtool(_ arguments: [String]) throws -> String { try SmokePingTree.rrdtool(arguments) }
+    func rrdtool(_ arguments: [String]) async throws -> String { try await SmokePingTree.rrdtool(arguments) }
 
-    func schema(_ path: String) throws -> [String] { try SmokePingTree.schema(path) }
+    func schema(_ path: String) async throws -> [String] { try await SmokePingTree.schema(path) }
 
     @Test func createWritesSmokePingsExactLayout() async throws {
         let directory = temporaryDirectory()
@@ -21,8 +21,8 @@ struct RRDClientTests {
         let theirs = directory + "/theirs.rrd"
         try await client.create(ours, step: 300, start: 1_764_374_399, sources: layout.dataSourceDefinitions, archives: layout.archiveDefinitions)
         // What Smokeping.pm passes to RRDs::create, via rrdtool.
-        _ = try rrdtool(["create", theirs, "--start", "1764374399", "--step", "300"] + layout.dataSourceDefinitions + layout.archiveDefinitions)
-        #expect(try schema(ours) == schema(theirs))
+        _ = try await rrdtool(["create", theirs, "--start", "1764374399", "--step", "300"] + layout.dataSourceDefinitions + layout.archiveDefinitions)
+        #expect(try await schema(ours) == schema(theirs))
         let info = try await client.info(ours)
         #expect(info.step == 300)
         #expect(info.dataSources.map(\.name) == ["uptime", "loss", "median"] + (1...20).map { "ping\($0)" })
@@ -58,7 +58,7 @@ struct RRDClientTests {
         let fetched = try await client.fetch(path, consolidation: "AVERAGE", start: start, end: start + 60 * 300, resolution: 300)
         #expect(fetched.step == 300)
         #expect(fetched.dataSources == layout.dataSourceNames)
-        let text = try rrdtool(["fetch", path, "AVERAGE", "-r", "300", "-s", "\(start)", "-e", "\(start + 60 * 300)"])
+        let text = try await rrdtool(["fetch", path, "AVERAGE", "-r", "300", "-s", "\(start)", "-e", "\(start + 60 * 300)"])
         let lines = text.split(separator: "\n").dropFirst().filter { $0.contains(":") }
         #expect(lines.count == fetched.rowCount)
         var known = 0
@@ -87,7 +87,7 @@ struct RRDClientTests {
         #expect(last.time == start + 59 * 300 + 53)
         #expect(last.dataSources.count == 23)
         for archive in [0, 1, 4] {
-            let first = try rrdtool(["first", path, "--rraindex", "\(archive)"]).trimmingCharacters(in: .whitespacesAndNewlines)
+            let first = try await rrdtool(["first", path, "--rraindex", "\(archive)"]).trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(try await client.first(path, archive: archive) == Int(first))
         }
     }

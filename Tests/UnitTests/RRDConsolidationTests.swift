@@ -18,10 +18,10 @@ struct RRDConsolidationTests {
 
     @Test func consolidationEqualsTheFilesOwnArchives() async throws {
         let tree = SmokePingTree()
-        let file = try tree.create("Core/router.rrd", archives: Self.archives)
+        let file = try await tree.create("Core/router.rrd", archives: Self.archives)
         // Six days with a five-hour outage (unknown steps around it exercise the xff rule).
-        try tree.update(file, rounds: 0..<700, seed: 3)
-        try tree.update(file, rounds: 760..<1800, seed: 3)
+        try await tree.update(file, rounds: 0..<700, seed: 3)
+        try await tree.update(file, rounds: 760..<1800, seed: 3)
         let (key, probe) = Observer.make()
         let report = try await runPipeline("""
             state_dir: \(temporaryDirectory())
@@ -35,11 +35,11 @@ struct RRDConsolidationTests {
             """)
         #expect(report.succeeded, "\(report.failures)")
         let points = probe.received.withLock { $0 }
-        let lastUpdate = try #require(Int(try SmokePingTree.rrdtool(["last", file]).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let lastUpdate = try #require(Int(try await SmokePingTree.rrdtool(["last", file]).trimmingCharacters(in: .whitespacesAndNewlines)))
         for (measurement, resolution, indices) in [("latency_1h", 3600, (1, 2, 3)), ("latency_12h", 43200, (4, 6, 5))] {
-            let average = try SmokePingTree.fetch(file, "AVERAGE", resolution: resolution, archive: indices.0)
-            let minimum = try SmokePingTree.fetch(file, "MIN", resolution: resolution, archive: indices.1)
-            let maximum = try SmokePingTree.fetch(file, "MAX", resolution: resolution, archive: indices.2)
+            let average = try await SmokePingTree.fetch(file, "AVERAGE", resolution: resolution, archive: indices.0)
+            let minimum = try await SmokePingTree.fetch(file, "MIN", resolution: resolution, archive: indices.1)
+            let maximum = try await SmokePingTree.fetch(file, "MAX", resolution: resolution, archive: indices.2)
             let mine = points.filter { $0.measurement == measurement }
             let ours = Dictionary(mine.map { (Int($0.timestamp / 1_000_000_000), $0) }) { first, _ in first }
             #expect(ours.count == mine.count, "\(measurement): one point per window")

@@ -9,7 +9,7 @@ import Testing
 
 @Suite(.timeLimit(.minutes(3)))
 struct RRDSinkTests {
-    func schema(_ path: String) throws -> [String] { try SmokePingTree.schema(path) }
+    func schema(_ path: String) async throws -> [String] { try await SmokePingTree.schema(path) }
 
     @Test func writesSmokePingFilesFromAFixture() async throws {
         let directory = temporaryDirectory()
@@ -26,35 +26,23 @@ struct RRDSinkTests {
         // Same layout as the file Smokeping.pm creates for a 20-ping target (Debian's Database).
         let reference = directory + "/reference.rrd"
         let layout = SmokePingLayout(pings: 20)
-        try SmokePingTree.rrdtool(["create", reference, "--start", "1764374400", "--step", "300"] + layout.dataSourceDefinitions + layout.archiveDefinitions)
+        try await SmokePingTree.rrdtool(["create", reference, "--start", "1764374400", "--step", "300"] + layout.dataSourceDefinitions + layout.archiveDefinitions)
         let written = directory + "/Core/router-001.rrd"
-        #expect(try schema(written) == schema(reference))
-        let dns = try SmokePingTree.rrdtool(["info", directory + "/DNS/resolver-a.rrd"])
+        #expect(try await schema(written) == schema(reference))
+        let dns = try await SmokePingTree.rrdtool(["info", directory + "/DNS/resolver-a.rrd"])
         #expect(dns.contains("ds[ping5].type") && !dns.contains("ds[ping6]") && dns.contains("ds[loss].max = 5.0"))
 
         // The last round is stored exactly as SmokePing stores a round: seconds, sorted, split unknowns.
-        let points = try LineProtocolParser.parse(String(decoding: try decompress(packageRoot() + "/fixtures/day.lp.zst"), as: UTF8.self))
+        let points = try LineProtocolParser.parse(String(decoding: try zstdDecompressed(packageRoot() + "/fixtures/day.lp.zst"), as: UTF8.self))
         let last = try #require(points.last { $0.tag("path") == "Core/router-001" })
         let times = (1...20).compactMap { index -> Double? in
             if case .float(let value) = last.field("ping_\(index)") { return value / 1000 } else { return nil }
         }
         let expected = layout.updateValue(roundTripTimes: times).split(separator: ":").dropFirst().map(String.init)
-        let lastLine = try #require(try SmokePingTree.rrdtool(["lastupdate", written]).split(separator: "\n").last)
+        let lastLine = try #require(try await SmokePingTree.rrdtool(["lastupdate", written]).split(separator: "\n").last)
         let stored = lastLine.split(separator: " ").dropFirst().dropFirst()
         func normalized(_ value: Substring) -> String { value == "U" ? "U" : Double(value).map { String(format: "%.10e", $0) } ?? "not a number: \(value)" }
         #expect(stored.map(normalized) == expected.map { normalized(Substring($0)) })
-    }
-
-    func decompress(_ path: String) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/zstdcat")
-        process.arguments = [path]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return data
     }
 
     @Test func refusesPathsOutsideTheTreeAndStaleRounds() async throws {
@@ -80,6 +68,6 @@ struct RRDSinkTests {
         #expect(sink.sent == 2 && sink.dropped == 3)
         #expect(probe.statuses.withLock { $0 } == [.rejected, .rejected])
         #expect(!FileManager.default.fileExists(atPath: (directory as NSString).deletingLastPathComponent + "/escape.rrd"))
-        #expect(try SmokePingTree.rrdtool(["last", directory + "/Core/ok.rrd"]).hasPrefix("1764375000"))
+        #expect(try await SmokePingTree.rrdtool(["last", directory + "/Core/ok.rrd"]).hasPrefix("1764375000"))
     }
 }

@@ -57,10 +57,10 @@ struct RRDSourceTests {
 
     @Test func backfillMatchesRrdtoolWithoutOverlapOrGap() async throws {
         let tree = SmokePingTree()
-        let core = try tree.create("Core/router-1.rrd")
-        try tree.update(core, rounds: 0..<900, seed: 1)
-        let dns = try tree.create("DNS/resolver-a.rrd", pings: 5)
-        try tree.update(dns, rounds: 0..<900, pings: 5, seed: 2)
+        let core = try await tree.create("Core/router-1.rrd")
+        try await tree.update(core, rounds: 0..<900, seed: 1)
+        let dns = try await tree.create("DNS/resolver-a.rrd", pings: 5)
+        try await tree.update(dns, rounds: 0..<900, pings: 5, seed: 2)
         let (report, points) = try await backfill(tree, state: temporaryDirectory())
         #expect(report.succeeded, "\(report.failures)")
         #expect(Set(points.map(\.measurement)) == ["latency", "latency_1h", "latency_12h", "dns_latency", "dns_latency_1h", "dns_latency_12h"])
@@ -76,7 +76,7 @@ struct RRDSourceTests {
                 #expect(!tier.isEmpty, "\(measurement)")
                 for (suffix, archive) in archives {
                     let function = suffix == "" ? "AVERAGE" : suffix == "_min" ? "MIN" : "MAX"
-                    let (names, rows) = try SmokePingTree.fetch(path, function, resolution: resolution, archive: archive)
+                    let (names, rows) = try await SmokePingTree.fetch(path, function, resolution: resolution, archive: archive)
                     for point in tier {
                         let time = Int(point.timestamp / 1_000_000_000)
                         let values = try #require(rows[time], "\(measurement) row \(time) is in rrdtool's archive")
@@ -115,15 +115,15 @@ struct RRDSourceTests {
 
     @Test func aSecondRunResumesFromTheAcknowledgedPositions() async throws {
         let tree = SmokePingTree()
-        let path = try tree.create("Edge/router-2.rrd")
-        try tree.update(path, rounds: 0..<300)
+        let path = try await tree.create("Edge/router-2.rrd")
+        try await tree.update(path, rounds: 0..<300)
         let state = temporaryDirectory()
         let (first, points) = try await backfill(tree, state: state)
         #expect(first.succeeded && points.count > 100)
         let (second, again) = try await backfill(tree, state: state)
         #expect(second.succeeded)
         #expect(again.isEmpty, "nothing acknowledged is sent twice")
-        try tree.update(path, rounds: 300..<320)
+        try await tree.update(path, rounds: 300..<320)
         let (third, more) = try await backfill(tree, state: state)
         #expect(third.succeeded)
         #expect(more.count == 19 || more.count == 20, "the new rounds (the last interval is still open): \(more.count)")
@@ -132,13 +132,13 @@ struct RRDSourceTests {
 
     @Test func badFilesAreNamedAndTheOthersGoOn() async throws {
         let tree = SmokePingTree()
-        let good = try tree.create("Core/good.rrd")
-        try tree.update(good, rounds: 0..<50)
-        let truncated = try tree.create("Core/truncated.rrd")
-        try tree.update(truncated, rounds: 0..<50)
+        let good = try await tree.create("Core/good.rrd")
+        try await tree.update(good, rounds: 0..<50)
+        let truncated = try await tree.create("Core/truncated.rrd")
+        try await tree.update(truncated, rounds: 0..<50)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: truncated))
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: truncated))
-        try SmokePingTree.rrdtool(["create", tree.root + "/Core/other.rrd", "--step", "60", "DS:in:COUNTER:120:0:U", "RRA:AVERAGE:0.5:1:10"])
+        try await SmokePingTree.rrdtool(["create", tree.root + "/Core/other.rrd", "--step", "60", "DS:in:COUNTER:120:0:U", "RRA:AVERAGE:0.5:1:10"])
         try Data("not an rrd".utf8).write(to: URL(fileURLWithPath: tree.root + "/Core/text.rrd"))
         let (report, points) = try await backfill(tree, state: temporaryDirectory())
         #expect(!report.succeeded)
@@ -151,8 +151,8 @@ struct RRDSourceTests {
 
     @Test func tailEmitsNewRowsOnceAndNeverTheOpenInterval() async throws {
         let tree = SmokePingTree()
-        let path = try tree.create("Core/live.rrd")
-        try tree.update(path, rounds: 0..<20)
+        let path = try await tree.create("Core/live.rrd")
+        try await tree.update(path, rounds: 0..<20)
         let state = temporaryDirectory()
         let (key, probe) = Observer.make()
         let yaml = """
@@ -172,7 +172,7 @@ struct RRDSourceTests {
         #expect(stamps().count == 19)
         let lastClosed = Int64(SmokePingTree.start + 19 * 300) * 1_000_000_000
         #expect(stamps().max() == lastClosed)
-        try tree.update(path, rounds: 20..<25)
+        try await tree.update(path, rounds: 20..<25)
         try await waitFor(24)
         // A few more polls (100 ms apart) may not send anything again.
         try await Task.sleep(for: .milliseconds(300))
@@ -182,7 +182,7 @@ struct RRDSourceTests {
         _ = try? await run.value
 
         // A restart resumes after the acknowledged rows.
-        try tree.update(path, rounds: 25..<27)
+        try await tree.update(path, rounds: 25..<27)
         let (onceKey, once) = Observer.make()
         let report = try await runPipeline(yaml.replacingOccurrences(of: key, with: onceKey))
         #expect(report.succeeded)
@@ -191,8 +191,8 @@ struct RRDSourceTests {
 
     @Test func tailCatchesUpALongOutageFromTheConsolidatedArchives() async throws {
         let tree = SmokePingTree()
-        let path = try tree.create("Core/away.rrd")
-        try tree.update(path, rounds: 0..<20)
+        let path = try await tree.create("Core/away.rrd")
+        try await tree.update(path, rounds: 0..<20)
         let state = temporaryDirectory()
         func poll() async throws -> [Point] {
             let (key, probe) = Observer.make()
@@ -209,7 +209,7 @@ struct RRDSourceTests {
         let before = try await poll()
         #expect(before.count == 19)
         // Away for 400 rounds (33 h): the 1-step archive holds only the last 100 of them.
-        try tree.update(path, rounds: 20..<420)
+        try await tree.update(path, rounds: 20..<420)
         let after = try await poll()
         let hourly = after.filter { $0.measurement == "latency_1h" }.map { Int($0.timestamp / 1_000_000_000) }
         let raw = after.filter { $0.measurement == "latency" }.map { Int($0.timestamp / 1_000_000_000) }
@@ -225,8 +225,8 @@ struct RRDSourceTests {
 
     @Test func tailFromTheEndSkipsHistoryAndSendsTheNextClosedRow() async throws {
         let tree = SmokePingTree()
-        let path = try tree.create("Core/new.rrd")
-        try tree.update(path, rounds: 0..<50)
+        let path = try await tree.create("Core/new.rrd")
+        try await tree.update(path, rounds: 0..<50)
         let (key, probe) = Observer.make()
         let state = temporaryDirectory()
         let yaml = """
@@ -244,7 +244,7 @@ struct RRDSourceTests {
         }
         #expect(String(decoding: FileManager.default.contents(atPath: checkpoint) ?? Data(), as: UTF8.self).contains("\(SmokePingTree.start + 49 * 300)"))
         #expect(probe.received.withLock { $0.isEmpty }, "history is skipped")
-        try tree.update(path, rounds: 50..<52)
+        try await tree.update(path, rounds: 50..<52)
         _ = await eventually(within: .seconds(60), every: .milliseconds(50)) { probe.received.withLock { $0.count } >= 2 }
         run.cancel()
         _ = try? await run.value

@@ -72,12 +72,11 @@ import Testing
             sinks:
               slow: { type: collect, inputs: [gen], probe: \(sinkKey), delay: 20ms }
             """, file: "test.yaml")
-        var settings = try RuntimeSettings(definition)
-        settings.signals = [.sigusr1]
-        let pipeline = try Pipeline(plan: try ComponentRegistry.testing.plan(definition), settings: settings, logger: .init(label: "t"))
+        let pipeline = try Pipeline(
+            plan: try ComponentRegistry.testing.plan(definition), settings: try RuntimeSettings(definition), logger: .init(label: "t"))
         let run = Task { await pipeline.run() }
-        try #require(await eventually(within: .seconds(30)) { probe.produced.load(ordering: .relaxed) >= 20 })
-        kill(getpid(), SIGUSR1)
+        try #require(await eventually(within: .seconds(60)) { probe.produced.load(ordering: .relaxed) >= 20 })
+        pipeline.shutdown()
         let report = await run.value
         #expect(report.succeeded)
         let produced = probe.produced.load(ordering: .relaxed)

@@ -57,7 +57,7 @@ import Testing
 
     @Test func aBackfillWithoutStateDirUsesTheDefaultLocationAndKeepsItsPositionsThere() async throws {
         let tree = SmokePingTree()
-        try tree.update(try tree.create("Core/r1.rrd"), rounds: 0..<30)
+        try await tree.update(try await tree.create("Core/r1.rrd"), rounds: 0..<30)
         let (key, probe) = Observer.make()
         let file = try write("""
             sources:

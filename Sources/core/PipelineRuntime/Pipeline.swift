@@ -136,6 +136,13 @@ public struct Pipeline: Sendable {
         return settings.stateDirectory.map { FileCheckpointStorage(directory: $0) }
     }
 
+    /// Stops a running pipeline as a shutdown signal does (sources first, then drain); before
+    /// `run`, makes it stop as soon as it starts. For embedders and tests: a signal is
+    /// process-wide.
+    public func shutdown() {
+        monitor.requestShutdown()
+    }
+
     /// Runs until every sink has drained (finite sources) or a shutdown signal, then drains.
     public func run() async -> RunReport {
         var configuration = ServiceGroupConfiguration(services: stages, logger: logger)
@@ -143,6 +150,9 @@ public struct Pipeline: Sendable {
         configuration.maximumGracefulShutdownDuration = settings.shutdownTimeout
         let group = ServiceGroup(configuration: configuration)
         monitor.whenDrained {
+            Task { await group.triggerGracefulShutdown() }
+        }
+        monitor.whenShutdownRequested {
             Task { await group.triggerGracefulShutdown() }
         }
         var failures: [StageError] = []

@@ -35,6 +35,25 @@ final class RunMonitor: Sendable {
     }
 
     var errors: [StageError] { state.withLock { $0.errors } }
+
+    private let shutdown = Mutex<(requested: Bool, trigger: (@Sendable () -> Void)?)>((false, nil))
+
+    /// What a shutdown request does once the group runs; at once when one came before.
+    func whenShutdownRequested(_ trigger: @escaping @Sendable () -> Void) {
+        let requested = shutdown.withLock { state -> Bool in
+            state.trigger = trigger
+            return state.requested
+        }
+        if requested { trigger() }
+    }
+
+    func requestShutdown() {
+        let trigger = shutdown.withLock { state -> (@Sendable () -> Void)? in
+            state.requested = true
+            return state.trigger
+        }
+        trigger?()
+    }
 }
 
 

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What a program printed on its standard output (and standard error, when merged) and how it
 /// exited.
@@ -7,9 +7,24 @@ public struct ProgramOutput: Sendable {
     public var output: String
 }
 
-/// Runs a program to the end, blocking: rrdtool, zstdcat, curl, `swift package describe`. Its
-/// standard error goes with the output when `mergingErrors`, else nowhere.
-public func runProgram(_ executable: String, _ arguments: [String], mergingErrors: Bool = false) throws -> ProgramOutput {
+/// Runs `work` on a thread of its own and awaits it. Tests run in parallel on a cooperative pool
+/// of one thread per core (two in CI): a test that waits for a child process or a slow C call on
+/// one of them stalls every other test's pipeline for as long, so blocking waits go here.
+public func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
+}
+
+/// Runs a program to the end on a thread of its own: rrdtool, zstdcat, curl, `swift package
+/// describe`. Its standard error goes with the output when `mergingErrors`, else nowhere.
+public func runProgram(_ executable: String, _ arguments: [String], mergingErrors: Bool = false) async throws -> ProgramOutput {
+    try await onOwnThread { try runProgramBlocking(executable, arguments, mergingErrors: mergingErrors) }
+}
+
+/// `runProgram` for callers that cannot await (an acknowledgement handler): blocks its thread,
+/// so only for tools that finish in milliseconds.
+public func runProgramBlocking(_ executable: String, _ arguments: [String], mergingErrors: Bool = false) throws -> ProgramOutput {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -20,4 +35,12 @@ public func runProgram(_ executable: String, _ arguments: [String], mergingError
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return ProgramOutput(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+}
+
+extension Process {
+    /// Waits for the process to end without holding a thread (`waitUntilExit` blocks one).
+    public func exited() async {
+        while isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+        waitUntilExit()  // reaped already: returns at once, and makes terminationStatus valid
+    }
 }

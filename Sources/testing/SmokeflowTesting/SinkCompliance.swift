@@ -138,7 +138,7 @@ public enum SinkCompliance {
             let file = root + "/" + path + ".rrd"
             guard FileManager.default.fileExists(atPath: file) else { return "\(file) does not exist" }
             do {
-                let output = try SmokePingTree.rrdtool(["lastupdate", file])
+                let output = try tool("/usr/bin/rrdtool", ["lastupdate", file])
                 let stamp = output.split(separator: "\n").last.flatMap { $0.split(separator: ":").first }.map(String.init)
                 let expected = "\(last.timestamp / 1_000_000_000)"
                 return stamp == expected ? nil : "\(file): last update \(stamp ?? "none"), expected \(expected)"
@@ -159,9 +159,10 @@ public enum SinkCompliance {
         return absent.isEmpty ? nil : "\(absent.count) of \(points.count) points not written (\(absent[0]) …)"
     }
 
-    /// Runs a tool to the end; its standard output (throws when it fails).
+    /// Runs a tool to the end, blocking (durability checks run inside acknowledgement
+    /// handlers, which cannot await); its standard output (throws when it fails).
     public static func tool(_ executable: String, _ arguments: [String]) throws -> String {
-        let result = try runProgram(executable, arguments)
+        let result = try runProgramBlocking(executable, arguments)
         guard result.status == 0 else {
             throw ComplianceToolFailed(description: "\(executable) \(arguments.joined(separator: " ")) exited \(result.status)")
         }

@@ -17,8 +17,8 @@ public struct SmokePingTree {
     public let root = temporaryDirectory()
 
     @discardableResult
-    public static func rrdtool(_ arguments: [String]) throws -> String {
-        let result = try runProgram("/usr/bin/rrdtool", arguments, mergingErrors: true)
+    public static func rrdtool(_ arguments: [String]) async throws -> String {
+        let result = try await runProgram("/usr/bin/rrdtool", arguments, mergingErrors: true)
         guard result.status == 0 else {
             throw RRDError(path: arguments.dropFirst().first ?? "", operation: arguments.first ?? "rrdtool", message: result.output)
         }
@@ -26,25 +26,25 @@ public struct SmokePingTree {
     }
 
     /// `rrdtool info` lines that describe the layout (not the data, the state or the file name).
-    public static func schema(_ path: String) throws -> [String] {
-        try rrdtool(["info", path]).split(separator: "\n").map(String.init).filter { line in
+    public static func schema(_ path: String) async throws -> [String] {
+        try await rrdtool(["info", path]).split(separator: "\n").map(String.init).filter { line in
             !line.hasPrefix("filename") && !line.hasPrefix("last_update") && !line.contains(".last_ds") && !line.contains(".value")
                 && !line.contains(".unknown_sec") && !line.contains(".cur_row") && !line.contains("cdp_prep")
         }
     }
 
     /// Creates `relative` (e.g. `Core/router-1.rrd`) as Smokeping.pm does, just before `start`.
-    public func create(_ relative: String, pings: Int = 20, archives: [SmokePingLayout.Archive] = smallArchives) throws -> String {
+    public func create(_ relative: String, pings: Int = 20, archives: [SmokePingLayout.Archive] = smallArchives) async throws -> String {
         let path = root + "/" + relative
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let layout = SmokePingLayout(pings: pings, archives: archives)
-        try Self.rrdtool(["create", path, "--start", "\(Self.start - 1)", "--step", "300"] + layout.dataSourceDefinitions + layout.archiveDefinitions)
+        try await Self.rrdtool(["create", path, "--start", "\(Self.start - 1)", "--step", "300"] + layout.dataSourceDefinitions + layout.archiveDefinitions)
         return path
     }
 
     /// Rounds `range` (step numbers from `start`), deterministic per file and round.
-    public func update(_ path: String, rounds range: Range<Int>, pings: Int = 20, seed: Int = 1) throws {
+    public func update(_ path: String, rounds range: Range<Int>, pings: Int = 20, seed: Int = 1) async throws {
         let layout = SmokePingLayout(pings: pings)
         var rows: [String] = []
         for round in range {
@@ -55,22 +55,22 @@ public struct SmokePingTree {
             rows.append("\(time):\(layout.updateValue(roundTripTimes: received))")
         }
         for chunk in stride(from: 0, to: rows.count, by: 500) {
-            try Self.rrdtool(["update", path, "--template", layout.template] + rows[chunk..<min(chunk + 500, rows.count)])
+            try await Self.rrdtool(["update", path, "--template", layout.template] + rows[chunk..<min(chunk + 500, rows.count)])
         }
     }
 
     /// `rrdtool fetch` of one archive over its own coverage, by row stamp.
-    public static func fetch(_ path: String, _ function: String, resolution: Int, archive: Int) throws -> (names: [String], rows: [Int: [Double]]) {
-        func stamp(_ arguments: [String]) throws -> Int {
-            let output = try rrdtool(arguments)
+    public static func fetch(_ path: String, _ function: String, resolution: Int, archive: Int) async throws -> (names: [String], rows: [Int: [Double]]) {
+        func stamp(_ arguments: [String]) async throws -> Int {
+            let output = try await rrdtool(arguments)
             guard let value = Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
                 throw RRDError(path: path, operation: arguments[0], message: "not a time: \(output)")
             }
             return value
         }
-        let first = try stamp(["first", path, "--rraindex", "\(archive)"])
-        let last = try stamp(["last", path])
-        let text = try rrdtool(["fetch", path, function, "-r", "\(resolution)", "-s", "\(first - resolution)", "-e", "\(last)"])
+        let first = try await stamp(["first", path, "--rraindex", "\(archive)"])
+        let last = try await stamp(["last", path])
+        let text = try await rrdtool(["fetch", path, function, "-r", "\(resolution)", "-s", "\(first - resolution)", "-e", "\(last)"])
         let lines = text.split(separator: "\n")
         let names = lines.first.map { $0.split(separator: " ").map(String.init) } ?? []
         var rows: [Int: [Double]] = [:]

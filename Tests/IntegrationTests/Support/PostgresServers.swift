@@ -36,20 +36,25 @@ final class OwnPostgres: @unchecked Sendable {
     let port = Servers.freePort()
     var url: String { "postgresql://postgres@127.0.0.1:\(port)/postgres" }
 
-    init() throws {
-        if getuid() == 0 { try shell("chown postgres: \(directory)", asPostgres: false) }
-        try shell("\(PostgresServers.bin)/initdb -D \(directory)/data -U postgres -A trust > \(directory)/initdb.log 2>&1")
+    init() async throws {
+        if getuid() == 0 { try await shellOnOwnThread("chown postgres: \(directory)", asPostgres: false) }
+        try await shellOnOwnThread("\(PostgresServers.bin)/initdb -D \(directory)/data -U postgres -A trust > \(directory)/initdb.log 2>&1")
     }
 
-    func start() throws {
-        try shell(
+    func start() async throws {
+        try await shellOnOwnThread(
             "\(PostgresServers.bin)/pg_ctl -D \(directory)/data -l \(directory)/server.log -w "
                 + "-o '-k \(directory) -p \(port) -c listen_addresses=127.0.0.1 -c fsync=off' start > /dev/null"
         )
     }
 
-    func stop() throws {
-        try shell("\(PostgresServers.bin)/pg_ctl -D \(directory)/data -m fast -w stop > /dev/null")
+    func stop() async throws {
+        try await shellOnOwnThread("\(PostgresServers.bin)/pg_ctl -D \(directory)/data -m fast -w stop > /dev/null")
+    }
+
+    /// `shell` on a thread of its own: initdb and `pg_ctl -w` take seconds.
+    func shellOnOwnThread(_ command: String, asPostgres: Bool = true) async throws {
+        try await onOwnThread { [self] in try shell(command, asPostgres: asPostgres) }
     }
 
     /// posix_spawn + waitpid: Foundation's `Process.waitUntilExit` never returns once a

@@ -13,13 +13,14 @@ final class ProbeLab: @unchecked Sendable {
     static var available: Bool { getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") }
     static var enabled: Bool { available || Servers.required }
 
-    init(delayMilliseconds: Double = 0, loss: Double = 0, seed: Int = 1, duplicate: Bool = false, range16: Bool = false, dns: Bool = false) throws {
+    init(delayMilliseconds: Double = 0, loss: Double = 0, seed: Int = 1, duplicate: Bool = false, range16: Bool = false, dns: Bool = false) async throws {
         var arguments = ["up", directory, "--delay-ms", "\(delayMilliseconds)", "--loss", "\(loss)", "--seed", "\(seed)"]
         if duplicate { arguments.append("--duplicate") }
         if range16 { arguments.append("--range16") }
         if dns { arguments.append("--dns") }
         do {
-            let output = try Self.script(arguments)
+            let up = arguments
+            let output = try await onOwnThread { try Self.script(up) }
             for line in output.split(separator: "\n") {
                 let parts = line.split(separator: "=", maxSplits: 1)
                 if parts.count == 2 { values[String(parts[0])] = String(parts[1]) }
@@ -111,12 +112,8 @@ final class ProbeLab: @unchecked Sendable {
     }
 
     /// `run` on a thread of its own (it blocks in waitpid), for commands that run beside a test.
-    static func runOnThread(_ executable: String, _ arguments: [String]) async throws -> String {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Result { try run(executable, arguments, allowFailure: true) })
-            }.start()
-        }
+    static func runOnThread(_ executable: String, _ arguments: [String], allowFailure: Bool = true) async throws -> String {
+        try await onOwnThread { try run(executable, arguments, allowFailure: allowFailure) }
     }
 
     /// Starts a command with stdout and stderr into `output`; stop it with `finish`.

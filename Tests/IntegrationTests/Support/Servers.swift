@@ -99,14 +99,21 @@ final class OwnInfluxd: @unchecked Sendable {
         Issue.record("influxd did not start on port \(port)")
     }
 
-    func stop() {
+    /// Stops influxd and waits for it to be gone (its port closed, its files flushed).
+    func stop() async {
         guard let process else { return }
         process.terminate()
-        process.waitUntilExit()
+        await process.exited()
         self.process = nil
     }
 
-    deinit { stop() }
+    /// Asks influxd to stop without waiting: for `defer` and `deinit`, which cannot await.
+    func terminate() {
+        process?.terminate()
+        process = nil
+    }
+
+    deinit { terminate() }
 }
 
 struct InfluxSeries: Decodable {
