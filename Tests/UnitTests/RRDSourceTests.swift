@@ -149,19 +149,24 @@ struct RRDSourceTests {
         #expect(!points.isEmpty && points.allSatisfy { $0.tag("target") == "good" })
     }
 
+    /// A tail of `tree` every 100 ms into `sink` (its YAML after the type).
+    func tailPipeline(_ tree: SmokePingTree, state: String, sink: String) -> String {
+        """
+        state_dir: \(state)
+        sources:
+          live: { type: rrd, mode: tail, path: \(tree.root), poll_interval: 100ms }
+        sinks:
+          out: { type: \(sink) }
+        """
+    }
+
     @Test func tailEmitsNewRowsOnceAndNeverTheOpenInterval() async throws {
         let tree = SmokePingTree()
         let path = try await tree.create("Core/live.rrd")
         try await tree.update(path, rounds: 0..<20)
         let state = temporaryDirectory()
         let (key, probe) = Observer.make()
-        let yaml = """
-            state_dir: \(state)
-            sources:
-              live: { type: rrd, mode: tail, path: \(tree.root), poll_interval: 100ms }
-            sinks:
-              collect: { type: collect, inputs: [live], probe: \(key) }
-            """
+        let yaml = tailPipeline(tree, state: state, sink: "collect, inputs: [live], probe: \(key)")
         let run = Task { try await runPipeline(yaml) { $0.once = false } }
         func stamps() -> [Int64] { probe.received.withLock { $0.map(\.timestamp) } }
         func waitFor(_ count: Int) async throws {
@@ -250,5 +255,56 @@ struct RRDSourceTests {
         _ = try? await run.value
         // Rows 50 and 51 closed (stamped at steps 50 and 51); the row of round 51 is still open.
         #expect(probe.received.withLock { $0.map(\.timestamp) } == [50, 51].map { Int64(SmokePingTree.start + $0 * 300) * 1_000_000_000 })
+    }
+
+    /// Review C1: a later poll's acknowledgement must not commit past an earlier poll's batch
+    /// that is still unacknowledged (a request still retrying when the process stops).
+    @Test func aLaterPollNeverCommitsPastAnEarlierUnacknowledgedOne() async throws {
+        let tree = SmokePingTree()
+        let path = try await tree.create("Core/live.rrd")
+        try await tree.update(path, rounds: 0..<10)
+        let state = temporaryDirectory()
+        let (key, probe) = Observer.make()
+        let yaml = tailPipeline(tree, state: state, sink: "hold, inputs: [live], probe: \(key), hold: 1")
+        let run = Task { try await runPipeline(yaml) { $0.once = false } }
+        try #require(await eventually(within: .seconds(60)) { probe.consumed.load(ordering: .relaxed) >= 9 })
+        try await tree.update(path, rounds: 10..<15)
+        // Poll 2's rows are delivered while poll 1's batch is still held.
+        try #require(await eventually(within: .seconds(60)) { probe.consumed.load(ordering: .relaxed) >= 14 })
+        run.cancel()
+        _ = try? await run.value
+        let firstPoll = probe.held.withLock { $0.first?.points.map(\.timestamp) ?? [] }
+        try #require(firstPoll.count == 9)
+        probe.held.withLock { $0.forEach { $0.acknowledge(.failed) } }
+
+        // The restart reads poll 1's rows again (poll 2's too: at least once, never lost).
+        let (againKey, again) = Observer.make()
+        let report = try await runPipeline(yaml.replacingOccurrences(of: "type: hold", with: "type: collect").replacingOccurrences(of: ", hold: 1", with: "").replacingOccurrences(of: key, with: againKey))
+        #expect(report.succeeded)
+        let resent = Set(again.received.withLock { $0.map(\.timestamp) })
+        #expect(Set(firstPoll).isSubset(of: resent), "rows of the unacknowledged poll were skipped: \(resent.sorted())")
+    }
+
+    /// A batch that failed (a sink gave up on it) blocks its file's commits; the tail then reads
+    /// the file again from the last committed row instead of sending only newer rows that can
+    /// never commit.
+    @Test func aFailedBatchIsReadAgainFromTheLastCommittedRow() async throws {
+        let tree = SmokePingTree()
+        let path = try await tree.create("Core/live.rrd")
+        try await tree.update(path, rounds: 0..<10)
+        let (key, probe) = Observer.make()
+        let yaml = tailPipeline(tree, state: temporaryDirectory(), sink: "hold, inputs: [live], probe: \(key), hold: 1")
+        let run = Task { try await runPipeline(yaml) { $0.once = false } }
+        try #require(await eventually(within: .seconds(60)) { probe.consumed.load(ordering: .relaxed) >= 9 })
+        let firstPoll = probe.held.withLock { $0.first?.points.map(\.timestamp) ?? [] }
+        try #require(firstPoll.count == 9)
+        probe.held.withLock { $0.forEach { $0.acknowledge(.failed) } }
+        let sentTwice = await eventually(within: .seconds(60)) {
+            let stamps = probe.received.withLock { $0.map(\.timestamp) }
+            return firstPoll.allSatisfy { stamp in stamps.filter { $0 == stamp }.count == 2 }
+        }
+        run.cancel()
+        _ = try? await run.value
+        #expect(sentTwice, "the failed rows were not read again")
     }
 }

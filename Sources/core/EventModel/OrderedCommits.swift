@@ -21,6 +21,10 @@ public final class OrderedCommits<Position: Sendable>: Sendable {
         self.commit = commit
     }
 
+    /// Whether a failed batch stopped the commits: later positions can never be committed by
+    /// this instance, so its owner reads the data again from the last committed position.
+    public var isBlocked: Bool { state.withLock { $0.blocked } }
+
     /// The acknowledgement to attach to the batch that ends at `position`.
     public func acknowledgement(for position: Position) -> Acknowledgement {
         let sequence = state.withLock { state in

@@ -56,6 +56,8 @@ public final class Observer: Sendable {
     public let consumed = Atomic<Int>(0)
     public let statuses = Mutex<[DeliveryStatus]>([])
     public let received = Mutex<[Point]>([])
+    /// Batches a `hold` sink keeps unacknowledged until the test releases them.
+    public let held = Mutex<[Batch]>([])
 
     public static func make() -> (String, Observer) {
         let key = UUID().uuidString
@@ -82,6 +84,7 @@ extension ComponentRegistry {
         registry.register(GeneratorSourceConfiguration.self)
         registry.register(CollectSinkConfiguration.self)
         registry.register(StallSinkConfiguration.self)
+        registry.register(HoldSinkConfiguration.self)
         return registry
     }
 }
@@ -201,5 +204,40 @@ public struct StallSink: Sink {
         var iterator = input.makeAsyncIterator()
         if let batch = await iterator.next() { probe.consumed.add(batch.points.count, ordering: .relaxed) }
         try await Task.sleep(for: .seconds(3600))
+    }
+}
+
+/// `type: hold` — collects like `collect`, but keeps the acknowledgements of the first `hold`
+/// batches in the probe's `held` (the test releases them, in any order and with any status):
+/// a sink whose early requests are still retrying while later ones succeed.
+public struct HoldSinkConfiguration: SinkConfiguration {
+    public static let typeName = "hold"
+    public var probe: String
+    public var hold: Int
+
+    public init(options: inout OptionsReader) {
+        probe = options.requiredString("probe")
+        hold = options.int("hold", default: 1, range: 0...1_000_000)
+    }
+
+    public func build(_ context: BuildContext) throws -> HoldSink { HoldSink(configuration: self) }
+}
+
+public struct HoldSink: Sink {
+    public let configuration: HoldSinkConfiguration
+
+    public func run(context: StageContext, input: StageInput) async throws {
+        let probe = Observer.named(configuration.probe)
+        var seen = 0
+        for await batch in input {
+            probe.received.withLock { $0 += batch.points }
+            probe.consumed.add(batch.points.count, ordering: .relaxed)
+            seen += 1
+            if seen <= configuration.hold {
+                probe.held.withLock { $0.append(batch) }
+            } else {
+                batch.acknowledge(.delivered)
+            }
+        }
     }
 }

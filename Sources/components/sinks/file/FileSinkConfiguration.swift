@@ -20,7 +20,7 @@ public struct FileSinkConfiguration: SinkConfiguration {
     public var precision: Precision
     public var flushInterval: Duration
 
-    public init(path: String, append: Bool = false, precision: Precision = .nanoseconds, flushInterval: Duration = .seconds(1)) {
+    public init(path: String, append: Bool = true, precision: Precision = .nanoseconds, flushInterval: Duration = .seconds(1)) {
         self.path = path
         self.append = append
         self.precision = precision
@@ -29,7 +29,7 @@ public struct FileSinkConfiguration: SinkConfiguration {
 
     public init(options: inout OptionsReader) {
         path = options.requiredString("path")
-        append = options.bool("append", default: false)
+        append = options.bool("append", default: true)
         precision = options.oneOf("precision", default: .nanoseconds)
         flushInterval = options.duration("flush_interval", default: .seconds(1))
     }

@@ -23,7 +23,10 @@ public struct LineProtocolFileSink: Sink {
         let file: BlockingFile
         switch target {
         case .path(let path, let append):
-            file = try await BlockingFile.open(path, flags: O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC))
+            file = try await BlockingFile.open(path, flags: O_RDWR | O_CREAT | (append ? O_APPEND : O_TRUNC))
+            if append, case let removed = try await file.removeTornLastLine(), removed > 0 {
+                context.logger.warning("\(path): removed a torn last line (\(removed) bytes, from an interrupted write) before appending")
+            }
         case .standardOutput:
             file = .standardOutput
         }

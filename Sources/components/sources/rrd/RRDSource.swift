@@ -43,7 +43,8 @@ public struct RRDSource: Source {
         try await forEachFile(files) { file in
             do {
                 let position = checkpoints.position(file.relativePath)
-                _ = try await emit(file, after: position, context: context, output: output, progress: progress)
+                let commits = OrderedCommits<Int> { [checkpoints] in checkpoints.commit(file.relativePath, $0) }
+                _ = try await emit(file, after: position, commits: commits, context: context, output: output, progress: progress)
             } catch let error as CancellationError {
                 throw error
             } catch {
@@ -62,10 +63,26 @@ public struct RRDSource: Source {
     func tail(context: StageContext, output: StageOutput) async throws {
         // Rows handed to the pipeline but maybe not yet acknowledged: the next poll starts after them.
         let sent = Mutex<[String: Int]>([:])
+        // One commit order per file for the whole run: a later poll's acknowledgement must wait
+        // for an earlier poll's batch (still retrying) rather than commit past it.
+        let commits = Mutex<[String: OrderedCommits<Int>]>([:])
         while true {
             let files = try await scan()
             try await forEachFile(files) { file in
                 do {
+                    let order = commits.withLock { commits in
+                        if let order = commits[file.relativePath], !order.isBlocked { return (order, false) }
+                        let fresh = OrderedCommits<Int> { [checkpoints] in checkpoints.commit(file.relativePath, $0) }
+                        let wasBlocked = commits[file.relativePath] != nil
+                        commits[file.relativePath] = fresh
+                        return (fresh, wasBlocked)
+                    }
+                    if order.1 {
+                        // A batch failed: nothing after it can commit, so read again from the last commit.
+                        sent.withLock { $0[file.relativePath] = nil }
+                        let from = checkpoints.position(file.relativePath).map { "row \($0)" } ?? "its first row"
+                        context.logger.warning("\(file.absolutePath): a batch failed to deliver; reading again from \(from)")
+                    }
                     let after = sent.withLock { $0[file.relativePath] } ?? checkpoints.position(file.relativePath)
                     if after == nil, configuration.startFrom == .end {
                         // From the last closed row on: the next row is sent once it closes. The
@@ -76,7 +93,7 @@ public struct RRDSource: Source {
                         checkpoints.commit(file.relativePath, position)
                         return
                     }
-                    if let last = try await emit(file, after: after, context: context, output: output, progress: nil) {
+                    if let last = try await emit(file, after: after, commits: order.0, context: context, output: output, progress: nil) {
                         sent.withLock { $0[file.relativePath] = last }
                     }
                 } catch let error as CancellationError {
@@ -110,10 +127,11 @@ public struct RRDSource: Source {
     }
 
     /// Sends every row of `file` after the position `after` (and within since/until), oldest
-    /// first, in batches whose acknowledgements commit the file's position in order.
+    /// first, in batches whose acknowledgements commit the file's position in `commits`' order.
     /// Returns the last row sent.
     func emit(
-        _ file: SmokePingFile, after: Int?, context: StageContext, output: StageOutput, progress: BackfillProgress?
+        _ file: SmokePingFile, after: Int?, commits: OrderedCommits<Int>, context: StageContext, output: StageOutput,
+        progress: BackfillProgress?
     ) async throws -> Int? {
         let info = try await client.info(file.absolutePath)
         let names = info.dataSources.map(\.name)
@@ -123,7 +141,6 @@ public struct RRDSource: Source {
         for archive in info.archives { firsts[archive.index] = try await client.first(file.absolutePath, archive: archive.index) }
         let plan = ArchivePlan(info: info, firstRows: firsts, since: configuration.since, resumeAfter: after, until: configuration.until)
         let mapper = RowMapper(file: file, probeType: configuration.probeType(for: file), pings: names.count - 3)
-        let commits = OrderedCommits<Int> { [checkpoints] position in checkpoints.commit(file.relativePath, position) }
         var batch: [Point] = []
         batch.reserveCapacity(configuration.batchSize)
         var lastSent: Int?

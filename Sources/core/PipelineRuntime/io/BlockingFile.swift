@@ -42,20 +42,51 @@ public final class BlockingFile: Sendable {
         }
     }
 
-    /// Writes every byte (retrying short writes), so a file never ends in half a line.
+    /// Writes every byte (retrying short writes). When the write fails part way (disk full, a
+    /// size limit), a regular file is cut back to where this write began, so it never ends in
+    /// half a line that a later append would glue to the next.
     public func write(_ bytes: ByteBuffer) async throws {
         try await NIOThreadPool.singleton.runIfActive { [descriptor, path] in
+            let start = lseek(descriptor, 0, SEEK_END)  // -1 for pipes and terminals: nothing to cut back
             try bytes.withUnsafeReadableBytes { raw in
                 var offset = 0
                 while offset < raw.count {
                     let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
                     if written < 0 {
                         if errno == EINTR { continue }
-                        throw EventModel.IOError(errno, "write", path: path)
+                        let error = EventModel.IOError(errno, "write", path: path)
+                        if offset > 0 && start >= 0 { _ = ftruncate(descriptor, start) }
+                        throw error
                     }
                     offset += written
                 }
             }
+        }
+    }
+
+    /// Cuts a torn last line (a crash or power loss in the middle of a write) off the end of a
+    /// regular file; returns how many bytes it removed.
+    public func removeTornLastLine() async throws -> Int {
+        try await NIOThreadPool.singleton.runIfActive { [descriptor, path] in
+            let size = lseek(descriptor, 0, SEEK_END)
+            guard size > 0 else { return 0 }
+            var end = size
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            while end > 0 {
+                let start = max(0, end - off_t(chunk.count))
+                let count = Int(end - start)
+                let got = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, start) }
+                guard got == count else { throw EventModel.IOError(got < 0 ? errno : EIO, "read", path: path) }
+                if let newline = chunk[0..<count].lastIndex(of: UInt8(ascii: "\n")) {
+                    let keep = start + off_t(newline) + 1
+                    if keep == size { return 0 }
+                    guard ftruncate(descriptor, keep) == 0 else { throw EventModel.IOError(errno, "ftruncate", path: path) }
+                    return Int(size - keep)
+                }
+                end = start
+            }
+            guard ftruncate(descriptor, 0) == 0 else { throw EventModel.IOError(errno, "ftruncate", path: path) }
+            return Int(size)
         }
     }
 
