@@ -20,9 +20,11 @@ struct ProbeIntegrationTests {
     }
 
     /// A round trip through the lab's 20 ms responder: never shorter (kernel receive stamps),
-    /// but a busy machine can wake the userspace responder late, so up to a few ms longer.
-    /// How close we are to a real prober at the same moment: `medianAgreesWithFping`.
-    static func isLabDelay(_ milliseconds: Double) -> Bool { milliseconds > 19.5 && milliseconds < 25 }
+    /// but a busy machine wakes the userspace responder late by as much as its load (26 ms was
+    /// seen at a load of 10 on 2 cores), so the upper bound only catches a wrong unit or a
+    /// stamp from the wrong packet. How close we are to a real prober at the same moment is
+    /// `medianAgreesWithFping`'s question.
+    static func isLabDelay(_ milliseconds: Double) -> Bool { milliseconds > 19.5 && milliseconds < 60 }
 
     func float(_ point: Point, _ key: String) -> Double? {
         if case .float(let value) = point.field(key) { return value }
