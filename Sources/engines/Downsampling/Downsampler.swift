@@ -9,7 +9,10 @@ public import EventModel
 /// watermark has passed its end. With `idleTimeout`, a series whose newest point is that far
 /// behind the newest point of any series also has its windows closed (a target that was
 /// removed). A point for a window already closed is late: counted and dropped, or (`update`)
-/// folded into the retained window, which is emitted again.
+/// folded into the retained window, which is emitted again. A point stamped after
+/// `futureLimit` is dropped and counted: one bad clock must not close every window. A series
+/// no point arrived for during `forgetAfter` of processing time has its windows closed and
+/// is forgotten (`forgetSilentSeries`), so tag churn does not grow the state for good.
 public struct Downsampler: Sendable {
     public enum Outcome: Sendable, Equatable {
         case accepted
@@ -19,6 +22,8 @@ public struct Downsampler: Sendable {
         case corrected
         /// Not a measurement this downsampler takes.
         case ignored
+        /// Stamped after `futureLimit`, counted and dropped.
+        case future
     }
 
     struct SeriesState: Sendable, Codable {
@@ -28,6 +33,8 @@ public struct Downsampler: Sendable {
         var windows: [Int64: WindowAccumulator] = [:]
         /// Closed windows to emit: completed by the watermark, or changed by late points.
         var ready: Set<Int64> = []
+        /// When the last point arrived, on the caller's processing clock (`processingTime`).
+        var lastSeen: Int64?
 
         /// Closes the windows below the watermark's window.
         mutating func close(below boundary: Int64) {
@@ -39,6 +46,10 @@ public struct Downsampler: Sendable {
 
     public let rules: DownsampleRules
     public var idleTimeout: Int64?
+    /// The latest stamp taken (the wall clock plus a tolerance, set by the caller); nil: any.
+    public var futureLimit: Int64?
+    /// The caller's processing clock (monotonic nanoseconds), noted per series as it is seen.
+    public var processingTime: Int64 = 0
     var series: [SeriesKey: SeriesState] = [:]
     /// Series with windows to emit (listed when their first one became ready), so a point
     /// costs one hash of its series, not two.
@@ -46,6 +57,7 @@ public struct Downsampler: Sendable {
     /// Newest event time of any series (for the idle rule).
     public internal(set) var newestEventTime: Int64?
     public internal(set) var lateDropped = 0
+    public internal(set) var futureDropped = 0
 
     public init(rules: DownsampleRules) {
         self.rules = rules
@@ -59,15 +71,20 @@ public struct Downsampler: Sendable {
 
     @inline(__always)
     static func windowIndex(_ timestamp: Int64, _ rules: DownsampleRules) -> Int64 {
-        let time = rules.mode == .rrd ? timestamp - 1 : timestamp
+        let time = rules.mode == .rrd ? timestamp.subtractingSaturated(1) : timestamp
         return time.floorDivided(by: rules.window)
     }
 
     public mutating func add(_ point: Point) -> Outcome {
         guard rules.measurements[point.measurement] != nil else { return .ignored }
+        if let futureLimit, point.timestamp > futureLimit {
+            futureDropped += 1
+            return .future
+        }
         let index = Self.windowIndex(point.timestamp, rules)
         let key = SeriesKey(point)
-        let (outcome, becameReady) = Self.fold(point, index: index, into: &series[key, default: SeriesState(newest: point.timestamp)], rules: rules)
+        let (outcome, becameReady) = Self.fold(
+            point, index: index, into: &series[key, default: SeriesState(newest: point.timestamp)], rules: rules, seen: processingTime)
         if becameReady { readyKeys.append(key) }
         if outcome == .late { lateDropped += 1 }
         if outcome == .accepted, point.timestamp > newestEventTime ?? .min { newestEventTime = point.timestamp }
@@ -75,9 +92,10 @@ public struct Downsampler: Sendable {
     }
 
     private static func fold(
-        _ point: Point, index: Int64, into state: inout SeriesState, rules: DownsampleRules
+        _ point: Point, index: Int64, into state: inout SeriesState, rules: DownsampleRules, seen: Int64
     ) -> (Outcome, becameReady: Bool) {
         let wasReady = !state.ready.isEmpty
+        state.lastSeen = seen
         if index < state.closedBelow {
             guard rules.lateData == .update, state.windows[index] != nil else { return (.late, false) }
             state.windows[index]!.add(point, rules: rules)
@@ -88,7 +106,7 @@ public struct Downsampler: Sendable {
         if point.timestamp > state.newest {
             state.newest = point.timestamp
             // Closing point by point, so a late point in the same batch is late all the same.
-            state.close(below: Self.windowIndex(state.newest - rules.allowedLateness, rules))
+            state.close(below: Self.windowIndex(state.newest.subtractingSaturated(rules.allowedLateness), rules))
         }
         return (.accepted, !wasReady && !state.ready.isEmpty)
     }
@@ -100,12 +118,13 @@ public struct Downsampler: Sendable {
         var keys = readyKeys
         readyKeys.removeAll(keepingCapacity: true)
         if let idleTimeout, let newest = newestEventTime {
-            for (key, state) in series where state.newest < newest - idleTimeout && !state.windows.isEmpty && state.ready.isEmpty { keys.append(key) }
+            let idleBefore = newest.subtractingSaturated(idleTimeout)
+            for (key, state) in series where state.newest < idleBefore && !state.windows.isEmpty && state.ready.isEmpty { keys.append(key) }
         }
         for key in keys {
             guard var state = series[key] else { continue }
-            if let idleTimeout, let newest = newestEventTime, state.newest < newest - idleTimeout {
-                state.close(below: windowIndex(newest - rules.allowedLateness))
+            if let idleTimeout, let newest = newestEventTime, state.newest < newest.subtractingSaturated(idleTimeout) {
+                state.close(below: windowIndex(newest.subtractingSaturated(rules.allowedLateness)))
             }
             for index in state.ready {
                 if let window = state.windows[index], let point = output(key, index, window) { emitted.append(point) }
@@ -132,6 +151,27 @@ public struct Downsampler: Sendable {
         return emitted.sorted(by: Self.outputOrder)
     }
 
+    /// Emits every window of the series no point arrived for since `before` (processing time)
+    /// and forgets them: a target removed, or tags that changed. One that comes back starts
+    /// afresh, as after a restart without state.
+    public mutating func forgetSilentSeries(before: Int64) -> [Point] {
+        var emitted: [Point] = []
+        let silent = series.filter { ($0.value.lastSeen ?? .min) < before }
+        for (key, state) in silent {
+            for (index, window) in state.windows where index >= state.closedBelow || state.ready.contains(index) {
+                if let point = output(key, index, window) { emitted.append(point) }
+            }
+            series[key] = nil
+        }
+        if !silent.isEmpty { readyKeys.removeAll { series[$0] == nil } }
+        return emitted.sorted(by: Self.outputOrder)
+    }
+
+    /// Every series counts as seen now (after a restore: the processing clock restarted).
+    public mutating func markAllSeen() {
+        for key in series.keys { series[key]?.lastSeen = processingTime }
+    }
+
     private func forgetExpired(_ state: inout SeriesState) {
         var keepFrom = state.closedBelow
         if rules.lateData == .update, keepFrom != .min {
@@ -145,8 +185,8 @@ public struct Downsampler: Sendable {
     func output(_ series: SeriesKey, _ index: Int64, _ window: WindowAccumulator) -> Point? {
         let fields = window.fields(rules: rules)
         guard !fields.isEmpty, let measurement = rules.measurements[series.measurement] else { return nil }
-        let start = index * rules.window
-        let stamp = rules.stamp == .start ? start : start + rules.window
+        let start = index.multipliedSaturated(by: rules.window)
+        let stamp = rules.stamp == .start ? start : start.addingSaturated(rules.window)
         return Point(measurement: measurement, tags: series.pointTags, fields: fields, timestamp: stamp)
     }
 

@@ -8,6 +8,8 @@ public struct DownsamplerSnapshot: Codable, Sendable {
     /// The rules' identity: a snapshot of other rules (another window) is not restored.
     public var window: Int64
     public var mode: String
+    /// The `fields:` order the window slots follow (absent in documents before it was kept).
+    var fields: [String]?
     var newestEventTime: Int64?
     var lateDropped: Int
     var keys: [SeriesKey]
@@ -18,7 +20,7 @@ public struct DownsamplerSnapshot: Codable, Sendable {
 extension Downsampler {
     public var snapshot: DownsamplerSnapshot {
         DownsamplerSnapshot(
-            window: rules.window, mode: rules.mode.rawValue, newestEventTime: newestEventTime, lateDropped: lateDropped,
+            window: rules.window, mode: rules.mode.rawValue, fields: rules.fields.map(\.name), newestEventTime: newestEventTime, lateDropped: lateDropped,
             keys: Array(series.keys), states: Array(series.values)
         )
     }
@@ -38,6 +40,15 @@ extension Downsampler {
         newestEventTime = snapshot.newestEventTime
         lateDropped = snapshot.lateDropped
         series = Dictionary(zip(snapshot.keys, snapshot.states), uniquingKeysWith: { first, _ in first })
+        let names = rules.fields.map(\.name)
+        // `fields:` changed since the state was stored: statistics follow their field by name.
+        // An older document kept no order; slots of another count cannot be matched, so they go.
+        let stored = snapshot.fields ?? (snapshot.states.allSatisfy { $0.windows.values.allSatisfy { $0.slots.isEmpty || $0.slots.count == names.count } } ? names : [])
+        if stored != names {
+            for key in series.keys {
+                for index in series[key]!.windows.keys { series[key]!.windows[index]!.remapSlots(from: stored, to: names) }
+            }
+        }
         readyKeys = series.filter { !$0.value.ready.isEmpty }.map(\.key)
     }
 

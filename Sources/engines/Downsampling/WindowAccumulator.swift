@@ -5,14 +5,17 @@ import EventModel
 /// arrival order, as InfluxQL's `mean()` and librrd's AVERAGE accumulate.
 public struct FieldStats: Sendable, Codable, Equatable {
     public var sum = 0.0
-    /// Meaningful once `count > 0` (finite always, so the state encodes as JSON).
+    /// Meaningful once `count > 0`. Finite always (non-finite values and a sum that would
+    /// overflow are left out), so the state encodes as JSON.
     public var min = 0.0
     public var max = 0.0
     public var count = 0
 
     @inlinable
     public mutating func add(_ value: Double) {
-        sum += value
+        let next = sum + value
+        guard next.isFinite else { return }
+        sum = next
         if count == 0 || value < min { min = value }
         if count == 0 || value > max { max = value }
         count += 1
@@ -84,6 +87,8 @@ public struct WindowAccumulator: Sendable, Codable, Equatable {
         for field in point.fields {
             switch field.value {
             case .float(let value):
+                // inf and NaN are no measurement, and would make the state unsavable.
+                guard value.isFinite else { continue }
                 // Most fields of a round are ping_<n>: the cheap byte test first.
                 if rules.mode == .aggregate, !rules.percentiles.isEmpty, rules.isPingField(field.key) {
                     pooled.append(value)
@@ -106,15 +111,23 @@ public struct WindowAccumulator: Sendable, Codable, Equatable {
                 continue
             }
         }
-        if let lost, let pings {
+        if let lost, let pings, (lostSum + lost).isFinite {
             lostSum += lost
-            pingsSum += pings
+            pingsSum = pingsSum.addingSaturated(pings)
         }
     }
 
     private mutating func addToSlot(_ slot: Int, _ value: Double, rules: DownsampleRules) {
-        if slots.isEmpty { slots = Array(repeating: FieldStats(), count: rules.fields.count) }
+        if slots.count < rules.fields.count { slots += Array(repeating: FieldStats(), count: rules.fields.count - slots.count) }
         slots[slot].add(value)
+    }
+
+    /// The slots rearranged from the field order `old` to `new` (a restore after `fields:`
+    /// changed): a field keeps its statistics by name, a new one starts empty.
+    mutating func remapSlots(from old: [String], to new: [String]) {
+        guard !slots.isEmpty, old != new else { return }
+        let previous = slots
+        slots = new.map { name in old.firstIndex(of: name).flatMap { $0 < previous.count ? previous[$0] : nil } ?? FieldStats() }
     }
 
     /// The window's output fields; empty when nothing is known.

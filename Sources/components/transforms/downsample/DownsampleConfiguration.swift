@@ -14,6 +14,10 @@ public struct DownsampleConfiguration: TransformConfiguration {
     /// storage to keep them in.
     public var flushAtEnd: Bool?
     public var checkpointInterval: Duration
+    /// Points stamped more than this after the wall clock are dropped and counted (ns).
+    public var futureLimit: Int64
+    /// A series no point arrived for during this long (processing time) is closed and forgotten (ns).
+    public var forgetAfter: Int64
 
     public init(options: inout OptionsReader) {
         let window = options.duration("window", default: .seconds(3600)).nanoseconds
@@ -40,6 +44,8 @@ public struct DownsampleConfiguration: TransformConfiguration {
         idleTimeout = options.has("idle_timeout") ? options.duration("idle_timeout", default: .zero).nanoseconds : nil
         flushAtEnd = options.has("flush_at_end") ? options.bool("flush_at_end", default: false) : nil
         checkpointInterval = options.duration("checkpoint_interval", default: .seconds(30))
+        futureLimit = options.duration("future_limit", default: .seconds(3600)).nanoseconds
+        forgetAfter = options.duration("forget_after", default: .seconds(86_400)).nanoseconds
     }
 
     /// A list (`[latency, dns_latency]`, each to `<name>_<window>`) or a mapping to output names.

@@ -64,9 +64,18 @@ public final class DownsampleTransform: Transform {
             }
         }
         engine.idleTimeout = configuration.idleTimeout
+        let started = ContinuousClock.now
+        func processingTime() -> Int64 { (ContinuousClock.now - started).nanoseconds }
+        engine.processingTime = processingTime()
+        engine.markAllSeen()
         var held: [Acknowledgement] = []
         var lastSave = ContinuousClock.now
+        var lastSweep = ContinuousClock.now
+        // Points folded in or windows emitted since the last save: the state to store, even
+        // when the input carries no acknowledgements to hold (probes, fixtures, queries).
+        var changed = false
         var lateCounted = engine.lateDropped
+        var futureCounted = engine.futureDropped
 
         func emit(_ points: [Point]) async throws {
             guard !points.isEmpty else { return }
@@ -86,19 +95,37 @@ public final class DownsampleTransform: Transform {
             for acknowledgement in held { acknowledgement.release(.delivered) }
             held.removeAll()
             lastSave = .now
+            changed = false
+        }
+        func sweep() async throws {
+            lastSweep = .now
+            let forgotten = engine.forgetSilentSeries(before: processingTime().subtractingSaturated(configuration.forgetAfter))
+            if !forgotten.isEmpty { changed = true }
+            try await emit(forgotten)
         }
 
         do {
             reading: while true {
-                let deadline = checkpoints != nil && !held.isEmpty ? lastSave + configuration.checkpointInterval : nil
-                switch await input.next(before: deadline) {
+                let saveDue = checkpoints != nil && (changed || !held.isEmpty) ? lastSave + configuration.checkpointInterval : nil
+                let sweepDue = engine.activeSeries > 0 ? lastSweep + configuration.checkpointInterval : nil
+                switch await input.next(before: [saveDue, sweepDue].compactMap { $0 }.min()) {
                 case .batch(let batch):
                     context.counters.add(received: batch.points.count)
+                    engine.processingTime = processingTime()
+                    engine.futureLimit = Int64(Date().timeIntervalSince1970 * 1e9).addingSaturated(configuration.futureLimit)
                     for point in batch.points { _ = engine.add(point) }
+                    changed = changed || !batch.points.isEmpty
                     if engine.lateDropped > lateCounted {
                         if lateCounted == 0 { context.logger.warning("dropping points later than allowed_lateness; further ones are only counted") }
                         context.counters.add(dropped: engine.lateDropped - lateCounted)
                         lateCounted = engine.lateDropped
+                    }
+                    if engine.futureDropped > futureCounted {
+                        if futureCounted == 0 {
+                            context.logger.warning("dropping points stamped more than future_limit after the wall clock (a wrong clock at the source?); further ones are only counted")
+                        }
+                        context.counters.add(dropped: engine.futureDropped - futureCounted)
+                        futureCounted = engine.futureDropped
                     }
                     if checkpoints == nil { batch.acknowledge(.delivered) } else { held += batch.acknowledgements }
                     try await emit(engine.advance())
@@ -107,7 +134,8 @@ public final class DownsampleTransform: Transform {
                 case .end:
                     break reading
                 }
-                if !held.isEmpty, ContinuousClock.now >= lastSave + configuration.checkpointInterval { try await save() }
+                if ContinuousClock.now >= lastSweep + configuration.checkpointInterval { try await sweep() }
+                if checkpoints != nil, changed || !held.isEmpty, ContinuousClock.now >= lastSave + configuration.checkpointInterval { try await save() }
             }
         } catch {
             // Positions must not move past points that never made it into stored state.
