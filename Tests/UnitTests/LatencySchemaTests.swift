@@ -90,16 +90,16 @@ import Testing
         }
         var reader = OptionsReader.scalars([("path", "/unused")])
         let sink = RRDSink(configuration: RRDSinkConfiguration(options: &reader))
-        let (file, pings, row) = try sink.updateRow(for: point)
-        #expect(file == "/unused/Core/router.rrd" && pings == sent)
-        #expect(row.1 == value)
+        let row = try sink.updateRow(for: point)
+        #expect(row.file == "/unused/Core/router.rrd" && row.pings == sent)
+        #expect(row.value == value)
 
         // 4. The RRD reader's point for that row.
         let mapper = RowMapper(
             file: SmokePingFile(relativePath: "Core/router.rrd", absolutePath: "/unused/Core/router.rrd"), probeType: "fping", pings: sent)
-        let values = slots.map { $0 == "U" ? Double.nan : Double($0)! }
+        let values = try slots.map { $0 == "U" ? Double.nan : try #require(Double($0), "update value \($0)") }
         let read = try #require(mapper.point(
-            time: row.0, resolution: 300, consolidated: false, columns: RowMapper.Columns(layout.dataSourceNames),
+            time: row.seconds, resolution: 300, consolidated: false, columns: RowMapper.Columns(layout.dataSourceNames),
             rows: [(suffix: "", values: values[...])]))
         #expect(Self.pingFields(read) == expected)
         #expect(read.field("median") == point.field("median"))

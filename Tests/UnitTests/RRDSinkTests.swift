@@ -70,4 +70,46 @@ struct RRDSinkTests {
         #expect(!FileManager.default.fileExists(atPath: (directory as NSString).deletingLastPathComponent + "/escape.rrd"))
         #expect(try await SmokePingTree.rrdtool(["last", directory + "/Core/ok.rrd"]).hasPrefix("1764375000"))
     }
+
+    static func round(_ path: String, nanoseconds: Int64, pings: Int) -> Point {
+        Point(measurement: "latency", tags: [.init("path", path), .init("target", "t")],
+              fields: [.init("median", .float(10)), .init("loss", .float(0)), .init("pings", .int(Int64(pings)))]
+                + (1...pings).map { .init("ping_\($0)", .float(10)) },
+              timestamp: nanoseconds)
+    }
+
+    /// Review H7: rounds librrd would refuse (another ping count than the file has, two rounds
+    /// in one second) are rejected and counted, never a failure that the same batch repeats
+    /// after every restart.
+    @Test func roundsLibrrdWouldRefuseAreRejectedNotAPoisonPill() async throws {
+        let directory = temporaryDirectory()
+        let second: Int64 = 1_000_000_000
+        let start: Int64 = 1_764_374_700
+        let key = TestData.register([
+            Self.round("Core/a", nanoseconds: start * second, pings: 20),
+            Self.round("Core/a", nanoseconds: (start + 300) * second, pings: 30),  // pings changed
+            Self.round("Core/a", nanoseconds: (start + 600) * second + 100_000_000, pings: 20),
+            Self.round("Core/a", nanoseconds: (start + 600) * second + 900_000_000, pings: 20),  // the same second
+            Self.round("Core/a", nanoseconds: (start + 900) * second, pings: 20),
+        ])
+        let (probeKey, probe) = Observer.make()
+        let pipeline = """
+            sources:
+              src: { type: memory, key: \(key), probe: \(probeKey), batch_size: 5 }
+            sinks:
+              store: { type: rrd, inputs: [src], path: \(directory) }
+            """
+        let report = try await runPipeline(pipeline)
+        #expect(report.succeeded, "\(report.failures)")
+        let sink = try #require(report.counts.first { $0.id == "store" })
+        #expect(sink.sent == 3 && sink.dropped == 2)
+        #expect(probe.statuses.withLock { $0 } == [.rejected])
+        #expect(try await SmokePingTree.rrdtool(["last", directory + "/Core/a.rrd"]).hasPrefix("\(start + 900)"))
+        // The file existed before this run: its 20 pings still rule.
+        let (againKey, again) = Observer.make()
+        let later = TestData.register([Self.round("Core/a", nanoseconds: (start + 1200) * second, pings: 30)])
+        let rerun = try await runPipeline(pipeline.replacingOccurrences(of: key, with: later).replacingOccurrences(of: probeKey, with: againKey))
+        #expect(rerun.succeeded, "\(rerun.failures)")
+        #expect(again.statuses.withLock { $0 } == [.rejected])
+    }
 }

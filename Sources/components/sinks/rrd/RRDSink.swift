@@ -20,15 +20,16 @@ public struct RRDSink: Sink {
 
     public func run(context: StageContext, input: StageInput) async throws {
         var rejections = RejectionLog(logger: context.logger)
-        var known: Set<String> = []
+        // The pings each file was created with: its data sources fix how many a round may have.
+        var known: [String: Int] = [:]
         for await batch in input {
             context.counters.add(received: batch.points.count)
-            var rows: [String: (pings: Int, rows: [(Int, String)])] = [:]
+            var rows: [String: [Row]] = [:]
             var refused = 0
             for point in batch.points {
                 do {
-                    let (file, pings, row) = try updateRow(for: point)
-                    rows[file, default: (pings, [])].rows.append(row)
+                    let row = try updateRow(for: point)
+                    rows[row.file, default: []].append(row)
                 } catch {
                     refused += 1
                     rejections.note(error)
@@ -36,26 +37,48 @@ public struct RRDSink: Sink {
             }
             var written = 0
             do {
-                for (file, entry) in rows.sorted(by: { $0.key < $1.key }) {
-                    let layout = layout(pings: entry.pings)
-                    let sorted = entry.rows.sorted { $0.0 < $1.0 }
-                    if !known.contains(file) {
-                        if try await !Self.prepareDirectory(for: file) {
+                for (file, entries) in rows.sorted(by: { $0.key < $1.key }) {
+                    let sorted = entries.sorted { $0.seconds < $1.seconds }
+                    if known[file] == nil {
+                        if try await Self.prepareDirectory(for: file) {
+                            known[file] = try await client.info(file).dataSources.count - 3
+                        } else {
+                            let layout = layout(pings: sorted[0].pings)
                             try await client.create(
-                                file, step: layout.step, start: sorted[0].0 - 1, sources: layout.dataSourceDefinitions,
+                                file, step: layout.step, start: sorted[0].seconds - 1, sources: layout.dataSourceDefinitions,
                                 archives: layout.archiveDefinitions)
+                            try await Self.syncDirectory(of: file)
+                            known[file] = sorted[0].pings
                         }
-                        known.insert(file)
                     }
-                    // Rounds not newer than the file's last update would make librrd refuse the whole call.
+                    let pings = known[file] ?? sorted[0].pings
+                    // Rows librrd would refuse, failing the whole call and, after every restart, the
+                    // same batch again: not newer than the last update, a second round in one
+                    // second, or another ping count than the file has data sources for.
                     let last = try await client.lastUpdate(file).time
-                    let fresh = sorted.filter { $0.0 > last }
-                    if fresh.count < sorted.count {
-                        refused += sorted.count - fresh.count
-                        rejections.note(Refusal(description: "\(file): \(sorted.count - fresh.count) round(s) not newer than the last update"))
+                    var fresh: [Row] = []
+                    var stale = 0, sameSecond = 0, otherCount = 0
+                    for row in sorted {
+                        if row.pings != pings {
+                            otherCount += 1
+                        } else if row.seconds <= last {
+                            stale += 1
+                        } else if row.seconds == fresh.last?.seconds {
+                            sameSecond += 1
+                        } else {
+                            fresh.append(row)
+                        }
+                    }
+                    for (count, reason) in [
+                        (stale, "not newer than the last update"), (sameSecond, "in the same second as the round before"),
+                        (otherCount, "with another ping count than the file's \(pings) (SmokePing's `pings` changed: move the file away to start one with the new count)"),
+                    ] where count > 0 {
+                        refused += count
+                        rejections.note(Refusal(description: "\(file): \(count) round(s) \(reason)"))
                     }
                     guard !fresh.isEmpty else { continue }
-                    try await client.update(file, template: layout.template, rows: fresh.map { "\($0.0):\($0.1)" })
+                    let layout = layout(pings: pings)
+                    try await client.update(file, template: layout.template, rows: fresh.map { "\($0.seconds):\($0.value)" })
                     try await Self.sync(file)
                     written += fresh.count
                 }
@@ -78,8 +101,17 @@ public struct RRDSink: Sink {
             archives: configuration.archives == .debian ? SmokePingLayout.debianArchives : SmokePingLayout.upstreamArchives)
     }
 
+    /// One round as an update of its file.
+    struct Row {
+        var file: String
+        var pings: Int
+        var seconds: Int
+        /// SmokePing's update value (`uptime:loss:median:ping1:…`) without the time.
+        var value: String
+    }
+
     /// The file, its pings, and SmokePing's update value for one point.
-    func updateRow(for point: Point) throws -> (String, Int, (Int, String)) {
+    func updateRow(for point: Point) throws -> Row {
         guard LatencySchema.Measurement.rounds.contains(point.measurement) else {
             throw Refusal(description: "measurement '\(point.measurement)' is not a probe round")
         }
@@ -97,7 +129,7 @@ public struct RRDSink: Sink {
         }
         let value = layout(pings: pings).updateValue(roundTripTimes: times)
         let seconds = Int(point.timestamp / 1_000_000_000)
-        return (configuration.path + "/" + seriesPath + ".rrd", pings, (seconds, value))
+        return Row(file: configuration.path + "/" + seriesPath + ".rrd", pings: pings, seconds: seconds, value: value)
     }
 
     /// `Section/Sub/target[~slave]`, each part SmokePing's `[-_0-9a-zA-Z]+`: no way out of the tree.
@@ -107,6 +139,11 @@ public struct RRDSink: Sink {
 
     static func sync(_ path: String) async throws {
         try await NIOThreadPool.singleton.runIfActive { try DurableFile.sync(path) }
+    }
+
+    /// A new file's directory entry made durable, as its data is by `sync`.
+    static func syncDirectory(of path: String) async throws {
+        try await NIOThreadPool.singleton.runIfActive { try DurableFile.syncDirectory(of: path) }
     }
 
     /// Creates the file's folders off the cooperative pool; whether the file exists already.
