@@ -201,7 +201,7 @@ struct InfluxIntegrationTests {
             sources:
               src: { type: memory, key: \(key) }
             sinks:
-              influx: { type: influx, inputs: [src], url: "\(base)", database: does_not_exist, password: hunter2, username: u }
+              influx: { type: influx, inputs: [src], url: "\(base)", database: does_not_exist, password: hunter2, username: u, retry_max_attempts: 2, retry_initial_backoff: 10ms }
             """)
         #expect(!report.succeeded)
         let message = report.failures.map(\.description).joined()
@@ -297,7 +297,7 @@ struct InfluxAuthenticationTests {
             sources:
               src: { type: memory, key: \(key) }
             sinks:
-              influx: { type: influx, inputs: [src], url: "\(server.url)", database: secured, username: admin, password: "${PASSWORD}" }
+              influx: { type: influx, inputs: [src], url: "\(server.url)", database: secured, username: admin, password: "${PASSWORD}", retry_max_attempts: 2, retry_initial_backoff: 10ms }
             """, environment: ["PASSWORD": "wr0ng-battery"])
         #expect(!bad.succeeded)
         let message = bad.failures.map(\.description).joined()

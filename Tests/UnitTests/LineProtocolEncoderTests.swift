@@ -39,7 +39,10 @@ import Testing
         try encoder.encode(
             Point(measurement: "m", fields: [.init("a", .float(.nan)), .init("b", .float(2.5)), .init("c", .float(-.infinity))], timestamp: 5),
             into: &buffer)
-        try encoder.encode(Point(measurement: "m", fields: [.init("a", .float(.infinity))], timestamp: 6), into: &buffer)
+        // A point left without fields is refused, so the sink counts it as dropped, not written.
+        #expect(throws: LineProtocolEncodingError(part: "fields", reason: .noFields)) {
+            try encoder.encode(Point(measurement: "m", fields: [.init("a", .float(.infinity))], timestamp: 6), into: &buffer)
+        }
         #expect(String(buffer: buffer) == "m b=2.5 5\n")
         #expect(encoder.droppedNonFiniteFields == 3)
         #expect(encoder.droppedPoints == 1)

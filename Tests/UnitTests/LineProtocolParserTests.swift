@@ -30,6 +30,8 @@ import Testing
         ("m f=\"open 1\n", 1, 5, "unterminated string field"),
         ("m f=1\n", 1, 1, "point has no timestamp"),
         ("m f=inf 1\n", 1, 5, "invalid field value"),
+        ("m f=1 1\nm f=1e400 2\n", 2, 5, "float field value out of range"),
+        ("m g=2,f=-1.5e309 1\n", 1, 9, "float field value out of range"),
         ("m,t= f=1 1\n", 1, 5, "missing tag value"),
     ])
     func reportsLineAndColumn(text: String, line: Int, column: Int, message: String) {

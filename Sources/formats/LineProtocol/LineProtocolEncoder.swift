@@ -6,8 +6,8 @@ public import EventModel
 /// Escaping follows the InfluxDB spec: measurement — comma, space; tag keys, tag values and
 /// field keys — comma, equals sign, space; string field values — double quote, backslash.
 /// Tags come out sorted by key and empty tag values are omitted. NaN and ±Inf cannot be carried
-/// and are dropped (counted in `droppedNonFiniteFields`); a point left without fields is skipped
-/// (counted in `droppedPoints`).
+/// and are dropped (counted in `droppedNonFiniteFields`); a point left without fields is refused
+/// with `.noFields` (and counted in `droppedPoints`), so a sink counts it as dropped, not written.
 ///
 /// Each point is written in one pass into space reserved for its worst case, so the hot path
 /// does one capacity check per point and no per-byte bookkeeping.
@@ -38,6 +38,7 @@ public struct LineProtocolEncoder: Sendable {
         case .noFields(let count):
             droppedNonFiniteFields += count
             droppedPoints += 1
+            throw LineProtocolEncodingError(part: "fields", reason: .noFields)
         case .failed(let error): throw error
         }
     }

@@ -194,6 +194,8 @@ struct ParseCursor {
         default: value = parseFloat(start..<end).map(FieldValue.float)
         }
         guard let value else { throw invalid("invalid field value", at: start) }
+        // strtod overflows (ERANGE) to ±HUGE_VAL, which line protocol cannot carry (InfluxDB refuses it too).
+        if case .float(let number) = value, !number.isFinite { throw invalid("float field value out of range", at: start) }
         return value
     }
 

@@ -7,11 +7,14 @@ import NIOPosix
 import Synchronization
 
 /// An HTTP proxy in front of a real InfluxDB that answers the first requests with a chosen
-/// failure (429/503 with Retry-After, or a dropped connection) and forwards the rest: the
-/// faults a real network and a loaded server produce, around the real server.
+/// failure (429/503 with Retry-After, any status with headers and a body, a redirect) and
+/// forwards the rest, and can refuse connections for a while (`pause`, `resume`): the faults a
+/// real network, a reverse proxy and a loaded server produce, around the real server.
 final class FaultProxy: Sendable {
     enum Fault: Sendable {
         case status(UInt, retryAfter: Int?)
+        /// This status with these headers (a redirect's Location, a Retry-After of any text) and body.
+        case answer(UInt, headers: [String: String] = [:], body: String = "")
         /// This request goes through to the upstream.
         case forward
     }
@@ -22,6 +25,10 @@ final class FaultProxy: Sendable {
     let afterwards: Fault?
     let requestTimes = Mutex<[ContinuousClock.Instant]>([])
     private let channel: Mutex<(any Channel)?> = Mutex(nil)
+    /// The port, kept while paused so `resume` binds the same one.
+    private let boundPort = Mutex(0)
+    /// Accepted connections, closed by `pause` so a pooled keep-alive connection cannot bypass it.
+    private let connections = Mutex<[any Channel]>([])
 
     init(upstream: String, faults: [Fault], afterwards: Fault? = nil) {
         self.upstream = upstream
@@ -29,25 +36,41 @@ final class FaultProxy: Sendable {
         self.afterwards = afterwards
     }
 
-    var port: Int { channel.withLock { $0?.localAddress?.port ?? 0 } }
+    var port: Int { boundPort.withLock { $0 } }
     var url: String { "http://127.0.0.1:\(port)" }
 
     func start() async throws {
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMap {
+                self.connections.withLock { $0.append(channel) }
+                return channel.pipeline.configureHTTPServerPipeline().flatMap {
                     channel.pipeline.addHandler(ProxyHandler(proxy: self))
                 }
             }
-        let bound = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
+        let bound = try await bootstrap.bind(host: "127.0.0.1", port: port).get()
         channel.withLock { $0 = bound }
+        boundPort.withLock { $0 = bound.localAddress?.port ?? 0 }
     }
 
     func stop() async {
         let bound = channel.withLock { $0 }
         try? await bound?.close()
     }
+
+    /// Closes the listener and every connection: connects are refused until `resume`.
+    func pause() async {
+        let bound = channel.withLock { channel in
+            defer { channel = nil }
+            return channel
+        }
+        try? await bound?.close()
+        for connection in connections.withLock({ $0 }) { try? await connection.close() }
+        connections.withLock { $0.removeAll() }
+    }
+
+    /// Listens on the same port again.
+    func resume() async throws { try await start() }
 
     /// The next fault, if any are left.
     func nextFault() -> Fault? {
@@ -76,11 +99,19 @@ private final class ProxyHandler: ChannelInboundHandler, @unchecked Sendable {
         case .end:
             guard let head else { return }
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            if case .status(let code, let retryAfter) = proxy.nextFault() {
+            switch proxy.nextFault() {
+            case .status(let code, let retryAfter):
                 var headers = HTTPHeaders([("Content-Length", "0")])
                 if let retryAfter { headers.add(name: "Retry-After", value: "\(retryAfter)") }
                 respond(loopBound.value, status: HTTPResponseStatus(statusCode: Int(code)), headers: headers, body: ByteBuffer())
                 return
+            case .answer(let code, let extra, let text):
+                var headers = HTTPHeaders([("Content-Length", "\(text.utf8.count)")])
+                for (name, value) in extra { headers.add(name: name, value: value) }
+                respond(loopBound.value, status: HTTPResponseStatus(statusCode: Int(code)), headers: headers, body: ByteBuffer(string: text))
+                return
+            case .forward, nil:
+                break
             }
             let upstream = proxy.upstream
             let requestBody = body

@@ -3,11 +3,12 @@
 /// naming the server, never a credential.
 public struct InfluxWriteError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Reason: Sendable, Equatable {
-        /// 401 or 403: the server refused the credentials.
+        /// 401 or 403 was the last answer when `retry_max_attempts` ran out: the credentials.
         case credentialsRefused
-        /// 404: no such database (v1), or org or bucket (v2), named in `what`.
+        /// 404 was the last answer: no such database (v1), or org or bucket (v2), named in `what`.
         case notFound(what: String)
-        /// Retryable failures (429, 5xx, no answer) outlasted `retry_max_attempts`.
+        /// Any other failure (no answer, 429, 5xx, a redirect, a request-level 400…) outlasted
+        /// `retry_max_attempts`.
         case retriesExhausted(attempts: Int)
     }
 
@@ -42,6 +43,19 @@ public struct InfluxWriteError: Error, Sendable, Equatable, CustomStringConverti
         case .retriesExhausted(let attempts):
             let last = status.map { "HTTP \($0)" + (message.isEmpty ? "" : ": \(message.prefix(200))") } ?? message
             return "\(server) still failing after \(attempts) attempts (last: \(last))"
+        }
+    }
+}
+extension InfluxWriteError {
+    /// The error once `retry_max_attempts` ran out: credentials or not found when that was the
+    /// last answer (most likely the configuration), else retries exhausted.
+    init(exhausted attempts: Int, _ failure: WriteFailure, server: String, api: InfluxSinkConfiguration.API) {
+        switch failure.status {
+        case 401, 403: self.init(.credentialsRefused, server: server, status: failure.status, message: failure.message)
+        case 404:
+            let what = api == .v1 ? "database" : "org or bucket"
+            self.init(.notFound(what: what), server: server, status: failure.status, message: failure.message)
+        default: self.init(.retriesExhausted(attempts: attempts), server: server, status: failure.status, message: failure.message)
         }
     }
 }
