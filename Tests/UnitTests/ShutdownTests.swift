@@ -84,7 +84,7 @@ struct SleepingTransform: Transform {
         try #require(await eventually(within: .seconds(60)) { source.produced.load(ordering: .relaxed) >= 1 })
         pipeline.shutdown()
         let report = await run.value
-        #expect(!report.succeeded)
+        #expect(!report.succeeded, "\(report.counts)")
         #expect(!report.failures.contains { $0.description.contains("CancellationError") }, "\(report.failures)")
     }
 }
