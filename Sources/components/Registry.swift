@@ -23,7 +23,8 @@ extension ComponentRegistry {
         registry.register(RRDSinkConfiguration.self)
         registry.register(PostgresJoinConfiguration.self)
         registry.registerCheckpointBackend("postgres") { settings in
-            PostgresCheckpointStorage(connectionString: ConnectionString.resolve(explicit: nil, pipeline: settings.databaseURL?.value))
+            PostgresCheckpointStorage(
+                connectionString: ConnectionString.resolve(explicit: nil, pipeline: settings.databaseURL?.value), agent: settings.agent)
         }
         registry.register(ProbeSourceConfiguration.self)
         return registry

@@ -14,8 +14,8 @@ struct CommandLineDatabaseTests: CommandLineRunning {
         let status = try await smokeflow(["db", "status"], environment: environment)
         #expect(status.status == 0)
         #expect(status.stdout.split(separator: "\n").allSatisfy { $0.contains("\tpending\t") })
-        #expect(try await smokeflow(["db", "migrate"], environment: environment).stdout.hasSuffix("now at version 3\n"))
-        #expect(try await smokeflow(["db", "migrate"], environment: environment).stdout == "up to date at version 3\n")
+        #expect(try await smokeflow(["db", "migrate"], environment: environment).stdout.hasSuffix("now at version 4\n"))
+        #expect(try await smokeflow(["db", "migrate"], environment: environment).stdout == "up to date at version 4\n")
 
         let directory = temporaryDirectory()
         try "name,host,category\nr1,192.0.2.1,default\nr2,192.0.2.999,default\nr3,192.0.2.3,nosuch\n"
@@ -82,7 +82,8 @@ struct CommandLineDatabaseTests: CommandLineRunning {
     }
 
     /// `record` runs a file with `checkpoints: postgres`: the stage's output becomes a fixture,
-    /// and the RRD reader's positions go to PostgreSQL (it used to stop like replay).
+    /// and the production positions in PostgreSQL are left alone (the next real run would skip
+    /// what went only into the fixture): record keeps its positions in memory.
     @Test(.enabled(if: PostgresServers.runIntegration))
     func recordRunsAFileWithPostgresCheckpoints() async throws {
         let (pipeline, directory, url) = try await postgresCheckpointedPipeline()
@@ -95,6 +96,38 @@ struct CommandLineDatabaseTests: CommandLineRunning {
         let rows = try await connection.query("SELECT name FROM smokeflow_checkpoints")
         let names = try rows.map { try $0.decode(0, as: String.self) }
         await connection.close()
-        #expect(names == ["rrd-history"])
+        #expect(names == [])
+    }
+
+    /// `record` and `replay --pipeline` against a tail pipeline's state directory leave its files
+    /// byte for byte as they were; `--state-dir` gives them a state of their own.
+    @Test func recordAndReplayLeaveTheProductionStateAlone() async throws {
+        let tree = SmokePingTree()
+        let file = try await tree.create("Core/r1.rrd")
+        try await tree.update(file, rounds: 0..<30, seed: 2)
+        let directory = temporaryDirectory()
+        let pipeline = directory + "/tail.yaml"
+        try """
+            state_dir: \(directory)/state
+            sources:
+              live: { type: rrd, mode: tail, path: \(tree.root), start_from: beginning, poll_interval: 200ms }
+            sinks:
+              out: { type: file, inputs: [live], path: \(directory)/out.lp }
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let run = try await smokeflow(["run", pipeline, "--once", "--log-level", "error"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let state = directory + "/state/rrd-live.json"
+        let before = try #require(FileManager.default.contents(atPath: state))
+        try await tree.update(file, rounds: 30..<40, seed: 2)
+        let recorded = try await smokeflow(["record", "--pipeline", pipeline, "--stage", "live", "--out", directory + "/x.lp.zst", "--log-level", "error"])
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        let replayed = try await smokeflow(["replay", directory + "/x.lp.zst", "--pipeline", pipeline, "--log-level", "error"])
+        #expect(replayed.status == 0, "\(replayed.stderr)")
+        #expect(FileManager.default.contents(atPath: state) == before, "record or replay moved the production positions")
+        let own = directory + "/record-state"
+        let again = try await smokeflow(["record", "--pipeline", pipeline, "--stage", "live", "--out", directory + "/y.lp.zst", "--state-dir", own, "--log-level", "error"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(FileManager.default.fileExists(atPath: own + "/rrd-live.json"))
+        #expect(FileManager.default.contents(atPath: state) == before)
     }
 }

@@ -23,7 +23,7 @@ struct PostgresIntegrationTests {
         defer { Task { await connection.close() } }
         #expect(try await Migrator().status(connection).allSatisfy { $0.appliedAt == nil })
         let applied = try await Migrator().migrate(connection)
-        #expect(applied.map(\.version) == [1, 2, 3])
+        #expect(applied.map(\.version) == [1, 2, 3, 4])
         #expect(try await Migrator().migrate(connection).isEmpty)
         #expect(try await Migrator().status(connection).allSatisfy { $0.appliedAt != nil })
 
@@ -163,14 +163,22 @@ struct PostgresIntegrationTests {
     @Test func checkpointsLiveInPostgres() async throws {
         let (url, connection) = try await migrated()
         defer { Task { await connection.close() } }
-        let storage = PostgresCheckpointStorage(connectionString: url)
+        let storage = PostgresCheckpointStorage(connectionString: url, agent: "a")
         #expect(try await storage.load("rrd-x") == nil)
         try await storage.save("rrd-x", Data("{\"a\":1}".utf8))
         try await storage.save("rrd-x", Data([0, 1, 2, 255]))
         #expect(try await storage.load("rrd-x") == Data([0, 1, 2, 255]))
-        let other = PostgresCheckpointStorage(connectionString: url)
-        #expect(try await other.load("rrd-x") == Data([0, 1, 2, 255]))
+        let again = PostgresCheckpointStorage(connectionString: url, agent: "a")
+        #expect(try await again.load("rrd-x") == Data([0, 1, 2, 255]))
+        // Another agent has positions of its own; a row from before agents (agent '') is read
+        // by an agent that has none yet.
+        let other = PostgresCheckpointStorage(connectionString: url, agent: "b")
+        #expect(try await other.load("rrd-x") == nil)
+        try await connection.query("INSERT INTO smokeflow_checkpoints (agent, name, document) VALUES ('', 'rrd-x', '\\x07'::bytea)")
+        #expect(try await other.load("rrd-x") == Data([7]))
+        #expect(try await storage.load("rrd-x") == Data([0, 1, 2, 255]))
         await storage.close()
+        await again.close()
         await other.close()
     }
 }

@@ -152,8 +152,13 @@ public struct JobRunner: Sendable {
 
     func loadProgress() async throws -> Int64? {
         guard let checkpoints, let data = try await checkpoints.load(document) else { return nil }
+        let afresh = "the job starts again from its start"
         guard let progress = try? JSONDecoder().decode(Progress.self, from: data) else {
-            throw JobError(description: "\(checkpoints) \(document): not a smokeflow job progress document")
+            throw CheckpointStorageError.unusable(document, in: checkpoints, "not a smokeflow job progress document", afresh: afresh)
+        }
+        guard progress.version == 1 else {
+            throw CheckpointStorageError.unusable(
+                document, in: checkpoints, "job progress version \(progress.version), this smokeflow reads version 1", afresh: afresh)
         }
         return progress.doneUntil
     }

@@ -22,12 +22,19 @@ public struct LoadedPipeline: Sendable {
         public var stateDirectory: String?
         public var shutdownTimeout: Duration?
         public var once = false
+        /// A state of the run's own, never the file's (`record`, `replay`): `stateDirectory`
+        /// when given, else memory. Their acknowledgements must not move production positions.
+        public var isolatedState = false
 
-        public init(databaseURL: String? = nil, stateDirectory: String? = nil, shutdownTimeout: Duration? = nil, once: Bool = false) {
+        public init(
+            databaseURL: String? = nil, stateDirectory: String? = nil, shutdownTimeout: Duration? = nil, once: Bool = false,
+            isolatedState: Bool = false
+        ) {
             self.databaseURL = databaseURL
             self.stateDirectory = stateDirectory
             self.shutdownTimeout = shutdownTimeout
             self.once = once
+            self.isolatedState = isolatedState
         }
     }
 
@@ -60,7 +67,11 @@ public struct LoadedPipeline: Sendable {
             if let stateDirectory = overrides.stateDirectory { settings.stateDirectory = stateDirectory }
             if let timeout = overrides.shutdownTimeout { settings.shutdownTimeout = timeout }
             settings.once = overrides.once
-            if settings.stateDirectory == nil, definition.file.hasSuffix(".yaml") || definition.file.hasSuffix(".yml") {
+            if overrides.isolatedState {
+                settings.stateDirectory = overrides.stateDirectory
+                settings.checkpointBackend = RuntimeSettings.stateDirectoryBackend
+                settings.checkpointStorage = overrides.stateDirectory.map { FileCheckpointStorage(directory: $0) } ?? MemoryCheckpointStorage()
+            } else if settings.stateDirectory == nil, definition.file.hasSuffix(".yaml") || definition.file.hasSuffix(".yml") {
                 defaultState = StateLocation.defaultDirectory(forPipeline: definition.file, environment: environment)
                 settings.stateDirectory = defaultState
             }

@@ -14,15 +14,18 @@ public struct RunFailed: Error, CustomStringConvertible {
 
 /// `smokeflow run`: the streaming pipeline, and the file's jobs beside it until it stops.
 public enum PipelineRunner {
-    /// Runs the pipeline alone; throws `RunFailed` naming each failed stage.
-    public static func run(_ plan: [PlannedComponent], settings: RuntimeSettings, logger: Logger) async throws {
+    /// Runs the pipeline alone; throws `RunFailed` naming each failed stage. The checkpoint
+    /// storage is closed at the end (its connection ends with the run), unless jobs still use it.
+    public static func run(_ plan: [PlannedComponent], settings: RuntimeSettings, logger: Logger, closingStorage: Bool = true) async throws {
         let pipeline: Pipeline
         do {
             pipeline = try Pipeline(plan: plan, settings: settings, logger: logger)
         } catch {
+            await settings.checkpointStorage?.close()
             throw RunFailed(failures: ["\(error)"])
         }
         let report = await pipeline.run()
+        if closingStorage { await settings.checkpointStorage?.close() }
         for (kind, id, received, sent, dropped) in report.counts where kind == .sink {
             logger.info("\(kind) '\(id)': \(received) points in, \(sent) written, \(dropped) dropped")
         }
@@ -40,6 +43,18 @@ public enum PipelineRunner {
         }
         let settings = loaded.settings
         guard !runners.isEmpty else { return try await run(loaded.plan, settings: settings, logger: logger) }
+        do {
+            try await runBeside(runners, loaded, logger: logger)
+        } catch {
+            await settings.checkpointStorage?.close()
+            throw error
+        }
+        await settings.checkpointStorage?.close()
+    }
+
+    /// The pipeline with its jobs' scheduler beside it (or the scheduler alone).
+    static func runBeside(_ runners: [JobRunner], _ loaded: LoadedPipeline, logger: Logger) async throws {
+        let settings = loaded.settings
         let scheduler = JobSchedulerService(runners: runners, logger: logger, once: settings.once)
         let service = ServiceGroupConfiguration.ServiceConfiguration(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup)
         if loaded.plan.isEmpty {
@@ -53,7 +68,7 @@ public enum PipelineRunner {
             try await ServiceGroup(configuration: .init(services: [service], logger: logger)).run()
         }
         do {
-            try await run(loaded.plan, settings: settings, logger: logger)
+            try await run(loaded.plan, settings: settings, logger: logger, closingStorage: false)
         } catch {
             jobs.cancel()
             throw error

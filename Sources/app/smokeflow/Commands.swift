@@ -75,6 +75,8 @@ struct Replay: AsyncParsableCommand {
     @Argument(help: "A zstd-compressed line-protocol fixture.") var fixture: String
     @Option(help: "A pipeline whose sources are all replaced by the fixture.") var pipeline: String?
     @Option(help: "Replay at this multiple of real time (default: as fast as possible).") var speed: Double?
+    @Option(name: .customLong("state-dir"), help: "A state directory of the replay's own (default: state in memory, never the file's).")
+    var stateDir: String?
     @OptionGroup var common: PipelineOptions
 
     func run() async throws {
@@ -84,8 +86,10 @@ struct Replay: AsyncParsableCommand {
         try await failing {
             let loaded: LoadedPipeline
             if let pipeline {
-                // The file's stages and settings (checkpoint backend included), its sources replaced by the fixture.
-                loaded = try LoadedPipeline.load(pipeline, envFile: common.envFile, overrides: .init(once: true)) { definition in
+                // The file's stages and settings, its sources replaced by the fixture; a state of its
+                // own, so fixture data never folds into the live windows or positions.
+                let overrides = LoadedPipeline.Overrides(stateDirectory: stateDir, once: true, isolatedState: true)
+                loaded = try LoadedPipeline.load(pipeline, envFile: common.envFile, overrides: overrides) { definition in
                     definition.components = definition.components.map { component in
                         guard component.kind == .source else { return component }
                         return .synthetic(id: component.id, kind: .source, type: "fixture", options: options)
@@ -114,12 +118,16 @@ struct Record: AsyncParsableCommand {
     @Option(help: "The pipeline file.") var pipeline: String
     @Option(help: "The source or transform whose output is recorded.") var stage: String
     @Option(help: "The fixture to write.") var out: String
+    @Option(name: .customLong("state-dir"), help: "A state directory of the recording's own (default: state in memory, never the file's).")
+    var stateDir: String?
     @OptionGroup var common: PipelineOptions
 
     func run() async throws {
         let logger = bootstrapLogging(common.logLevel)
+        // A state of its own: what goes only into the fixture must not move the production positions.
+        let overrides = LoadedPipeline.Overrides(stateDirectory: stateDir, once: true, isolatedState: true)
         try await failing {
-            let loaded = try LoadedPipeline.load(pipeline, envFile: common.envFile, overrides: .init(once: true)) { definition throws(ConfigErrors) in
+            let loaded = try LoadedPipeline.load(pipeline, envFile: common.envFile, overrides: overrides) { definition throws(ConfigErrors) in
                 guard let recorded = definition.component(stage), recorded.kind != .sink else {
                     throw ConfigErrors([
                         ConfigError(SourceLocation(file: pipeline, line: 1, column: 1), "no source or transform '\(stage)' to record")

@@ -31,7 +31,7 @@ public struct PipelineDefinition: Sendable {
 
     public static let topLevelKeys: Set<String> = [
         "sources", "transforms", "sinks", "shutdown_timeout", "channel_capacity", "state_dir", "database_url", "checkpoints",
-        "jobs", "tests",
+        "agent", "jobs", "tests",
     ]
 
     public func component(_ id: String) -> ComponentDefinition? { components.first { $0.id == id } }
@@ -61,7 +61,7 @@ public struct PipelineDefinition: Sendable {
                 if topLevelKeys.contains(name) {
                     settings.append((key, value))
                 } else {
-                    errors.append(ConfigError(key.location, "unknown top-level key '\(name)' (expected sources, transforms, sinks, shutdown_timeout, channel_capacity, state_dir, database_url, checkpoints, jobs, tests)"))
+                    errors.append(ConfigError(key.location, "unknown top-level key '\(name)' (expected sources, transforms, sinks, shutdown_timeout, channel_capacity, state_dir, database_url, checkpoints, agent, jobs, tests)"))
                 }
                 continue
             }

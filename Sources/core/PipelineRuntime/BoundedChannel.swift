@@ -14,20 +14,28 @@ public final class BoundedChannel: Sendable {
         var continuation: CheckedContinuation<Bool, any Error>
     }
 
+    /// The consumer's side, one state at a time, so no flag outlives the receive it was for:
+    /// each receive that waits gets a ticket, and its deadline's timer acts only on that ticket.
+    private enum Receiver {
+        case idle
+        case waiting(CheckedContinuation<Receipt, Never>, ticket: UInt64)
+        /// The timer of `ticket` fired before its receive began to wait.
+        case expired(ticket: UInt64)
+    }
+
     private struct State {
         var buffer: [Batch] = []
         var head = 0
         var producers: Int
         var closed = false
-        var receiver: CheckedContinuation<Batch?, Never>?
-        /// Set while the waiting receiver has a deadline; a timeout resumes it with `timedOut`.
-        var receiverID: UInt64 = 0
-        var timedOut = false
+        var receiver = Receiver.idle
+        var nextTicket: UInt64 = 0
         var senders: [Waiter] = []
         var nextWaiterID: UInt64 = 0
         var receiverCancelled = false
 
         var bufferedCount: Int { buffer.count - head }
+        var ended: Bool { producers == 0 || closed }
 
         mutating func popBuffered() -> Batch? {
             guard head < buffer.count else { return nil }
@@ -38,6 +46,26 @@ public final class BoundedChannel: Sendable {
                 head = 0
             }
             return batch
+        }
+
+        /// The next batch, and the suspended sender whose batch took its place (to resume).
+        mutating func take() -> (Batch, Waiter?)? {
+            if let batch = popBuffered() {
+                guard !senders.isEmpty else { return (batch, nil) }
+                let waiter = senders.removeFirst()
+                buffer.append(waiter.batch)
+                return (batch, waiter)
+            }
+            guard !senders.isEmpty else { return nil }
+            let waiter = senders.removeFirst()
+            return (waiter.batch, waiter)
+        }
+
+        /// The waiting receive, which the caller resumes; the consumer is idle again.
+        mutating func takeReceiver() -> CheckedContinuation<Receipt, Never>? {
+            guard case .waiting(let continuation, _) = receiver else { return nil }
+            receiver = .idle
+            return continuation
         }
     }
 
@@ -60,15 +88,12 @@ public final class BoundedChannel: Sendable {
     public func send(_ batch: Batch) async throws -> Bool {
         enum Action {
             case done(Bool)
-            case resumeReceiver(CheckedContinuation<Batch?, Never>)
+            case resumeReceiver(CheckedContinuation<Receipt, Never>)
             case wait(UInt64)
         }
         let action: Action = state.withLock { state in
             if state.closed { return .done(false) }
-            if let receiver = state.receiver {
-                state.receiver = nil
-                return .resumeReceiver(receiver)
-            }
+            if let receiver = state.takeReceiver() { return .resumeReceiver(receiver) }
             if state.bufferedCount < capacity {
                 state.buffer.append(batch)
                 return .done(true)
@@ -81,7 +106,7 @@ public final class BoundedChannel: Sendable {
             if !accepted { batch.acknowledge(.failed) }
             return accepted
         case .resumeReceiver(let receiver):
-            receiver.resume(returning: batch)
+            receiver.resume(returning: .batch(batch))
             return true
         case .wait(let id):
             return try await withTaskCancellationHandler {
@@ -116,63 +141,19 @@ public final class BoundedChannel: Sendable {
 
     /// One producer is done; after the last one the consumer sees the end.
     public func producerFinished() {
-        let receiver: CheckedContinuation<Batch?, Never>? = state.withLock { state in
+        let receiver: CheckedContinuation<Receipt, Never>? = state.withLock { state in
             state.producers -= 1
             guard state.producers == 0, state.bufferedCount == 0, state.senders.isEmpty else { return nil }
-            defer { state.receiver = nil }
-            return state.receiver
+            return state.takeReceiver()
         }
-        receiver?.resume(returning: nil)
+        receiver?.resume(returning: .end)
     }
 
     /// The next batch, or nil once every producer has finished and the buffer is empty
     /// (or the consumer was cancelled).
     public func next() async -> Batch? {
-        enum Action {
-            case value(Batch?, Waiter?)
-            case wait
-        }
-        let action: Action = state.withLock { state in
-            if let batch = state.popBuffered() {
-                var resumed: Waiter?
-                if !state.senders.isEmpty {
-                    resumed = state.senders.removeFirst()
-                    state.buffer.append(resumed!.batch)
-                }
-                return .value(batch, resumed)
-            }
-            if !state.senders.isEmpty {
-                let waiter = state.senders.removeFirst()
-                return .value(waiter.batch, waiter)
-            }
-            if state.producers == 0 || state.closed { return .value(nil, nil) }
-            return .wait
-        }
-        switch action {
-        case .value(let batch, let waiter):
-            waiter?.continuation.resume(returning: true)
-            return batch
-        case .wait:
-            return await withTaskCancellationHandler {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Batch?, Never>) in
-                    let immediate: Batch?? = state.withLock { state in
-                        if state.receiverCancelled || Task.isCancelled { return .some(nil) }
-                        if let batch = state.popBuffered() { return .some(batch) }
-                        if state.producers == 0 || state.closed || state.timedOut { return .some(nil) }
-                        state.receiver = continuation
-                        return .none
-                    }
-                    if let immediate { continuation.resume(returning: immediate) }
-                }
-            } onCancel: {
-                let receiver: CheckedContinuation<Batch?, Never>? = state.withLock { state in
-                    state.receiverCancelled = true
-                    defer { state.receiver = nil }
-                    return state.receiver
-                }
-                receiver?.resume(returning: nil)
-            }
-        }
+        if case .batch(let batch) = await next(before: nil) { return batch }
+        return nil
     }
 
     /// What `next(before:)` found.
@@ -184,52 +165,92 @@ public final class BoundedChannel: Sendable {
 
     /// Like `next()`, but gives up at `deadline` (a sink's flush timer) without losing anything.
     public func next(before deadline: ContinuousClock.Instant?) async -> Receipt {
-        guard let deadline else { return await next().map(Receipt.batch) ?? .end }
-        let ticket: UInt64 = state.withLock { state in
-            state.receiverID &+= 1
-            state.timedOut = false
-            return state.receiverID
+        enum Action {
+            case value(Receipt, Waiter?)
+            case wait(ticket: UInt64)
         }
-        let timer = Task {
-            try await Task.sleep(until: deadline, clock: .continuous)
-            let receiver: CheckedContinuation<Batch?, Never>? = state.withLock { state in
-                guard state.receiverID == ticket else { return nil }
-                state.timedOut = true
-                defer { state.receiver = nil }
-                return state.receiver
+        let action: Action = state.withLock { state in
+            if case let (batch, waiter)? = state.take() { return .value(.batch(batch), waiter) }
+            if state.ended || state.receiverCancelled { return .value(.end, nil) }
+            defer { state.nextTicket &+= 1 }
+            return .wait(ticket: state.nextTicket)
+        }
+        switch action {
+        case .value(let receipt, let waiter):
+            waiter?.continuation.resume(returning: true)
+            return receipt
+        case .wait(let ticket):
+            let timer = deadline.map { deadline in
+                Task {
+                    try await Task.sleep(until: deadline, clock: .continuous)
+                    expire(ticket)
+                }
             }
-            receiver?.resume(returning: nil)
-        }
-        defer { timer.cancel() }
-        let batch = await next()
-        if let batch { return .batch(batch) }
-        let timedOut = state.withLock { state in
-            defer {
-                state.timedOut = false
-                state.receiverID &+= 1  // a timer that fires late finds another ticket
+            defer { timer?.cancel() }
+            return await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Receipt, Never>) in
+                    let immediate: (Receipt, Waiter?)? = state.withLock { state in
+                        if state.receiverCancelled || Task.isCancelled { return (.end, nil) }
+                        if case let (batch, waiter)? = state.take() { return (.batch(batch), waiter) }
+                        if state.ended { return (.end, nil) }
+                        if case .expired(ticket: ticket) = state.receiver {
+                            state.receiver = .idle
+                            return (.timeout, nil)
+                        }
+                        state.receiver = .waiting(continuation, ticket: ticket)
+                        return nil
+                    }
+                    if case let (receipt, waiter)? = immediate {
+                        waiter?.continuation.resume(returning: true)
+                        continuation.resume(returning: receipt)
+                    }
+                }
+            } onCancel: {
+                let receiver = state.withLock { state in
+                    state.receiverCancelled = true
+                    return state.takeReceiver()
+                }
+                receiver?.resume(returning: .end)
             }
-            return state.timedOut && state.receiverID == ticket
         }
-        return timedOut ? .timeout : .end
+    }
+
+    /// The deadline of the receive holding `ticket` has passed.
+    private func expire(_ ticket: UInt64) {
+        let receiver: CheckedContinuation<Receipt, Never>? = state.withLock { state in
+            switch state.receiver {
+            case .waiting(let continuation, ticket: ticket):
+                state.receiver = .idle
+                return continuation
+            case .idle, .expired:
+                // Its receive has not begun to wait (or has already returned: then the next
+                // receive, with a later ticket, ignores this).
+                state.receiver = .expired(ticket: ticket)
+                return nil
+            case .waiting:
+                // Another receive: the one holding `ticket` has returned (there is one consumer).
+                return nil
+            }
+        }
+        receiver?.resume(returning: .timeout)
     }
 
     /// The consumer is gone: fail what is buffered and every later send.
     public func close() {
-        let (batches, senders, receiver): ([Batch], [Waiter], CheckedContinuation<Batch?, Never>?) = state.withLock { state in
+        let (batches, senders, receiver): ([Batch], [Waiter], CheckedContinuation<Receipt, Never>?) = state.withLock { state in
             state.closed = true
             var batches: [Batch] = []
             while let batch = state.popBuffered() { batches.append(batch) }
             let senders = state.senders
             state.senders = []
-            defer { state.receiver = nil }
-            return (batches, senders, state.receiver)
+            return (batches, senders, state.takeReceiver())
         }
         for batch in batches { batch.acknowledge(.failed) }
         for sender in senders {
             sender.batch.acknowledge(.failed)
             sender.continuation.resume(returning: false)
         }
-        receiver?.resume(returning: nil)
+        receiver?.resume(returning: .end)
     }
 }
 

@@ -3,6 +3,9 @@ public import PipelineConfig
 import ServiceLifecycle
 public import UnixSignals
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runtime settings, from the pipeline file's top level and the command line.
 public struct RuntimeSettings: Sendable {
@@ -17,6 +20,9 @@ public struct RuntimeSettings: Sendable {
     public var checkpointBackend = RuntimeSettings.stateDirectoryBackend
     /// The `checkpoints:` value that keeps them in `state_dir`.
     public static let stateDirectoryBackend = "state_dir"
+    /// `agent:` — this instance's name (default: the host name): checkpoints shared by several
+    /// agents (PostgreSQL) are kept per agent, so two running one file never share positions.
+    public var agent = RuntimeSettings.hostAgentName
     /// Overrides the state directory as the checkpoint backend (e.g. PostgreSQL).
     public var checkpointStorage: (any CheckpointStorage)?
     public var once = false
@@ -34,11 +40,38 @@ public struct RuntimeSettings: Sendable {
         stateDirectory = reader.string("state_dir")
         databaseURL = reader.secret("database_url")
         checkpointBackend = reader.string("checkpoints") ?? checkpointBackend
+        if let node = reader.node("agent") {
+            if let name = node.scalar, Self.isAgentName(name) {
+                agent = name
+            } else {
+                reader.fail(node.location, "agent: must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+            }
+        }
         // Read by `smokeflow test` and the job scheduler, not by the streaming pipeline.
         _ = reader.node("jobs")
         _ = reader.node("tests")
         try reader.finish()
     }
+}
+
+extension RuntimeSettings {
+    /// A name that is safe in a key, a path and a log line.
+    public static func isAgentName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, name.utf8.count <= 64, isAlphanumeric(first) else { return false }
+        return name.utf8.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+    }
+
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+    }
+
+    /// The host name (`gethostname`), or "localhost" when it is not a safe agent name.
+    public static let hostAgentName: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        let name = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return isAgentName(name) ? name : "localhost"
+    }()
 }
 
 /// The outcome of a run: the stages that failed, and every stage's counts.
@@ -145,9 +178,16 @@ public struct Pipeline: Sendable {
 
     /// Runs until every sink has drained (finite sources) or a shutdown signal, then drains.
     public func run() async -> RunReport {
-        var configuration = ServiceGroupConfiguration(services: stages, logger: logger)
+        // Notified first (the group goes through its services in reverse order), it marks when
+        // the shutdown began: `shutdown_timeout` bounds everything from there.
+        let shutdownStart = ShutdownStart()
+        var configuration = ServiceGroupConfiguration(
+            services: stages + [.init(service: shutdownStart, successTerminationBehavior: .ignore)], logger: logger)
         configuration.gracefulShutdownSignals = settings.signals
         configuration.maximumGracefulShutdownDuration = settings.shutdownTimeout
+        // Cancelled work that cannot stop (a blocking call) ends the process rather than hold it
+        // for ever; at least 5 s, so a loaded machine's slow wake-up is not mistaken for a hang.
+        configuration.maximumCancellationDuration = max(settings.shutdownTimeout, .seconds(5))
         let group = ServiceGroup(configuration: configuration)
         monitor.whenDrained {
             Task { await group.triggerGracefulShutdown() }
@@ -161,12 +201,24 @@ public struct Pipeline: Sendable {
         } catch {
             failures = monitor.errors
             if failures.isEmpty {
-                failures.append(StageError(kind: .sink, id: "*", message: "shutdown did not drain within \(settings.shutdownTimeout): \(error)"))
+                let cause = error is CancellationError ? "" : ": \(error)"
+                failures.append(StageError(kind: .sink, id: "*", message: "shutdown did not drain within \(settings.shutdownTimeout)\(cause)"))
             }
         }
         failures = monitor.errors.isEmpty ? failures : monitor.errors
-        for (transform, context) in transforms { await transform.finish(context: context) }
-        for (source, context) in sources { await source.finish(context: context) }
+        // The stages the timeout cut off, named, rather than the group's word for it.
+        let cancelled = monitor.cancelled.withLock { $0 }.map { kind, id in
+            StageError(kind: kind, id: id, message: "cancelled: the shutdown did not drain within \(settings.shutdownTimeout)")
+        }
+        if monitor.errors.isEmpty, !cancelled.isEmpty { failures = cancelled }
+        // The stages' last saves get what is left of the shutdown's time, no more.
+        let deadline = (shutdownStart.instant ?? .now) + settings.shutdownTimeout
+        for (transform, context) in transforms {
+            failures += await finish(.transform, context, by: deadline) { await transform.finish(context: context) }
+        }
+        for (source, context) in sources {
+            failures += await finish(.source, context, by: deadline) { await source.finish(context: context) }
+        }
         return RunReport(
             failures: failures,
             counts: counters.map { kind, id, counters in
@@ -174,5 +226,27 @@ public struct Pipeline: Sendable {
                 return (kind, id, snapshot.received, snapshot.sent, snapshot.dropped)
             }
         )
+    }
+
+    /// Runs a stage's `finish` until `deadline`; a stage that did not finish by then is a failure.
+    private func finish(
+        _ kind: ComponentKind, _ context: StageContext, by deadline: ContinuousClock.Instant, _ body: @escaping @Sendable () async -> Void
+    ) async -> [StageError] {
+        if await untilDeadline(deadline, body) != nil { return [] }
+        let failure = StageError(kind: kind, id: context.id, message: "did not finish within the shutdown timeout (\(settings.shutdownTimeout))")
+        context.logger.error("\(failure)")
+        return [failure]
+    }
+}
+
+/// Marks when the group begins its graceful shutdown (or is cancelled).
+final class ShutdownStart: Service, Sendable {
+    private let started = Mutex<ContinuousClock.Instant?>(nil)
+
+    var instant: ContinuousClock.Instant? { started.withLock { $0 } }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        started.withLock { $0 = $0 ?? .now }
     }
 }

@@ -1,6 +1,7 @@
 import Logging
 import ServiceLifecycle
 import EventModel
+import PipelineConfig
 import Synchronization
 
 /// Records stage failures and notices when every sink has drained.
@@ -35,6 +36,9 @@ final class RunMonitor: Sendable {
     }
 
     var errors: [StageError] { state.withLock { $0.errors } }
+
+    /// Stages the shutdown timeout cancelled while they drained (not failures of their own).
+    let cancelled = Mutex<[(kind: ComponentKind, id: String)]>([])
 
     private let shutdown = Mutex<(requested: Bool, trigger: (@Sendable () -> Void)?)>((false, nil))
 
@@ -106,6 +110,11 @@ struct TransformStage: Service, CustomStringConvertible {
         } catch {
             input.close()
             output.finish()
+            // Cancelled by the shutdown timeout: the timeout is the failure, not this stage's error.
+            if error is CancellationError {
+                monitor.cancelled.withLock { $0.append((.transform, context.id)) }
+                throw error
+            }
             let failure = StageError(kind: .transform, id: context.id, failure: error)
             monitor.record(failure)
             throw failure
@@ -129,7 +138,10 @@ struct SinkStage: Service, CustomStringConvertible {
         } catch {
             input.close()
             monitor.sinkDrained()
-            if error is CancellationError { throw error }
+            if error is CancellationError {
+                monitor.cancelled.withLock { $0.append((.sink, context.id)) }
+                throw error
+            }
             let failure = StageError(kind: .sink, id: context.id, failure: error)
             monitor.record(failure)
             throw failure

@@ -33,7 +33,7 @@ extension Downsampler {
         guard snapshot.version == 1, snapshot.window == rules.window, snapshot.mode == rules.mode.rawValue else {
             let window = LatencySchema.durationName(snapshot.window)
             throw IncompatibleSnapshot(
-                description: "the stored window state is for another window or mode (\(snapshot.mode), \(window)); remove it to start afresh"
+                description: "the stored window state (version \(snapshot.version), \(snapshot.mode), \(window)) is not this smokeflow's (version 1) for the file's window and mode"
             )
         }
         self.init(rules: rules)

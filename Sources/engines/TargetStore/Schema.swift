@@ -91,5 +91,12 @@ enum Schema {
                 updated_at timestamptz NOT NULL DEFAULT now()
             );
             """),
+        // Agents sharing one database keep their own positions. Rows from before are kept under
+        // the agent '' and read by an agent that has none of its own yet.
+        Migration(version: 4, name: "checkpoints per agent", script: """
+            ALTER TABLE smokeflow_checkpoints ADD COLUMN agent text NOT NULL DEFAULT '';
+            ALTER TABLE smokeflow_checkpoints DROP CONSTRAINT smokeflow_checkpoints_pkey;
+            ALTER TABLE smokeflow_checkpoints ADD PRIMARY KEY (agent, name);
+            """),
     ]
 }

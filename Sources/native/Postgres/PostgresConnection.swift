@@ -1,6 +1,7 @@
 import CLibPQ
 import Foundation
 import NIOPosix
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,6 +17,8 @@ public final class PostgresConnection: Sendable {
     let handle: Handle
     let thread: NIOThreadPool
     let redaction: Redaction
+    /// Set by the first `close`: `PQfinish` runs once, by `close` or else by `deinit`.
+    private let closed = Mutex(false)
 
     private init(handle: Handle, thread: NIOThreadPool, redaction: Redaction) {
         self.handle = handle
@@ -93,9 +96,19 @@ public final class PostgresConnection: Sendable {
     }
 
     public func close() async {
+        guard closed.withLock({ closed in defer { closed = true }; return !closed }) else { return }
         let handle = self.handle
         _ = try? await thread.runIfActive { PQfinish(handle.connection) }
         try? await thread.shutdownGracefully()
+    }
+
+    /// A connection dropped without `close` still ends its backend and its thread.
+    deinit {
+        guard !closed.withLock({ $0 }) else { return }
+        let handle = self.handle
+        let thread = self.thread
+        thread.submit { _ in PQfinish(handle.connection) }
+        thread.shutdownGracefully { _ in }
     }
 
     func onThread<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {

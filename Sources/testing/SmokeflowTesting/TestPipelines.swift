@@ -21,7 +21,9 @@ public func runPipeline(
     var logger = Logger(label: "test")
     logger.logLevel = .warning
     let pipeline = try Pipeline(plan: plan, settings: settings, logger: logger)
-    return await pipeline.run()
+    let report = await pipeline.run()
+    await settings.checkpointStorage?.close()
+    return report
 }
 
 public func temporaryDirectory() -> String {

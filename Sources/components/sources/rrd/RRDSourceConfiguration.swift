@@ -53,7 +53,7 @@ public struct RRDSourceConfiguration: SourceConfiguration {
 
     public func build(_ context: BuildContext) throws -> RRDSource {
         guard let storage = context.checkpoints else { throw MissingCheckpointStorage() }
-        return RRDSource(configuration: self, checkpoints: CheckpointStore(storage: storage, name: "rrd-\(context.id)"))
+        return RRDSource(configuration: self, checkpoints: CheckpointStore(storage: storage, name: "rrd-\(context.id)", logger: context.logger))
     }
 
     func probeType(for file: SmokePingFile) -> String {

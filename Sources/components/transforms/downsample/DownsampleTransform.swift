@@ -55,8 +55,15 @@ public final class DownsampleTransform: Transform {
         var engine = Downsampler(rules: configuration.rules)
         let emissions = Emissions()
         if let checkpoints, let data = try await checkpoints.load(document) {
-            let stored = try JSONDecoder().decode(Document.self, from: data)
-            engine = try Downsampler(rules: configuration.rules, restoring: stored.engine)
+            let afresh = "the windows in progress are lost"
+            guard let stored = try? JSONDecoder().decode(Document.self, from: data) else {
+                throw CheckpointStorageError.unusable(document, in: checkpoints, "not a smokeflow window state document", afresh: afresh)
+            }
+            do {
+                engine = try Downsampler(rules: configuration.rules, restoring: stored.engine)
+            } catch {
+                throw CheckpointStorageError.unusable(document, in: checkpoints, "\(error)", afresh: afresh)
+            }
             let resend = stored.unacknowledged.map(\.point)
             if !resend.isEmpty {
                 context.logger.info("sending again \(resend.count) window(s) not acknowledged before the last stop")

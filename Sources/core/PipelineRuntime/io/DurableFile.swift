@@ -12,12 +12,17 @@ public enum DurableFile {
     /// Replaces `path` with `bytes`, creating missing parent directories.
     public static func replace(_ path: String, with bytes: some Collection<UInt8>, mode: mode_t = 0o644) throws(IOError) {
         try makeDirectories(parent(of: path))
-        let temporary = path + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        // A temporary name of its own (mkstemp: O_EXCL), so two writers of one file (a `record`
+        // next to the live pipeline) never write into each other's temporary file.
+        var template = Array((path + ".tmp.XXXXXX").utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         guard descriptor >= 0 else { throw IOError(errno, "open", path: temporary) }
         var failure: IOError?
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        if fchmod(descriptor, mode) != 0 { failure = IOError(errno, "fchmod", path: temporary) }
         let contiguous = Array(bytes)
-        contiguous.withUnsafeBytes { raw in
+        if failure == nil { contiguous.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
                 let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
@@ -28,7 +33,7 @@ public enum DurableFile {
                 }
                 offset += written
             }
-        }
+        } }
         if failure == nil, fsync(descriptor) != 0 { failure = IOError(errno, "fsync", path: temporary) }
         if close(descriptor) != 0, failure == nil { failure = IOError(errno, "close", path: temporary) }
         if let failure {
