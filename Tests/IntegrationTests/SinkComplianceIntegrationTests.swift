@@ -92,7 +92,7 @@ struct SinkComplianceIntegrationTests {
     @Test func influxV1IntoAMissingDatabaseAcknowledgesFailed() async throws {
         let base = try #require(Servers.influxURL)
         let violations = try await SinkCompliance.check(
-            type: "influx", options: "url: \"\(base)\", database: missing_\(UInt32.random(in: 0...UInt32.max)), flush_interval: 20ms",
+            type: "influx", options: "url: \"\(base)\", database: missing_\(UInt32.random(in: 0...UInt32.max)), flush_interval: 20ms, retry_max_attempts: 2, retry_initial_backoff: 10ms",
             expecting: .failed)
         #expect(violations.isEmpty, "\(violations)")
     }
