@@ -60,6 +60,9 @@ public final class CheckpointStore: Sendable {
 
     public func position(_ file: String) -> Int? { state.withLock { $0.positions[file] } }
 
+    /// Every file's position (the stamps of their last acknowledged rows).
+    public var positions: [String: Int] { state.withLock { $0.positions } }
+
     /// Records a new position (synchronously, from an acknowledgement handler) and starts the
     /// writer unless it runs, which then picks it up.
     public func commit(_ file: String, _ position: Int) {

@@ -1,3 +1,4 @@
+import Foundation
 import SmokePingFiles
 import Logging
 import NIOPosix
@@ -20,10 +21,25 @@ public struct RRDSource: Source {
 
     public func run(context: StageContext, output: StageOutput) async throws {
         try await checkpoints.load()
+        logResumption(context: context)
         switch configuration.mode {
         case .backfill: try await backfill(context: context, output: output)
         case .tail: try await tail(context: context, output: output)
         }
+    }
+
+    /// One line at start: whether the source resumes, and from how far back it reads again.
+    func logResumption(context: StageContext) {
+        let positions = checkpoints.positions
+        guard let oldest = positions.values.min(), let newest = positions.values.max() else {
+            context.logger.info("no saved positions in \(checkpoints.name): every file is read from \(configuration.mode == .tail && configuration.startFrom == .end ? "its last closed row" : "its first row")")
+            return
+        }
+        let format = Date.ISO8601FormatStyle()
+        let seconds = max(0, Int(Date().timeIntervalSince1970) - oldest)
+        let age = seconds >= 172_800 ? "\(seconds / 86_400) d" : seconds >= 7_200 ? "\(seconds / 3_600) h" : "\(seconds / 60) min"
+        context.logger.info(
+            "resuming from saved positions of \(positions.count) file(s) in \(checkpoints.name): rows after them are read again (positions from \(Date(timeIntervalSince1970: TimeInterval(oldest)).formatted(format)) to \(Date(timeIntervalSince1970: TimeInterval(newest)).formatted(format)), the oldest \(age) ago)")
     }
 
     public func finish(context: StageContext) async {
