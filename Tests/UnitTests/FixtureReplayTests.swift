@@ -56,6 +56,19 @@ import Zstd
         #expect(try LineProtocolParser.parse(written).count == written.split(separator: "\n").count)
     }
 
+    /// Review L3: a file with no newline in sight is an error naming the file and line, not a
+    /// line held whole in memory (and rescanned at every chunk).
+    @Test func aLineLongerThanTheLimitIsAnErrorNotUnboundedMemory() async throws {
+        let directory = temporaryDirectory()
+        let path = directory + "/endless.lp.zst"
+        let text = "latency,target=a median=1 1\n" + String(repeating: "a", count: 3 << 20)
+        try compress(Data(text.utf8)).write(to: URL(fileURLWithPath: path))
+        let report = try await replay(path, to: directory + "/out.lp")
+        #expect(!report.succeeded)
+        let message = report.failures.first?.description ?? ""
+        #expect(message == "source 'recorded': \(path):2:1: line longer than 1 MiB (not line protocol?)", "\(message)")
+    }
+
     @Test(arguments: [0, 5000])
     func corruptDataNamesTheFileAndWhere(at offset: Int) async throws {
         let directory = temporaryDirectory()
