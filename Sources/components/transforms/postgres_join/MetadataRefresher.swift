@@ -85,7 +85,7 @@ public struct MetadataRefresher: Sendable {
                 }
                 if cache.markStale() {
                     let age = cache.current.snapshot.map { "serving the snapshot loaded \(Int(Date().timeIntervalSince1970 - $0.loadedAt)) s ago" }
-                        ?? "no snapshot yet: points pass without metadata"
+                        ?? "no snapshot yet"
                     logger.warning("metadata database unreachable (\(error)); \(age); retrying in the background")
                 }
                 announce()

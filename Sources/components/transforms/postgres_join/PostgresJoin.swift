@@ -38,8 +38,23 @@ public final class PostgresJoin: Transform {
         for await _ in ready { break }
         var lastStaleLog = ContinuousClock.now
         var unknownSeen: Set<String> = []
+        var waitingLogged = false
         for await var batch in input {
             context.counters.add(received: batch.points.count)
+            // With `unknown: drop` and no snapshot at all (first start, database down), every
+            // point would be dropped and acknowledged as if delivered: hold the input instead.
+            while configuration.unknown == .drop && cache.current.snapshot == nil {
+                if !waitingLogged {
+                    context.logger.warning("no metadata snapshot yet and unknown: drop: holding points until the database answers")
+                    waitingLogged = true
+                }
+                do {
+                    try await Task.sleep(for: .milliseconds(250))
+                } catch {
+                    batch.acknowledge(.failed)
+                    throw error
+                }
+            }
             let state = cache.current
             if state.staleSince != nil, ContinuousClock.now - lastStaleLog >= .seconds(300), let snapshot = state.snapshot {
                 context.logger.warning("metadata still stale: snapshot is \(Int(Date().timeIntervalSince1970 - snapshot.loadedAt)) s old")
