@@ -70,12 +70,40 @@ public final class BoundedChannel: Sendable {
     }
 
     public let capacity: Int
+    /// What a sender meets when the buffer is full: it waits (`block`) or its batch is dropped
+    /// for this consumer (`dropNewest`, counted in `counters`).
+    public let whenFull: SinkBuffer.WhenFull
+    let counters: StageCounters?
     private let state: Mutex<State>
 
-    public init(capacity: Int, producers: Int) {
+    public init(capacity: Int, producers: Int, whenFull: SinkBuffer.WhenFull = .block, counters: StageCounters? = nil) {
         precondition(capacity >= 1 && producers >= 1)
         self.capacity = capacity
+        self.whenFull = whenFull
+        self.counters = counters
         state = Mutex(State(producers: producers))
+    }
+
+    /// Hands a batch over if there is room now, never waiting. A batch that finds the buffer
+    /// full is acknowledged `rejected` (dropped for this consumer by configuration) and counted;
+    /// one that finds the consumer closed, `failed`.
+    func offer(_ batch: Batch) {
+        enum Action { case accepted, full, closed, resume(CheckedContinuation<Receipt, Never>) }
+        let action: Action = state.withLock { state in
+            if state.closed { return .closed }
+            if let receiver = state.takeReceiver() { return .resume(receiver) }
+            guard state.bufferedCount < capacity else { return .full }
+            state.buffer.append(batch)
+            return .accepted
+        }
+        switch action {
+        case .accepted: break
+        case .resume(let receiver): receiver.resume(returning: .batch(batch))
+        case .closed: batch.acknowledge(.failed)
+        case .full:
+            counters?.add(dropped: batch.points.count)
+            batch.acknowledge(.rejected)
+        }
     }
 
     /// Batches waiting in the buffer now (for tests and metrics).
@@ -305,6 +333,10 @@ public struct StageOutput: Sendable {
         }
         batch.fork(into: channels.count)
         for (index, channel) in channels.enumerated() {
+            if channel.whenFull == .dropNewest {
+                channel.offer(batch)
+                continue
+            }
             do {
                 try await channel.send(batch)
             } catch {

@@ -11,6 +11,8 @@ public enum BuiltComponent: Sendable {
 public struct PlannedComponent: Sendable {
     public let definition: ComponentDefinition
     public let build: @Sendable (BuildContext) throws -> BuiltComponent
+    /// A sink's input buffer (`buffer:`); the default for other kinds.
+    public var buffer = SinkBuffer()
 }
 
 /// Component types by kind and `type:` name. Registering a type is how a stage is added.
@@ -131,10 +133,11 @@ public struct ComponentRegistry: Sendable {
                 continue
             }
             var options = component.optionsReader()
+            let buffer = component.kind == .sink ? SinkBuffer.read(&options) : SinkBuffer()
             let build = factory(&options)
             do throws(ConfigErrors) {
                 try options.finish()
-                planned.append(PlannedComponent(definition: component, build: build))
+                planned.append(PlannedComponent(definition: component, build: build, buffer: buffer))
             } catch {
                 errors += error.errors
             }

@@ -102,8 +102,12 @@ public struct Pipeline: Sendable {
         // One input channel per consuming stage; its producers are the stage's inputs.
         var inputChannels: [String: BoundedChannel] = [:]
         var downstream: [String: [BoundedChannel]] = [:]
+        // Created first, so a sink's input channel can count the drops of its buffer.
+        let stageCounters = Dictionary(plan.map { ($0.definition.id, StageCounters()) }, uniquingKeysWith: { first, _ in first })
         for component in plan where component.definition.kind != .source {
-            let channel = BoundedChannel(capacity: settings.channelCapacity, producers: component.definition.inputs.count)
+            let channel = BoundedChannel(
+                capacity: component.buffer.maxBatches ?? settings.channelCapacity, producers: component.definition.inputs.count,
+                whenFull: component.buffer.whenFull, counters: stageCounters[component.definition.id])
             inputChannels[component.definition.id] = channel
             for input in component.definition.inputs { downstream[input, default: []].append(channel) }
         }
@@ -117,7 +121,7 @@ public struct Pipeline: Sendable {
             let definition = component.definition
             var stageLogger = logger
             stageLogger[metadataKey: "component"] = "\(definition.id)"
-            let stageCounters = StageCounters()
+            let stageCounters = stageCounters[definition.id] ?? StageCounters()
             counters.append((definition.kind, definition.id, stageCounters))
             let context = StageContext(id: definition.id, logger: stageLogger, counters: stageCounters, once: settings.once)
             let built: BuiltComponent
