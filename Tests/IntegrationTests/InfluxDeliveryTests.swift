@@ -132,7 +132,10 @@ struct InfluxDeliveryTests {
 
     /// While the server refuses connections the sink keeps trying at a short interval whatever
     /// its backoff settings say, so delivery resumes soon after the server is back. A 5-minute
-    /// backoff would outlast the test's time limit: passing bounds a hang, not a speed.
+    /// backoff would outlast the test's time limit: passing bounds a hang, not a speed. The
+    /// request timeout is long on purpose: a refused connection must fail at once without it,
+    /// and a request that merely took long (500 ms was missed once on a loaded machine, after
+    /// the resume) is not a refusal and waits the long backoff.
     @Test func deliveryResumesAfterRefusedConnectionsDespiteALongBackoff() async throws {
         let base = try #require(Servers.influxURL)
         let database = "refused_\(UInt32.random(in: 0...UInt32.max))"
@@ -152,7 +155,7 @@ struct InfluxDeliveryTests {
                     inputs: [src]
                     url: "\(proxy.url)"
                     database: \(database)
-                    request_timeout: 500ms
+                    request_timeout: 60s
                     retry_initial_backoff: 5m
                     retry_max_backoff: 10m
                 """)
