@@ -82,17 +82,19 @@ let package = Package(
         library("ProbeEngine", "engines", ["EventModel", Logging, NIOPosix]),
         library("SmokePingFiles", "engines", ["EventModel", "PipelineConfig", "LibRRD"]),
         library("TargetStore", "engines", ["EventModel", "PipelineConfig", "Postgres", Logging, NIOPosix]),
+        // A sink's disk buffer: checksummed, compressed records in segment files.
+        library("DiskBuffer", "engines", ["EventModel", "LineProtocol", "Zstd", NIOCore]),
 
         // components: one folder per component type, the registry of them all.
         .target(
             name: "Components",
             dependencies: [
                 "EventModel", "PipelineConfig", "PipelineRuntime", "LineProtocol", "Zstd", "CZlib",
-                "LibRRD", "Postgres", "Downsampling", "ProbeEngine", "SmokePingFiles", "TargetStore",
-                AsyncHTTPClient, NIOCore, NIOPosix, NIOHTTP1, Logging,
+                "LibRRD", "Postgres", "Downsampling", "ProbeEngine", "SmokePingFiles", "TargetStore", "DiskBuffer",
+                AsyncHTTPClient, NIOCore, NIOPosix, NIOHTTP1, Logging, ServiceLifecycle,
             ],
             path: "Sources/components",
-            exclude: ["README.md"] + componentDocuments,
+            exclude: ["README.md", "buffers/README.md"] + componentDocuments,
             swiftSettings: strictSettings
         ),
 
@@ -131,7 +133,7 @@ let package = Package(
             name: "UnitTests",
             dependencies: [
                 "EventModel", "LineProtocol", "Zstd", "PipelineConfig", "PipelineRuntime", "Components",
-                "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "Downsampling", "PipelineTesting",
+                "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "Downsampling", "DiskBuffer", "PipelineTesting",
                 "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting",
                 NIOCore, NIOPosix, Logging, ServiceLifecycle,
             ],
@@ -142,7 +144,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "EventModel", "LineProtocol", "Zstd", "PipelineConfig", "PipelineRuntime", "Components",
-                "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "Downsampling", "PipelineTesting",
+                "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "Downsampling", "DiskBuffer", "PipelineTesting",
                 "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting",
                 NIOCore, NIOHTTP1, NIOPosix, AsyncHTTPClient, Logging, ServiceLifecycle,
             ],

@@ -27,6 +27,7 @@ extension ComponentRegistry {
                 connectionString: ConnectionString.resolve(explicit: nil, pipeline: settings.databaseURL?.value), agent: settings.agent)
         }
         registry.register(ProbeSourceConfiguration.self)
+        registry.registerDiskBuffer()
         return registry
     }
 }

@@ -1,4 +1,5 @@
 import Components
+import EventModel
 import Foundation
 import PipelineRuntime
 import SmokeflowTesting

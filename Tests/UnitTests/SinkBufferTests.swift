@@ -49,7 +49,12 @@ struct SinkBufferTests {
     }
 
     @Test(arguments: [
-        ("{ type: disk, max_size: 2GiB }", "buffers.yaml:4:66: buffer type 'disk' of 'out' is not available (known: memory; disk buffers are not built yet)"),
+        ("{ type: disk, max_size: 3 parsecs }", "buffers.yaml:4:82: option 'max_size' must be a size such as 512MiB, 2GiB or 1GB"),
+        ("{ type: disk, max_size: 1KiB }", "buffers.yaml:4:82: option 'max_size' must be between 1MiB and 1024TiB"),
+        ("{ type: disk, max_batches: 4 }", "buffers.yaml:4:72: unknown option 'max_batches' for 'out.buffer'"),
+        ("{ type: disk, fsync_interval: 2m }", "buffers.yaml:4:88: option 'fsync_interval' must be at most 60s"),
+        ("{ type: memory, max_size: 1GiB }", "buffers.yaml:4:74: unknown option 'max_size' for 'out.buffer'"),
+        ("{ type: tape }", "buffers.yaml:4:66: option 'type' must be one of: memory, disk"),
         ("{ when_full: sometimes }", "buffers.yaml:4:71: option 'when_full' must be one of: block, drop_newest"),
         ("{ max_batches: 0 }", "buffers.yaml:4:73: option 'max_batches' must be between 1 and 1000000"),
         ("{ size: 3 }", "buffers.yaml:4:60: unknown option 'size' for 'out.buffer'"),

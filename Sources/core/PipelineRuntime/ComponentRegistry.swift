@@ -26,6 +26,10 @@ public struct ComponentRegistry: Sendable {
     private var windowTransforms: [String: [WindowOption]] = [:]
     /// The transform of a job that names none, and its option that takes the job's `window`.
     public private(set) var defaultJobTransform: (type: String, windowOption: String)?
+    /// Buffers other than memory, by kind: each wraps a built sink (the disk buffer needs the
+    /// line-protocol and zstd formats, which the runtime does not depend on).
+    public typealias SinkBufferWrapper = @Sendable (SinkBuffer, BuildContext, any Sink) throws -> any Sink
+    private var sinkBufferWrappers: [SinkBuffer.Kind: SinkBufferWrapper] = [:]
 
     public init() {}
 
@@ -54,6 +58,10 @@ public struct ComponentRegistry: Sendable {
         } catch {
             throw ConfigErrors([ConfigError(location, "checkpoints: \(error)")])
         }
+    }
+
+    public mutating func registerSinkBuffer(_ kind: SinkBuffer.Kind, _ wrap: @escaping SinkBufferWrapper) {
+        sinkBufferWrappers[kind] = wrap
     }
 
     public mutating func register<C: SourceConfiguration>(_ type: C.Type) {
@@ -134,7 +142,17 @@ public struct ComponentRegistry: Sendable {
             }
             var options = component.optionsReader()
             let buffer = component.kind == .sink ? SinkBuffer.read(&options) : SinkBuffer()
-            let build = factory(&options)
+            var build = factory(&options)
+            if buffer.kind != .memory {
+                if let wrap = sinkBufferWrappers[buffer.kind] {
+                    build = { [build] context in
+                        guard case .sink(let sink) = try build(context) else { preconditionFailure("a sink factory built another kind") }
+                        return .sink(try wrap(buffer, context, sink))
+                    }
+                } else {
+                    errors.append(ConfigError(component.location, "buffer type '\(buffer.kind.rawValue)' of '\(component.id)' is not available in this registry"))
+                }
+            }
             do throws(ConfigErrors) {
                 try options.finish()
                 planned.append(PlannedComponent(definition: component, build: build, buffer: buffer))

@@ -107,7 +107,9 @@ public struct Pipeline: Sendable {
         for component in plan where component.definition.kind != .source {
             let channel = BoundedChannel(
                 capacity: component.buffer.maxBatches ?? settings.channelCapacity, producers: component.definition.inputs.count,
-                whenFull: component.buffer.whenFull, counters: stageCounters[component.definition.id])
+                // A disk buffer reads its channel at once and applies `when_full` itself.
+                whenFull: component.buffer.kind == .memory ? component.buffer.whenFull : .block,
+                counters: stageCounters[component.definition.id])
             inputChannels[component.definition.id] = channel
             for input in component.definition.inputs { downstream[input, default: []].append(channel) }
         }

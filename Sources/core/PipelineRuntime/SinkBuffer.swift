@@ -1,30 +1,47 @@
 public import PipelineConfig
 
-/// A sink's input buffer (`buffer:` in any sink's options), as in Vector: how many batches wait
-/// for the sink, and what a full buffer does to the stages in front of it.
+/// A sink's input buffer (`buffer:` in any sink's options), as in Vector: where batches wait
+/// for the sink, how many, and what a full buffer does to the stages in front of it.
+///
+/// - `memory` (the default): a bounded channel of `max_batches` batches.
+/// - `disk`: append-only segment files under the state directory (`DiskBufferedSink` in the
+///   components); a batch is acknowledged to its source once it is durably there, and replayed
+///   after a crash until the sink acknowledges it. Bounded by `max_size`.
 ///
 /// `when_full: block` (the default) suspends the producer, so a slow sink slows its sources and
 /// nothing is lost; `drop_newest` drops the batch for this sink only, acknowledges that copy
 /// `rejected` (so positions may move on: the operator chose losing this sink's copy over
 /// stalling the others) and counts the points as the sink's drops.
 public struct SinkBuffer: Sendable, Equatable {
-    public enum Kind: String, CaseIterable, Sendable { case memory }
+    public enum Kind: String, CaseIterable, Sendable { case memory, disk }
     public enum WhenFull: String, CaseIterable, Sendable {
         case block
         case dropNewest = "drop_newest"
     }
 
-    /// Batches the buffer holds; nil: the pipeline's `channel_capacity`.
+    public var kind = Kind.memory
+    /// Batches a memory buffer holds; nil: the pipeline's `channel_capacity`.
     public var maxBatches: Int?
     public var whenFull = WhenFull.block
+    /// Bytes a disk buffer's segments may take.
+    public var maxSize = SinkBuffer.defaultMaxSize
+    /// How long a disk buffer may hold written records before an fsync makes them durable and
+    /// their batches are acknowledged upstream.
+    public var fsyncInterval = Duration.milliseconds(500)
 
-    public init(maxBatches: Int? = nil, whenFull: WhenFull = .block) {
+    public static let defaultMaxSize: Int64 = 1 << 30
+    /// Smaller than a few segments would turn every write into a rotation.
+    public static let minimumMaxSize: Int64 = 1 << 20
+
+    public init(kind: Kind = .memory, maxBatches: Int? = nil, whenFull: WhenFull = .block) {
+        self.kind = kind
         self.maxBatches = maxBatches
         self.whenFull = whenFull
     }
 
     /// Reads and consumes `buffer:` from a sink's options (`{ type: memory, max_batches: 64,
-    /// when_full: drop_newest }`); problems go into `options`' errors, at their line and column.
+    /// when_full: drop_newest }`, `{ type: disk, max_size: 2GiB }`); problems go into
+    /// `options`' errors, at their line and column.
     public static func read(_ options: inout OptionsReader) -> SinkBuffer {
         guard let node = options.node("buffer") else { return SinkBuffer() }
         guard let pairs = node.mapping else {
@@ -32,13 +49,18 @@ public struct SinkBuffer: Sendable, Equatable {
             return SinkBuffer()
         }
         var reader = OptionsReader(componentID: options.componentID + ".buffer", location: node.location, pairs: pairs)
-        if let type = reader.node("type"), type.scalar != Kind.memory.rawValue {
-            reader.fail(
-                type.location,
-                "buffer type '\(type.scalar ?? type.kindName)' of '\(options.componentID)' is not available (known: memory; disk buffers are not built yet)")
-        }
         var buffer = SinkBuffer()
-        if reader.has("max_batches") { buffer.maxBatches = reader.int("max_batches", default: 64, range: 1...1_000_000) }
+        buffer.kind = reader.oneOf("type", default: .memory)
+        switch buffer.kind {
+        case .memory:
+            if reader.has("max_batches") { buffer.maxBatches = reader.int("max_batches", default: 64, range: 1...1_000_000) }
+        case .disk:
+            buffer.maxSize = reader.byteSize("max_size", default: defaultMaxSize, range: minimumMaxSize...(1 << 50))
+            buffer.fsyncInterval = reader.duration("fsync_interval", default: buffer.fsyncInterval)
+            if buffer.fsyncInterval > .seconds(60), let node = reader.node("fsync_interval") {
+                reader.fail(node.location, "option 'fsync_interval' must be at most 60s")
+            }
+        }
         buffer.whenFull = reader.oneOf("when_full", default: .block)
         do { try reader.finish() } catch { for problem in error.errors { options.fail(problem.location, problem.message) } }
         return buffer

@@ -2,7 +2,7 @@ import CZstd
 
 /// Streaming zstd compression (`ZSTD_compressStream2`).
 public final class ZstdCompressor {
-    private let context: OpaquePointer
+    let context: OpaquePointer
 
     public init(level: Int32 = 3) throws(ZstdError) {
         guard let context = ZSTD_createCCtx() else { throw ZstdError(message: "cannot allocate a zstd context") }

@@ -3,7 +3,7 @@ import CZstd
 /// Streaming zstd decompression (`ZSTD_decompressStream`): memory stays at the context's
 /// window plus the caller's chunk, whatever the size of the input.
 public final class ZstdDecompressor {
-    private let context: OpaquePointer
+    let context: OpaquePointer
     /// Compressed bytes consumed so far.
     public private(set) var consumed = 0
     private var frameOpen = false

@@ -1,0 +1,156 @@
+import DiskBuffer
+import EventModel
+import Foundation
+import Logging
+import NIOPosix
+import PipelineConfig
+import Synchronization
+
+/// A disk buffer's counters, its log lines and its housekeeping: one line when something
+/// changes (full, space again, a corrupt record, a torn tail), a status line a minute while it
+/// holds anything, and the acknowledged position saved beside the segments.
+final class DiskBufferStatus: Sendable {
+    struct Counters {
+        var writtenRecords = 0
+        var droppedPoints = 0
+        var corruptRecords = 0
+        var tornBytes: Int64 = 0
+        var fullSince: ContinuousClock.Instant?
+        var acknowledgedChanged = false
+        var lastReport: SegmentLog.Usage?
+    }
+
+    let directory: String
+    let maxSize: Int64
+    let logger: Logger
+    private let counters = Mutex(Counters())
+    private var acknowledgedPath: String { directory + "/acknowledged" }
+
+    init(directory: String, maxSize: Int64, logger: Logger) {
+        self.directory = directory
+        self.maxSize = maxSize
+        self.logger = logger
+    }
+
+    // MARK: The acknowledged position
+
+    /// The position saved by the last run; nil (replay everything) when there is none or it
+    /// cannot be read, which resends but never loses. Blocks.
+    func loadAcknowledged() -> RecordPosition? {
+        guard let data = FileManager.default.contents(atPath: acknowledgedPath) else { return nil }
+        let parts = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace)
+        guard parts.count == 2, let segment = UInt64(parts[0]), let offset = Int64(parts[1]), offset >= 0 else {
+            logger.warning("disk buffer: \(acknowledgedPath) is not a position; replaying every segment (the sink may get points again)")
+            return nil
+        }
+        return RecordPosition(segment: segment, offset: offset)
+    }
+
+    /// Deletes acknowledged segments and saves the position. Blocks.
+    private func saveAcknowledged(_ log: SegmentLog) {
+        log.removeAcknowledgedSegments()
+        let position = log.acknowledged
+        do {
+            try DurableFile.replace(acknowledgedPath, with: Array("\(position.segment) \(position.offset)\n".utf8), mode: 0o600)
+        } catch {
+            logger.warning("disk buffer: cannot save the acknowledged position (\(error)); a restart resends more")
+        }
+    }
+
+    func acknowledged() {
+        counters.withLock { $0.acknowledgedChanged = true }
+    }
+
+    /// Runs until cancelled: once a second, deletes what the sink acknowledged and saves the
+    /// position; once a minute, a status line while the buffer holds anything.
+    func keepHouse(_ log: SegmentLog) async {
+        var sinceReport = 0
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: .seconds(1)) } catch { return }
+            let changed = counters.withLock { state in
+                defer { state.acknowledgedChanged = false }
+                return state.acknowledgedChanged
+            }
+            if changed { _ = try? await NIOThreadPool.singleton.runIfActive { [self] in saveAcknowledged(log) } }
+            sinceReport += 1
+            if sinceReport >= 60 {
+                sinceReport = 0
+                reportUsage(log.usage, ending: false)
+            }
+        }
+    }
+
+    func finish(_ log: SegmentLog) async {
+        _ = try? await NIOThreadPool.singleton.runIfActive { [self] in
+            do { try log.closeWriter() } catch { logger.warning("disk buffer: \(error)") }
+            saveAcknowledged(log)
+        }
+        reportUsage(log.usage, ending: true)
+    }
+
+    private func reportUsage(_ usage: SegmentLog.Usage, ending: Bool) {
+        let dropped = counters.withLock { state -> Int? in
+            if !ending, usage.records == 0, state.lastReport?.records ?? 0 == 0 { return nil }
+            state.lastReport = usage
+            return state.droppedPoints
+        }
+        guard let dropped else { return }
+        if ending && usage.records == 0 && dropped == 0 { return }
+        let waiting = usage.records == 0 ? "empty" : "\(describe(usage)) \(ending ? "kept for the next run" : "waiting for the sink")"
+        logger.info("disk buffer: \(waiting); \(dropped) points dropped")
+    }
+
+    private func describe(_ usage: SegmentLog.Usage) -> String {
+        let age = usage.oldestWrittenAt.map { "; oldest written \(max(0, Int(Date().timeIntervalSince1970) - Int($0 / 1_000_000_000))) s ago" } ?? ""
+        return "\(usage.points) points in \(usage.records) records (\(megabytes(usage.bytes)) of \(OptionsReader.formatByteSize(maxSize)) on disk\(age))"
+    }
+
+    private func megabytes(_ bytes: Int64) -> String {
+        "\(Double(bytes * 10 / (1 << 20)) / 10) MiB"
+    }
+
+    // MARK: Events
+
+    func reportRecovery(_ recovery: SegmentLog.Recovery) {
+        if recovery.tornBytes > 0 {
+            counters.withLock { $0.tornBytes += recovery.tornBytes }
+            logger.warning("disk buffer: cut a torn last record (\(recovery.tornBytes) bytes, a crash during a write) off \(directory); the records before it are kept")
+        }
+        if recovery.usage.records > 0 {
+            logger.info("disk buffer: replaying \(describe(recovery.usage)) that the sink had not acknowledged")
+        }
+    }
+
+    func noteWritten() {
+        let ended = counters.withLock { state -> Duration? in
+            state.writtenRecords += 1
+            defer { state.fullSince = nil }
+            return state.fullSince.map { .now - $0 }
+        }
+        if let ended { logger.notice("disk buffer: writing again after being full for \(ended)") }
+    }
+
+    /// Once per episode of being full.
+    func noteFull(because reason: String, dropping: Bool) {
+        let first = counters.withLock { state -> Bool in
+            guard state.fullSince == nil else { return false }
+            state.fullSince = .now
+            return true
+        }
+        guard first else { return }
+        let action = dropping ? "dropping the newest points for this sink (when_full: drop_newest)" : "holding the input until the sink frees space (when_full: block)"
+        logger.warning("disk buffer full: \(reason); \(action)")
+    }
+
+    func noteDropped(_ points: Int) {
+        counters.withLock { $0.droppedPoints += points }
+    }
+
+    func noteCorrupt(at start: RecordPosition, skippingTo end: RecordPosition, reason: String) {
+        counters.withLock { $0.corruptRecords += 1 }
+        let skipped = start.segment == end.segment ? "\(end.offset - start.offset) bytes" : "to \(end)"
+        logger.error("disk buffer: corrupt record at \(start) in \(directory) (\(reason)); skipped \(skipped), the rest of the buffer is kept")
+    }
+
+    var snapshot: Counters { counters.withLock { $0 } }
+}
