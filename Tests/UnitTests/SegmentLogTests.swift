@@ -181,4 +181,39 @@ import Testing
             }
         }
     }
+
+    /// The disk filled before max_size with everything in one segment (the one being written):
+    /// once the sink acknowledged it all, the writer must be able to free it (the hang the
+    /// disk-full chaos scenario found).
+    @Test func aFullBufferInOneSegmentFreesItOnceAcknowledged() async throws {
+        let directory = temporaryDirectory()
+        try await onOwnThread {
+            let codec = try RecordCodec(level: 1)
+            let layout = SegmentLog.Layout(directory: directory, maxSize: 1 << 20, segmentSize: 64 << 20)
+            let (log, _) = try SegmentLog.open(layout, acknowledged: nil)
+            var last: RecordPosition?
+            while true {
+                let noise = (0..<100).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 36) }.joined()
+                #expect(codec.stage([Point(measurement: "m", fields: [.init("noise", .string(noise))], timestamp: 1)]) == 0)
+                let record = try codec.seal()
+                let outcome = try log.append(payload: record.payload, pointCount: 1, uncompressedLength: record.uncompressedLength, writtenAt: 1)
+                guard case .written(let end) = outcome else { break }
+                last = end
+            }
+            let end = try #require(last)
+            #expect(log.usage.bytes > 1 << 19, "one segment holds it all: \(log.usage.bytes)")
+            log.acknowledge(through: end)
+            #expect(log.removeAcknowledgedSegments() == 0, "the segment being written is not deleted on its own")
+            try log.releaseWriterSegmentIfAcknowledged()
+            #expect(log.removeAcknowledgedSegments() > 1 << 19)
+            #expect(codec.stage([Point(measurement: "m", fields: [.init("n", .int(1))], timestamp: 2)]) == 0)
+            let record = try codec.seal()
+            let outcome = try log.append(payload: record.payload, pointCount: 1, uncompressedLength: record.uncompressedLength, writtenAt: 1)
+            guard case .written(let next) = outcome else {
+                Issue.record("still full: \(outcome)")
+                return
+            }
+            #expect(next.segment > end.segment)
+        }
+    }
 }

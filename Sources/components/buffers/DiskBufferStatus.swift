@@ -17,6 +17,7 @@ final class DiskBufferStatus: Sendable {
         var tornBytes: Int64 = 0
         var fullSince: ContinuousClock.Instant?
         var acknowledgedChanged = false
+        var savingFails = false
         var lastReport: SegmentLog.Usage?
     }
 
@@ -52,8 +53,14 @@ final class DiskBufferStatus: Sendable {
         let position = log.acknowledged
         do {
             try DurableFile.replace(acknowledgedPath, with: Array("\(position.segment) \(position.offset)\n".utf8), mode: 0o600)
+            counters.withLock { $0.savingFails = false }
         } catch {
-            logger.warning("disk buffer: cannot save the acknowledged position (\(error)); a restart resends more")
+            // Once per episode (a full disk fails every save until space returns).
+            let first = counters.withLock { state in
+                defer { state.savingFails = true }
+                return !state.savingFails
+            }
+            if first { logger.warning("disk buffer: cannot save the acknowledged position (\(error)); a restart resends more until it can") }
         }
     }
 

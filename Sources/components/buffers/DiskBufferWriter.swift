@@ -123,8 +123,11 @@ struct DiskBufferWriter: Sendable {
         }
         // What is already written need not wait for the space: make it durable now.
         try await sync(waiting)
-        // Space comes back when the sink acknowledges a whole segment.
-        _ = try await NIOThreadPool.singleton.runIfActive { [log] in log.removeAcknowledgedSegments() }
+        // Space comes back when the sink acknowledges a whole segment (this one's too).
+        _ = try await NIOThreadPool.singleton.runIfActive { [log] in
+            try log.releaseWriterSegmentIfAcknowledged()
+            return log.removeAcknowledgedSegments()
+        }
         try await Task.sleep(for: .milliseconds(100))
         return false
     }

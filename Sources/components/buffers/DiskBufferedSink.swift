@@ -34,9 +34,10 @@ struct DiskBufferedSink: Sink {
 
     func run(context: StageContext, input: StageInput) async throws {
         let status = DiskBufferStatus(directory: directory, maxSize: settings.maxSize, logger: context.logger)
-        let layout = SegmentLog.Layout(directory: directory, maxSize: settings.maxSize)
-        let (log, recovery) = try await NIOThreadPool.singleton.runIfActive { [status] in
-            try SegmentLog.open(layout, acknowledged: status.loadAcknowledged())
+        let (log, recovery) = try await NIOThreadPool.singleton.runIfActive { [status, directory, settings] in
+            try DurableFile.makeDirectories(directory)
+            let layout = SegmentLog.Layout(directory: directory, maxSize: settings.maxSize).fitted(toFreeSpaceOf: directory)
+            return try SegmentLog.open(layout, acknowledged: status.loadAcknowledged())
         }
         status.reportRecovery(recovery)
         let toSink = BoundedChannel(capacity: 2, producers: 1)

@@ -26,6 +26,18 @@ public final class SegmentLog: Sendable {
             // Sixteen segments per buffer: space comes back in steps of 1/16, a few files only.
             self.segmentSize = segmentSize ?? min(max(maxSize / 16, 256 << 10), 128 << 20)
         }
+
+        /// Segments no larger than a sixteenth of what the filesystem has free either: when the
+        /// disk fills before `maxSize`, acknowledged segments must still free space in steps.
+        /// Blocks (statvfs).
+        public func fitted(toFreeSpaceOf path: String) -> Layout {
+            var info = statvfs()
+            guard statvfs(path, &info) == 0 else { return self }
+            let free = Int64(info.f_bavail) * Int64(info.f_frsize)
+            var fitted = self
+            fitted.segmentSize = max(64 << 10, min(segmentSize, free / 16))
+            return fitted
+        }
     }
 
     /// What the buffer holds that the sink has not acknowledged.
@@ -202,6 +214,24 @@ public final class SegmentLog: Sendable {
         }
     }
 
+    /// When the writer's segment holds only acknowledged records, closes it so
+    /// `removeAcknowledgedSegments` can delete it: what a writer does when it finds the buffer
+    /// full, since a segment in use is never deleted. The next append starts a new one. Blocks.
+    public func releaseWriterSegmentIfAcknowledged() throws(IOError) {
+        try writer.withLock { file throws(IOError) in
+            guard file.descriptor >= 0, file.size > 0 else { return }
+            let segment = file.segment, size = file.size
+            let done = metadata.withLock { $0.acknowledged >= RecordPosition(segment: segment, offset: size) }
+            guard done else { return }
+            guard fsync(file.descriptor) == 0 else { throw IOError(errno, "fsync", path: Self.segmentPath(layout.directory, segment)) }
+            close(file.descriptor)
+            file.descriptor = -1
+            metadata.withLock { state in
+                if state.writerSegment == segment { state.writerSegment += 1 }
+            }
+        }
+    }
+
     /// Makes every appended record durable: fsync of the segment (and of the directory once a
     /// segment was created).
     public func sync() throws(IOError) {
@@ -224,7 +254,7 @@ public final class SegmentLog: Sendable {
             file.descriptor = -1
         }
         let number = metadata.withLock { state -> UInt64 in
-            if state.segments.last?.number == state.writerSegment { state.writerSegment += 1 }
+            if let last = state.segments.last?.number, last >= state.writerSegment { state.writerSegment = last + 1 }
             return state.writerSegment
         }
         let path = Self.segmentPath(layout.directory, number)
