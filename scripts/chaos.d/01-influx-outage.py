@@ -170,8 +170,9 @@ def compare(name, produced, delivered):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--smokeflow", required=True)
-    parser.add_argument("--short", action="store_true")
+    # scripts/chaos passes SMOKEFLOW and CHAOS_SHORT in the environment.
+    parser.add_argument("--smokeflow", default=os.environ.get("SMOKEFLOW"), required="SMOKEFLOW" not in os.environ)
+    parser.add_argument("--short", action="store_true", default=os.environ.get("CHAOS_SHORT") == "1")
     parser.add_argument("--targets", type=int)
     parser.add_argument("--outage", type=int)
     args = parser.parse_args()

@@ -34,8 +34,9 @@ def parse_fixture(path):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--smokeflow", required=True)
-    parser.add_argument("--short", action="store_true")
+    # scripts/chaos passes SMOKEFLOW and CHAOS_SHORT in the environment.
+    parser.add_argument("--smokeflow", default=os.environ.get("SMOKEFLOW"), required="SMOKEFLOW" not in os.environ)
+    parser.add_argument("--short", action="store_true", default=os.environ.get("CHAOS_SHORT") == "1")
     args = parser.parse_args()
     days, targets, size = (4, 20, "1m") if args.short else (20, 40, "3m")
     work = tempfile.mkdtemp(prefix="smokeflow-chaos3.")
