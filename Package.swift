@@ -61,10 +61,13 @@ let package = Package(
         systemLibrary("CZlib", "zlib", apt: "zlib1g-dev"),
         systemLibrary("CRRD", "librrd", apt: "librrd-dev"),
         systemLibrary("CLibPQ", "libpq", apt: "libpq-dev"),
+        systemLibrary("CCrypt", "libcrypt", apt: "libcrypt-dev"),
         // librrd's thread-safe calls on NIO's blocking thread pool.
         library("LibRRD", "native", ["CRRD", NIOPosix]),
         // libpq: parameterized queries, transactions, LISTEN/NOTIFY, a thread per connection.
         library("Postgres", "native", ["CLibPQ", NIOCore, NIOPosix]),
+        // libxcrypt's crypt(3): bcrypt password hashes for the web admin's login.
+        library("PasswordHash", "native", ["CCrypt"]),
 
         // core: the event model and its schema, pipeline files, the runtime.
         library("EventModel", "core", []),
@@ -103,7 +106,7 @@ let package = Package(
         library("PipelineTesting", "app", ["EventModel", "PipelineRuntime", "PipelineConfig", "LineProtocol", Logging]),
         library("SmokeflowApp", "app", [
             "EventModel", "PipelineConfig", "PipelineRuntime", "Components", "JobScheduler", "PipelineTesting",
-            "TargetStore", "Postgres", Logging, ServiceLifecycle,
+            "TargetStore", "Postgres", "PasswordHash", Logging, ServiceLifecycle,
         ]),
         .executableTarget(
             name: "smokeflow",
@@ -133,7 +136,7 @@ let package = Package(
             name: "UnitTests",
             dependencies: [
                 "EventModel", "LineProtocol", "Zstd", "PipelineConfig", "PipelineRuntime", "Components",
-                "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "Downsampling", "DiskBuffer", "PipelineTesting",
+                "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "Downsampling", "DiskBuffer", "PasswordHash", "PipelineTesting",
                 "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting",
                 NIOCore, NIOPosix, Logging, ServiceLifecycle,
             ],
@@ -144,7 +147,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "EventModel", "LineProtocol", "Zstd", "PipelineConfig", "PipelineRuntime", "Components",
-                "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "Downsampling", "DiskBuffer", "PipelineTesting",
+                "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "Downsampling", "DiskBuffer", "PasswordHash", "PipelineTesting",
                 "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting",
                 NIOCore, NIOHTTP1, NIOPosix, AsyncHTTPClient, Logging, ServiceLifecycle,
             ],

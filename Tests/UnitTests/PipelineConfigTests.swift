@@ -197,11 +197,17 @@ import Testing
         let directory = temporaryDirectory()
         let path = directory + "/.env"
         try "# comment\nexport A=from-file\nB=\"quoted value\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
         let loader = try PipelineLoader(environment: ["A": "from-env"], envFile: path)
         #expect(loader.environment["A"] == "from-env")
         #expect(loader.environment["B"] == "quoted value")
-        try "NOT A LINE\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "NOT A LINE\n".write(toFile: path, atomically: false, encoding: .utf8)
         #expect(throws: ConfigErrors.self) { try PipelineLoader(environment: [:], envFile: path) }
+        do {
+            _ = try PipelineLoader(environment: [:], envFile: path)
+        } catch {
+            #expect(error.description.contains("expected NAME=value"), "the line is the problem, not the mode: \(error)")
+        }
     }
 
     @Test func everyShippedPipelineValidates() throws {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// `${VAR}` and `${VAR:-default}` from the environment; `$$` is a literal `$`.
 ///
 /// `:-` uses the default when the variable is unset or empty (as in the shell and Vector);
@@ -74,6 +76,22 @@ public struct Interpolation: Sendable {
 
 /// A `.env` file: `NAME=value` lines, `#` comments, optional `export `, optional quotes.
 public enum EnvironmentFile {
+    /// Reads an env file of credentials, refusing one that group or others may read or write,
+    /// as ssh refuses such a key: one line naming the file and the fix.
+    public static func readPrivate(_ path: String) throws(ConfigErrors) -> String {
+        let location = SourceLocation(file: path, line: 1, column: 1)
+        var info = stat()
+        guard stat(path, &info) == 0, let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigErrors([ConfigError(location, "cannot read the .env file")])
+        }
+        let mode = info.st_mode & 0o777
+        if mode & 0o077 != 0 {
+            let octal = String(mode, radix: 8)
+            throw ConfigErrors([ConfigError(location, "permissions 0\(octal) are too open: group or others can \(mode & 0o044 != 0 ? "read" : "write") this credentials file; run chmod 600 \(path)")])
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     public static func parse(_ text: String, file: String) throws(ConfigErrors) -> [String: String] {
         var values: [String: String] = [:]
         var errors: [ConfigError] = []

@@ -8,10 +8,7 @@ public struct PipelineLoader: Sendable {
     public init(environment: [String: String] = ProcessInfo.processInfo.environment, envFile: String? = nil) throws(ConfigErrors) {
         var merged: [String: String] = [:]
         if let envFile {
-            guard let data = FileManager.default.contents(atPath: envFile) else {
-                throw ConfigErrors([ConfigError(SourceLocation(file: envFile, line: 1, column: 1), "cannot read the .env file")])
-            }
-            merged = try EnvironmentFile.parse(String(decoding: data, as: UTF8.self), file: envFile)
+            merged = try EnvironmentFile.parse(try EnvironmentFile.readPrivate(envFile), file: envFile)
         }
         merged.merge(environment) { _, process in process }
         self.environment = merged
