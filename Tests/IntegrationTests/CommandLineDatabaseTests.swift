@@ -39,7 +39,9 @@ struct CommandLineDatabaseTests: CommandLineRunning {
 
     @Test func databaseErrorsAreOneLineWithoutThePassword() async throws {
         let secret = "pw-" + UUID().uuidString
-        let result = try await smokeflow(["db", "status", "--database-url", "postgresql://u:\(secret)@127.0.0.1:1/x"])
+        // From the environment, the documented way (`--database-url` adds a warning line first:
+        // CommandLineTests.aDatabaseURLOnTheCommandLineIsWarnedAboutWithoutItsPassword).
+        let result = try await smokeflow(["db", "status"], environment: ["DATABASE_URL": "postgresql://u:\(secret)@127.0.0.1:1/x"])
         #expect(result.status == 1)
         #expect(result.stderr.split(separator: "\n").count == 1)
         #expect(result.stderr.hasPrefix("smokeflow: postgres: connection to server at \"127.0.0.1\", port 1 failed"))

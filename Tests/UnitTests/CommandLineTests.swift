@@ -82,6 +82,18 @@ struct CommandLineTests: CommandLineRunning {
         #expect(result.stderr.contains("did not drain within"), "\(result.stderr)")
     }
 
+    /// Review M8: a password on the command line is readable in /proc/PID/cmdline; the command
+    /// says so (without the value) and points at DATABASE_URL.
+    @Test func aDatabaseURLOnTheCommandLineIsWarnedAboutWithoutItsPassword() async throws {
+        // Nothing listens on port 1: the command fails at once, after the warning.
+        let result = try await smokeflow(["db", "status", "--database-url", "postgresql://u:pw-0f3a@127.0.0.1:1/x?connect_timeout=2"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("smokeflow: warning: --database-url is visible to every local user"), "\(result.stderr)")
+        #expect(result.stderr.contains("DATABASE_URL") && !result.stderr.contains("pw-0f3a"), "\(result.stderr)")
+        let quiet = try await smokeflow(["db", "status"], environment: ["DATABASE_URL": "postgresql://u:pw-0f3a@127.0.0.1:1/x?connect_timeout=2"])
+        #expect(quiet.status == 1 && !quiet.stderr.contains("warning") && !quiet.stderr.contains("pw-0f3a"), "\(quiet.stderr)")
+    }
+
     @Test func aFailedSinkExitsNonZeroNamingIt() async throws {
         let directory = temporaryDirectory()
         let pipeline = directory + "/p.yaml"

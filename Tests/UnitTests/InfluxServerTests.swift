@@ -16,16 +16,19 @@ import Testing
         let url = try server.url("/query", query: [URLQueryItem(name: "q", value: "SELECT a+b"), URLQueryItem(name: "db", value: "d")])
         #expect(url == "https://influx.example:8443/base/query?q=SELECT%20a%2Bb&db=d")
         #expect(!url.contains("hunter2") && !url.contains("u:"))
-        #expect(server.authorization == "Basic " + Data("u:hunter2".utf8).base64EncodedString())
+        #expect(server.authorization?.value == "Basic " + Data("u:hunter2".utf8).base64EncodedString())
         let request = server.request(url, method: .GET)
-        #expect(request.headers["Authorization"] == [server.authorization!])
+        #expect(request.headers["Authorization"] == [try #require(server.authorization).value])
+        // Review M8: the header value is a Secret, so printing the server or it shows no credential.
+        #expect("\(server)".contains("<redacted>") && !"\(server)".contains(Data("u:hunter2".utf8).base64EncodedString()))
+        #expect("\(String(describing: server.authorization))" == "Optional(<redacted>)")
     }
 
     @Test func aTokenWinsAndTheOptionsWinOverTheURL() throws {
         let token = try InfluxServer(url: "http://u:p@h:8086", username: "x", password: Secret("y"), token: Secret("t0k"))
-        #expect(token.authorization == "Token t0k")
+        #expect(token.authorization?.value == "Token t0k")
         let options = try InfluxServer(url: "http://u:p@h", username: "x", password: Secret("y"), token: nil)
-        #expect(options.authorization == "Basic " + Data("x:y".utf8).base64EncodedString())
+        #expect(options.authorization?.value == "Basic " + Data("x:y".utf8).base64EncodedString())
         #expect(try InfluxServer(url: "http://h", username: nil, password: nil, token: nil).authorization == nil)
         #expect(throws: InfluxServer.InvalidURL.self) { try InfluxServer(url: "ftp://h", username: nil, password: nil, token: nil) }
     }

@@ -113,4 +113,29 @@ struct RRDClientTests {
             try await client.fetch(truncated, consolidation: "AVERAGE", start: 1_764_374_400, end: 1_764_384_400, resolution: 300)
         }
     }
+
+    /// Review X1: librrd fails after allocating the names ("malloc fetch data area" for a range
+    /// too long to hold) and frees them without clearing our pointer; freeing them again aborted
+    /// the process (glibc's double-free check). In a child process, which such a crash ends.
+    @Test func aFetchThatFailsAfterLibrrdAllocatedTheNamesFreesNothingTwice() async throws {
+        let problems = try await TestSubprocess.run("rrd-fetch-error", filter: "RRDClientTests/fetchFailingAfterTheNamesChild")
+        #expect(problems.isEmpty, "\(problems)")
+    }
+
+    @Test(.enabled(if: TestSubprocess.isChild("rrd-fetch-error")))
+    func fetchFailingAfterTheNamesChild() async throws {
+        let path = temporaryDirectory() + "/one.rrd"
+        try await client.create(path, step: 300, start: 1_764_374_399, sources: layout.dataSourceDefinitions, archives: layout.archiveDefinitions)
+        var problems: [String] = []
+        for _ in 0..<3 {
+            do {
+                // 2^44 rows of 23 values: no allocator gives that, so librrd's data malloc fails.
+                _ = try await client.fetch(path, consolidation: "AVERAGE", start: 1_764_374_400, end: 1_764_374_400 + 300 << 44, resolution: 300)
+                problems.append("a fetch of 2^44 rows succeeded")
+            } catch let error as RRDError {
+                if !error.message.contains("malloc fetch data area") { problems.append("another failure than the one meant: \(error)") }
+            }
+        }
+        try TestSubprocess.report(problems)
+    }
 }

@@ -77,8 +77,10 @@ public struct CronSchedule: Sendable, CustomStringConvertible {
             } else if !dayMatches(day: day, weekday: weekday - 1) {
                 time = calendar.date(byAdding: .day, value: 1, to: calendar.startOfDay(for: time))!
             } else if !hours.contains(hour) {
-                time = calendar.date(byAdding: .hour, value: 1, to: calendar.date(from: DateComponents(
-                    year: parts.year, month: month, day: day, hour: hour))!)!
+                // To the next local hour by elapsed time: rebuilding the hour from its components
+                // would, on the hour a fall-back repeats, land on its first occurrence again and
+                // loop. A skipped hour (spring forward) is skipped, as the clock does.
+                time += TimeInterval(3600 - minute * 60)
             } else if !minutes.contains(minute) {
                 time += 60
             } else {

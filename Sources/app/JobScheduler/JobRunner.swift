@@ -25,7 +25,17 @@ public struct JobRunner: Sendable {
         var version = 1
         /// Every window ending at or before this (ns) is done.
         var doneUntil: Int64
+        /// Where the last long catch-up (more than `clockSlack` of windows in one pass, which is
+        /// what a forward jump of the wall clock looks like) began: when the progress is later
+        /// found far ahead of the clock, the windows run again from here (absent in documents
+        /// written before it existed).
+        var resumeFrom: Int64?
     }
+
+    /// How far the progress may be ahead of the clock before it counts as saved under a clock
+    /// that was ahead (a day, or two windows when they are longer); a pass longer than this is a
+    /// long catch-up.
+    var clockSlack: Int64 { max(86_400_000_000_000, window.multipliedReportingOverflow(by: 2).partialValue) }
 
     public init(job: JobDefinition, file: String, registry: ComponentRegistry, checkpoints: (any CheckpointStorage)?, logger: Logger) throws(ConfigErrors) {
         self.job = job
@@ -109,48 +119,100 @@ public struct JobRunner: Sendable {
         )
     }
 
-    /// One window through the job's pipeline; throws when any stage failed.
+    /// One window through the job's pipeline; throws when any stage failed, or when the task was
+    /// cancelled meanwhile (a cancelled pipeline can end "successfully" with part of its input).
+    /// A source that read everything but some files (`PartialSourceFailure`) gets one more try;
+    /// if the same kind of failure remains, the window counts as done for the rest and every
+    /// failed file is logged as an error with the window and how to run it again.
     public func run(from: Int64, to: Int64) async throws {
         let plan = try registry.plan(pipeline(from: from, to: to))
         var settings = RuntimeSettings()
         settings.once = true
         settings.signals = []
-        settings.checkpointStorage = MemoryCheckpointStorage()
-        let report = await (try Pipeline(plan: plan, settings: settings, logger: logger)).run()
-        if !report.succeeded {
-            throw JobError(description: "job '\(job.name)' window \(Self.iso(from))–\(Self.iso(to)): " + report.failures.map(\.description).joined(separator: "; "))
+        var attempt = 1
+        while true {
+            settings.checkpointStorage = MemoryCheckpointStorage()
+            let report = await (try Pipeline(plan: plan, settings: settings, logger: logger)).run()
+            try Task.checkCancellation()
+            if report.succeeded { return }
+            let window = "window \(Self.iso(from))–\(Self.iso(to))"
+            guard let failed = Self.partialSourceFailures(report) else {
+                throw JobError(description: "job '\(job.name)' \(window): " + report.failures.map(\.description).joined(separator: "; "))
+            }
+            if attempt < 2 {
+                attempt += 1
+                continue
+            }
+            let again = "smokeflow job run \(job.name) --pipeline \(file) --from \(from / 1_000_000_000) --to \(to / 1_000_000_000)"
+            for (item, message) in failed {
+                logger.error("job '\(job.name)' \(window): \(item): \(message); its rollups for this window are missing, the window counts as done for the others (`\(again)` runs it again)")
+            }
+            return
         }
+    }
+
+    /// The failed items when every failure of `report` is a source's `PartialSourceFailure`.
+    static func partialSourceFailures(_ report: RunReport) -> [(item: String, message: String)]? {
+        var items: [(item: String, message: String)] = []
+        for failure in report.failures {
+            guard failure.kind == .source, let partial = failure.cause as? any PartialSourceFailure else { return nil }
+            items += partial.failedItems
+        }
+        return items.isEmpty ? nil : items
     }
 
     /// The windows that are due at `now` and not yet done, oldest first.
     public func dueWindows(now: Date) async throws -> [(from: Int64, to: Int64)] {
-        let due = (Int64(now.timeIntervalSince1970) * 1_000_000_000 - job.lag.nanoseconds).roundedDown(toMultipleOf: window)
+        try await pass(now: now).windows
+    }
+
+    /// The windows of a catch-up at `now`, and the `resumeFrom` its progress saves carry.
+    /// Progress more than `clockSlack` ahead of the clock was saved while the clock was ahead:
+    /// the windows run again from where that long catch-up began (and with no such mark, nothing
+    /// runs until the clock passes the progress, as before; a warning says so).
+    func pass(now: Date) async throws -> (windows: [(from: Int64, to: Int64)], resumeFrom: Int64?) {
+        let nowNanoseconds = Int64(now.timeIntervalSince1970.rounded(.down)).multipliedReportingOverflow(by: 1_000_000_000).partialValue
+        let due = (nowNanoseconds - job.lag.nanoseconds).roundedDown(toMultipleOf: window)
+        let stored = try await loadProgress()
+        var resumeFrom = stored?.resumeFrom
         let start: Int64
-        if let done = try await loadProgress() {
-            start = done
+        if let stored {
+            start = stored.doneUntil
+            if stored.doneUntil > due + clockSlack {
+                let progress = "job '\(job.name)': its progress (\(Self.iso(stored.doneUntil))) is ahead of the clock (windows due until \(Self.iso(due)))"
+                if let back = stored.resumeFrom, back <= due {
+                    logger.warning("\(progress): it was saved while the clock was ahead; the windows from \(Self.iso(back)) run again")
+                    return (windows(from: back, to: due), back)
+                }
+                logger.warning("\(progress): nothing runs until the clock passes it (remove the document \(document) to start again from the job's start)")
+                return ([], resumeFrom)
+            }
         } else if let text = job.start, let time = OptionsReader.parseTime(text, as: .nanoseconds, integersIn: .seconds) {
             start = time.roundedDown(toMultipleOf: window)
         } else {
             start = due - window
         }
-        return windows(from: start, to: due)
+        let windows = windows(from: start, to: due)
+        if let first = windows.first, due - first.from > clockSlack { resumeFrom = first.from }
+        return (windows, resumeFrom)
     }
 
     /// Runs every due window, saving progress after each; returns how many ran.
     @discardableResult
     public func catchUp(now: Date, onWindow: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Int {
-        let due = try await dueWindows(now: now)
+        let (due, resumeFrom) = try await pass(now: now)
         if due.count > 1 { logger.info("catching up \(due.count) windows from \(Self.iso(due[0].from))") }
         for (index, range) in due.enumerated() {
             try Task.checkCancellation()
             try await run(from: range.from, to: range.to)
-            try await saveProgress(range.to)
+            try Task.checkCancellation()
+            try await saveProgress(Progress(doneUntil: range.to, resumeFrom: resumeFrom))
             onWindow(index + 1, due.count)
         }
         return due.count
     }
 
-    func loadProgress() async throws -> Int64? {
+    func loadProgress() async throws -> Progress? {
         guard let checkpoints, let data = try await checkpoints.load(document) else { return nil }
         let afresh = "the job starts again from its start"
         guard let progress = try? JSONDecoder().decode(Progress.self, from: data) else {
@@ -160,12 +222,12 @@ public struct JobRunner: Sendable {
             throw CheckpointStorageError.unusable(
                 document, in: checkpoints, "job progress version \(progress.version), this smokeflow reads version 1", afresh: afresh)
         }
-        return progress.doneUntil
+        return progress
     }
 
-    func saveProgress(_ doneUntil: Int64) async throws {
+    func saveProgress(_ progress: Progress) async throws {
         guard let checkpoints else { return }
-        try await checkpoints.save(document, try JSONEncoder().encode(Progress(doneUntil: doneUntil)))
+        try await checkpoints.save(document, try JSONEncoder().encode(progress))
     }
 
     public static func iso(_ nanoseconds: Int64) -> String {

@@ -57,6 +57,7 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let logger = bootstrapLogging(common.logLevel)
+        warnAboutCommandLineDatabaseURL(databaseURL)
         let overrides = LoadedPipeline.Overrides(
             databaseURL: databaseURL, stateDirectory: stateDir, shutdownTimeout: shutdownTimeout.map { .milliseconds(Int64($0 * 1000)) },
             once: once)

@@ -15,7 +15,8 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     func connect() async throws -> PostgresConnection {
-        try await PostgresConnection.connect(connectionString)
+        warnAboutCommandLineDatabaseURL(databaseURL)
+        return try await PostgresConnection.connect(connectionString)
     }
 }
 

@@ -14,6 +14,15 @@ func report(_ error: any Error) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
+/// `--database-url` puts its password in `ps` and `/proc/PID/cmdline` for every local user: one
+/// warning line pointing at the environment, never the value.
+func warnAboutCommandLineDatabaseURL(_ value: String?) {
+    guard let value, !value.isEmpty else { return }
+    FileHandle.standardError.write(Data((
+        "smokeflow: warning: --database-url is visible to every local user (ps, /proc/PID/cmdline); "
+        + "set DATABASE_URL in the environment or an --env-file instead\n").utf8))
+}
+
 func bootstrapLogging(_ level: String) -> Logger {
     let parsed = Logger.Level(rawValue: level.lowercased()) ?? .info
     LoggingSystem.bootstrap { label in

@@ -10,7 +10,16 @@ public struct YAMLLoader: Sendable {
         interpolation = Interpolation(environment: environment)
     }
 
+    /// Deeper nesting than this is refused before Yams reads the text, with one clear line:
+    /// Yams' libyaml stops at 1,000 levels itself, with a message naming its C setter, and Yams'
+    /// composer and `convert` recurse once per level. No pipeline file comes near 100.
+    public static let maximumDepth = 100
+
     public func load(text: String, file: String) throws(ConfigErrors) -> ConfigNode {
+        if let (line, column) = Self.tooDeep(text, limit: Self.maximumDepth) {
+            throw ConfigErrors([ConfigError(SourceLocation(file: file, line: line, column: column),
+                "YAML nested deeper than \(Self.maximumDepth) levels")])
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -65,6 +74,72 @@ public struct YAMLLoader: Sendable {
             errors.append(ConfigError(location, "YAML aliases are not supported in pipeline files"))
             return ConfigNode(.null, at: location)
         }
+    }
+
+    /// Where the nesting first goes deeper than `limit` (1-based line and column), by a scan
+    /// that counts at least every level Yams would: flow brackets outside quotes and comments,
+    /// plus the block levels that indentation and leading `- ` open. It may count a level that
+    /// is not one (brackets inside a block scalar), never miss one.
+    static func tooDeep(_ text: String, limit: Int) -> (line: Int, column: Int)? {
+        var indents: [Int] = []
+        var flow = 0
+        var line = 1
+        var quote: UInt8?
+        let bytes = Array(text.utf8)
+        var index = 0
+        while index < bytes.count {
+            // At the start of a line (outside flow collections and quotes): its block levels.
+            var column = 1
+            if flow == 0, quote == nil {
+                var indent = 0
+                while index + indent < bytes.count, bytes[index + indent] == UInt8(ascii: " ") { indent += 1 }
+                var dashes = 0
+                var cursor = index + indent
+                while cursor + 1 < bytes.count, bytes[cursor] == UInt8(ascii: "-"), bytes[cursor + 1] == UInt8(ascii: " ") {
+                    dashes += 1
+                    cursor += 2
+                    while cursor < bytes.count, bytes[cursor] == UInt8(ascii: " ") { cursor += 1 }
+                }
+                let blank = index + indent >= bytes.count || [UInt8(ascii: "\n"), UInt8(ascii: "#"), UInt8(ascii: "\r")].contains(bytes[index + indent])
+                if !blank {
+                    while let last = indents.last, last >= indent { indents.removeLast() }
+                    indents.append(indent)
+                    if indents.count + dashes > limit { return (line, indent + 1) }
+                }
+                column += cursor - index
+                index = cursor
+            }
+            // The rest of the line: flow brackets, quotes, a comment.
+            while index < bytes.count, bytes[index] != UInt8(ascii: "\n") {
+                let byte = bytes[index]
+                if let open = quote {
+                    if byte == UInt8(ascii: "\\"), open == UInt8(ascii: "\"") {
+                        index += 1
+                        column += 1
+                    } else if byte == open {
+                        quote = nil
+                    }
+                } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'"),
+                    index == 0 || [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "["), UInt8(ascii: "{"), UInt8(ascii: ",")].contains(bytes[index - 1])
+                {
+                    // A quote opens a quoted scalar only where a token starts (`don't` is plain).
+                    quote = byte
+                } else if byte == UInt8(ascii: "#"), index == 0 || [UInt8(ascii: " "), UInt8(ascii: "\t")].contains(bytes[index - 1]) {
+                    while index < bytes.count, bytes[index] != UInt8(ascii: "\n") { index += 1 }
+                    break
+                } else if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") {
+                    flow += 1
+                    if indents.count + flow > limit { return (line, column) }
+                } else if byte == UInt8(ascii: "]") || byte == UInt8(ascii: "}") {
+                    flow = max(flow - 1, 0)
+                }
+                index += 1
+                column += 1
+            }
+            index += 1
+            line += 1
+        }
+        return nil
     }
 
     static func describe(_ error: YamlError, file: String) -> ConfigError {

@@ -25,3 +25,10 @@ public protocol RangedSourceConfiguration: SourceConfiguration {
 public protocol WindowTransformConfiguration: TransformConfiguration {
     static var endOfInputOptions: [WindowOption] { get }
 }
+
+/// What a source throws when it read everything it could and only some items (files) failed,
+/// each with its own message: a job then counts its window done for the rest and reports every
+/// failed item (`JobRunner`), instead of holding each later window behind one bad file.
+public protocol PartialSourceFailure: Error {
+    var failedItems: [(item: String, message: String)] { get }
+}

@@ -45,6 +45,9 @@ struct EngineLoop {
     var nextToken = UInt32.random(in: 0...UInt32.max)
     var nextSerial: UInt32 = 0
     var activeRounds = 0
+    /// Slots whose ping awaits its answer or timeout: at most all 65,536, and a ping waits for a
+    /// slot rather than take one that is pending (its round would never finish).
+    var pendingSlots = 0
     var packet: [UInt8] = []
     var receiveBuffer = [UInt8](repeating: 0, count: 4096)
 
@@ -89,6 +92,8 @@ struct EngineLoop {
         var deadline: Int64 { deadlines.first?.deadline ?? .max }
         while let next = sendQueue.first {
             if next.due > now + sendWindow { return min(next.due, deadline) }
+            // Every sequence number is in flight: the next ping waits until one times out.
+            if pendingSlots >= slots.count { return deadline }
             if limiter.earliest(now: now) > now { return min(limiter.refilled, deadline) }
             _ = sendQueue.pop()
             send(round: next.round, now: now)
@@ -102,7 +107,10 @@ struct EngineLoop {
     private mutating func send(round index: Int32, now: Int64) {
         let i = Int(index)
         guard rounds[i] != nil else { return }
-        let sequence = allocateSequence()
+        guard let sequence = allocateSequence() else {
+            sendQueue.push(now, index)  // not reached: `sendDue` waits while every slot is pending
+            return
+        }
         nextToken &+= 1
         let token = settings.transport == .icmp ? nextToken : 0
         let ping = rounds[i]!.nextPing
@@ -126,6 +134,7 @@ struct EngineLoop {
         }
         if sent {
             slots[Int(sequence)] = Slot(state: .pending, round: index, serial: rounds[i]!.serial, sentAt: sentAt, token: token)
+            pendingSlots += 1
             deadlines.append(sentAt + timeout, sequence, token)
         } else {
             rounds[i]!.resolved += 1  // refused by the kernel: lost
@@ -137,13 +146,14 @@ struct EngineLoop {
         if rounds[i]!.resolved == pings { complete(index) }
     }
 
-    private mutating func allocateSequence() -> UInt16 {
+    /// A sequence number whose slot is not pending; nil when all are.
+    private mutating func allocateSequence() -> UInt16? {
         for _ in 0..<65536 {
             let sequence = nextSequence
             nextSequence &+= 1
             if slots[Int(sequence)].state != .pending { return sequence }
         }
-        return nextSequence
+        return nil
     }
 
     /// Pings past their timeout are lost; an answer after that counts as late.
@@ -156,6 +166,7 @@ struct EngineLoop {
             deadlines.removeFirst()
             guard pending else { continue }
             slots[Int(first.sequence)].state = .timedOut
+            pendingSlots -= 1
             resolve(slot, answeredAt: nil, rcode: nil)
         }
     }
@@ -192,6 +203,7 @@ struct EngineLoop {
         switch slot.state {
         case .pending:
             slots[Int(sequence)].state = .answered
+            pendingSlots -= 1
             resolve(slot, answeredAt: receivedAt, rcode: rcode)
         case .answered:
             rounds[index]!.duplicates += 1

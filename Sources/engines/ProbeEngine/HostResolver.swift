@@ -4,11 +4,19 @@ import Glibc
 #endif
 
 /// Host names resolved per round (A or AAAA) off the cooperative pool; addresses pass through.
+/// The lookups (`getaddrinfo`, which blocks and cannot be cancelled) run on threads of their
+/// own, so a resolver that does not answer never holds the shared pool's file I/O.
 public enum HostResolver {
+    static let threads: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 16)
+        pool.start()
+        return pool
+    }()
+
     public static func resolve(_ host: String, family: IPAddress.Family) async -> Result<IPAddress, ResolveError> {
         if let address = IPAddress(literal: host) { return .success(address) }
         do {
-            return try await NIOThreadPool.singleton.runIfActive { lookup(host, family: family) }
+            return try await threads.runIfActive { lookup(host, family: family) }
         } catch {
             return .failure(ResolveError(message: "cannot resolve '\(host)': \(error)"))
         }
@@ -16,6 +24,8 @@ public enum HostResolver {
 
     public struct ResolveError: Error {
         public let message: String
+
+        public init(message: String) { self.message = message }
     }
 
     static func lookup(_ host: String, family: IPAddress.Family) -> Result<IPAddress, ResolveError> {

@@ -38,7 +38,10 @@ extension RRDClient {
         var names: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
         var data: UnsafeMutablePointer<rrd_value_t>?
         let status = rrd_fetch_r(path, consolidation, &start, &end, &step, &count, &names, &data)
-        // On failure librrd frees what it allocated; on success both arrays are ours.
+        // On failure librrd has freed what it allocated but may leave `names` pointing at the
+        // freed array and `count` set (rrd_fetch.c's `err_free_all_ds_namv`, e.g. "malloc fetch
+        // data area"): nothing of it may be touched. On success both arrays are ours.
+        if status != 0 { throw error(path, "fetch") }
         defer {
             if let names {
                 for index in 0..<Int(count) { rrd_freemem(names[index]) }
@@ -46,7 +49,6 @@ extension RRDClient {
             }
             if let data { rrd_freemem(data) }
         }
-        if status != 0 { throw error(path, "fetch") }
         let rows = step == 0 ? 0 : Int((end - start) / time_t(step))
         let values = data.map { Array(UnsafeBufferPointer(start: $0, count: rows * Int(count))) } ?? []
         let dataSources = (0..<Int(count)).map { index in names.flatMap { $0[index] }.map { String(cString: $0) } ?? "" }
@@ -60,6 +62,8 @@ extension RRDClient {
         var names: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
         var values: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
         let status = rrd_lastupdate_r(path, &time, &count, &names, &values)
+        // As for fetch: on failure librrd freed its arrays without clearing our pointers.
+        if status != 0 { throw error(path, "lastupdate") }
         defer {
             for array in [names, values] {
                 guard let array else { continue }
@@ -67,7 +71,6 @@ extension RRDClient {
                 rrd_freemem(array)
             }
         }
-        if status != 0 { throw error(path, "lastupdate") }
         func strings(_ array: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> [String] {
             (0..<Int(count)).map { index in array.flatMap { $0[index] }.map { String(cString: $0) } ?? "" }
         }

@@ -61,11 +61,12 @@ struct InfluxServer: Sendable {
         return url
     }
 
-    var authorization: String? {
+    /// The `Authorization` header's value: a `Secret`, so no interpolation of it can print it.
+    var authorization: Secret? {
         switch credentials {
         case .none: return nil
-        case .basic(let username, let password): return "Basic " + Data("\(username):\(password.value)".utf8).base64EncodedString()
-        case .token(let token): return "Token \(token.value)"
+        case .basic(let username, let password): return Secret("Basic " + Data("\(username):\(password.value)".utf8).base64EncodedString())
+        case .token(let token): return Secret("Token \(token.value)")
         }
     }
 
@@ -73,7 +74,7 @@ struct InfluxServer: Sendable {
     func request(_ url: String, method: HTTPMethod) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: url)
         request.method = method
-        if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+        if let authorization { request.headers.add(name: "Authorization", value: authorization.value) }
         return request
     }
 
@@ -83,7 +84,7 @@ struct InfluxServer: Sendable {
         var secrets: [String] = []
         switch credentials {
         case .none: break
-        case .basic(_, let password): secrets = [password.value, authorization ?? ""]
+        case .basic(_, let password): secrets = [password.value, authorization?.value ?? ""]
         case .token(let token): secrets = [token.value]
         }
         return secrets.filter { !$0.isEmpty }.reduce(text) { $0.replacingOccurrences(of: $1, with: "<redacted>") }

@@ -91,8 +91,19 @@ public struct ProbeSource: Source {
         }
     }
 
-    /// `stepStart` on the monotonic clock.
-    func rounds(for targets: [ProbeTarget], stepStart: Int64, step: Int64, once: Bool) async -> ([RoundRequest], [RoundResult]) {
+    typealias Resolve = @Sendable (String, IPAddress.Family) async -> Result<IPAddress, HostResolver.ResolveError>
+
+    /// How long one name may take to resolve before its round fails with "no answer": a tenth
+    /// of the step, at most 10 s (glibc's own retries take 5 s each).
+    static func resolveTimeout(step: Int64) -> Duration { .nanoseconds(min(step / 10, 10_000_000_000)) }
+
+    /// `stepStart` on the monotonic clock. The hosts are resolved all at once (each name once),
+    /// each within `resolveTimeout`, so a resolver that does not answer fails those rounds
+    /// instead of holding the step: the lookups themselves run on `HostResolver`'s own threads.
+    func rounds(
+        for targets: [ProbeTarget], stepStart: Int64, step: Int64, once: Bool,
+        resolve: @escaping Resolve = { await HostResolver.resolve($0, family: $1) }, resolveTimeout: Duration? = nil
+    ) async -> ([RoundRequest], [RoundResult]) {
         let family: IPAddress.Family = configuration.kind == .icmp6 ? .v6 : .v4
         let roundLength = configuration.interval.nanoseconds * Int64(configuration.pings - 1)
             + configuration.timeout.nanoseconds
@@ -103,8 +114,10 @@ public struct ProbeSource: Source {
         var requests: [RoundRequest] = []
         var failures: [RoundResult] = []
         requests.reserveCapacity(targets.count)
+        let addresses = await Self.resolveAll(
+            Set(targets.map(\.host)), family: family, within: resolveTimeout ?? Self.resolveTimeout(step: step), resolve: resolve)
         for (index, target) in targets.enumerated() {
-            switch await HostResolver.resolve(target.host, family: family) {
+            switch addresses[target.host] ?? .failure(HostResolver.ResolveError(message: "cannot resolve '\(target.host)'")) {
             case .failure(let error):
                 failures.append(RoundResult(target: target, startedAt: wallStart, sent: configuration.pings, times: [], error: error.message))
             case .success(var address):
@@ -121,4 +134,49 @@ public struct ProbeSource: Source {
         }
         return (requests, failures)
     }
+
+    /// Every host at once, each answered within `timeout` (a lookup still running then is left
+    /// to finish on its own; its round fails).
+    static func resolveAll(
+        _ hosts: Set<String>, family: IPAddress.Family, within timeout: Duration, resolve: @escaping Resolve
+    ) async -> [String: Result<IPAddress, HostResolver.ResolveError>] {
+        await withTaskGroup(of: (String, Result<IPAddress, HostResolver.ResolveError>).self) { group in
+            for host in hosts {
+                group.addTask { (host, await firstOf(resolve: { await resolve(host, family) }, within: timeout, host: host)) }
+            }
+            var results: [String: Result<IPAddress, HostResolver.ResolveError>] = [:]
+            for await (host, result) in group { results[host] = result }
+            return results
+        }
+    }
+
+    /// `resolve`'s answer, or a failure once `timeout` has passed, whichever comes first; the
+    /// lookup is not waited for after that.
+    static func firstOf(
+        resolve: @escaping @Sendable () async -> Result<IPAddress, HostResolver.ResolveError>, within timeout: Duration, host: String
+    ) async -> Result<IPAddress, HostResolver.ResolveError> {
+        let answered = AnswerOnce()
+        return await withCheckedContinuation { continuation in
+            let timer = Task {
+                try? await Task.sleep(for: timeout)
+                if !Task.isCancelled, answered.claim() {
+                    continuation.resume(returning: .failure(HostResolver.ResolveError(message: "cannot resolve '\(host)': no answer within \(timeout)")))
+                }
+            }
+            Task {
+                let result = await resolve()
+                if answered.claim() {
+                    timer.cancel()
+                    continuation.resume(returning: result)
+                }
+            }
+        }
+    }
+}
+
+/// Who resumes a continuation that two tasks race for: the first to claim it.
+final class AnswerOnce: Sendable {
+    private let taken = Atomic<Bool>(false)
+
+    func claim() -> Bool { !taken.exchange(true, ordering: .acquiringAndReleasing) }
 }

@@ -90,7 +90,8 @@ public final class TargetsFile: ProbeTargetProvider {
     }
 
     public func targets() async throws -> [ProbeTarget] {
-        let stamp = Self.stamp(path)
+        // stat(2) blocks on a slow or hung file system: off the cooperative pool too.
+        let stamp = try await NIOThreadPool.singleton.runIfActive { [path] in Self.stamp(path) }
         if let cached = loaded.withLock({ $0.stamp == stamp && !stamp.isEmpty ? $0.list : nil }) { return cached }
         let list = try await NIOThreadPool.singleton.runIfActive { [self] in try self.load() }
         loaded.withLock { $0 = Loaded(stamp: stamp, list: list) }

@@ -12,8 +12,9 @@ public struct RRDSource: Source {
     let checkpoints: CheckpointStore
     let client = RRDClient()
 
-    struct FailedFiles: Error, CustomStringConvertible {
+    struct FailedFiles: PartialSourceFailure, CustomStringConvertible {
         let failures: [(file: String, message: String)]
+        var failedItems: [(item: String, message: String)] { failures.map { ($0.file, $0.message) } }
         var description: String {
             "\(failures.count) file(s) failed: " + failures.map { "\($0.file): \($0.message)" }.joined(separator: "; ")
         }
@@ -64,7 +65,7 @@ public struct RRDSource: Source {
             } catch let error as CancellationError {
                 throw error
             } catch {
-                progress.failures.withLock { $0.append((file.relativePath, "\(error)")) }
+                progress.failures.withLock { $0.append((file.absolutePath, "\(error)")) }
                 context.logger.error("\(file.absolutePath): \(error)")
             }
             progress.filesDone.add(1, ordering: .relaxed)

@@ -1,5 +1,6 @@
 import Downsampling
 import Foundation
+import NIOPosix
 import EventModel
 public import PipelineRuntime
 import Synchronization
@@ -26,7 +27,12 @@ public final class DownsampleTransform: Transform {
         self.document = document
     }
 
-    struct Document: Codable {
+    /// The document as JSON, encoded on the thread pool: a large state takes CPU seconds.
+    static func encode(_ document: Document) async throws -> Data {
+        try await NIOThreadPool.singleton.runIfActive { try JSONEncoder().encode(document) }
+    }
+
+    struct Document: Codable, Sendable {
         var engine: DownsamplerSnapshot
         /// Emitted windows not yet acknowledged by every sink.
         var unacknowledged: [StoredPoint]
@@ -89,11 +95,15 @@ public final class DownsampleTransform: Transform {
             let acknowledgements = checkpoints == nil ? [] : [emissions.acknowledgement(for: points)]
             try await output.send(Batch(points: points, acknowledgements: acknowledgements))
         }
+        // How many unacknowledged windows the last stored document holds (acknowledgements may
+        // arrive while it is encoded and written): `finish` stores again when fewer are left.
+        var storedUnacknowledged = 0
         func save() async throws {
             guard let checkpoints else { return }
             let stored = Document(engine: engine.snapshot, unacknowledged: emissions.unacknowledged.map(StoredPoint.init))
+            storedUnacknowledged = stored.unacknowledged.count
             do {
-                try await checkpoints.save(document, try JSONEncoder().encode(stored))
+                try await checkpoints.save(document, try await Self.encode(stored))
             } catch {
                 for acknowledgement in held { acknowledgement.release(.failed) }
                 held.removeAll()
@@ -153,7 +163,7 @@ public final class DownsampleTransform: Transform {
         if configuration.flushAtEnd ?? (checkpoints == nil) { try await emit(engine.flushAll()) }
         try await save()
         let snapshot = engine.snapshot
-        stopped.withLock { $0 = (snapshot, emissions, emissions.unacknowledged.count) }
+        stopped.withLock { $0 = (snapshot, emissions, storedUnacknowledged) }
     }
 
     /// Stores the state once more without the windows the sinks acknowledged after the last
@@ -164,7 +174,7 @@ public final class DownsampleTransform: Transform {
         guard unacknowledged.count < savedCount else { return }
         do {
             let stored = Document(engine: engine, unacknowledged: unacknowledged.map(StoredPoint.init))
-            try await checkpoints.save(document, try JSONEncoder().encode(stored))
+            try await checkpoints.save(document, try await Self.encode(stored))
         } catch {
             context.logger.warning("could not store the state after the sinks' acknowledgements: \(error)")
         }

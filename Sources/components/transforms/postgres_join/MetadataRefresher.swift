@@ -4,13 +4,15 @@ public import Logging
 import NIOPosix
 import Postgres
 public import PipelineRuntime
+import Synchronization
 
 /// Keeps a `MetadataCache` current. From PostgreSQL: a full load, then `LISTEN
 /// smokeflow_metadata` (the schema's triggers notify on every change) plus a periodic full
 /// refresh; when the database goes away, the cache keeps its last snapshot, the outage is
 /// logged once, and reconnection backs off up to 30 s. From a targets file: reloaded when it
-/// changes. Every good load is saved (state directory) so a restart without the database
-/// starts from it.
+/// changes. Good loads are saved (state directory) so a restart without the database starts
+/// from them: at most one save per `snapshotSaveInterval`, the newest load last, so a flood of
+/// NOTIFYs (each a full reload) is not a flood of fsynced writes.
 public struct MetadataRefresher: Sendable {
     public enum Origin: Sendable {
         case database(connectionString: String)
@@ -23,11 +25,13 @@ public struct MetadataRefresher: Sendable {
     let snapshotStorage: (any CheckpointStorage)?
     let snapshotName: String
     let logger: Logger
+    let saves: CoalescedSaves<MetadataSnapshot>
 
     public init(
         origin: Origin, cache: MetadataCache, refreshInterval: Duration, snapshotStorage: (any CheckpointStorage)?,
-        snapshotName: String, logger: Logger
+        snapshotName: String, logger: Logger, snapshotSaveInterval: Duration = .seconds(10)
     ) {
+        saves = CoalescedSaves(interval: snapshotSaveInterval)
         self.origin = origin
         self.cache = cache
         self.refreshInterval = refreshInterval
@@ -71,11 +75,16 @@ public struct MetadataRefresher: Sendable {
                 announce()
                 backoff = .milliseconds(250)
                 var lastFull = ContinuousClock.now
+                // Changes notified since the last load: reloaded at most once a second.
+                var notified = false
                 while !Task.isCancelled {
                     let notifications = try await current.notifications(waitingUpTo: .milliseconds(250))
-                    if !notifications.isEmpty || ContinuousClock.now - lastFull >= refreshInterval {
+                    notified = notified || !notifications.isEmpty
+                    let sinceLoad = ContinuousClock.now - lastFull
+                    if notified && sinceLoad >= .seconds(1) || sinceLoad >= refreshInterval {
                         try await load(from: current)
                         lastFull = .now
+                        notified = false
                     }
                 }
             } catch {
@@ -130,8 +139,69 @@ public struct MetadataRefresher: Sendable {
         }
     }
 
+    /// Saves `snapshot` now, or (within `snapshotSaveInterval` of the last save) the newest one
+    /// offered by then, once the interval has passed.
     func save(_ snapshot: MetadataSnapshot) async {
+        guard snapshotStorage != nil else { return }
+        switch saves.offer(snapshot) {
+        case .now:
+            await write(snapshot)
+        case .later(let delay):
+            Task { [self] in
+                try? await Task.sleep(for: delay)
+                if let newest = saves.takePending() { await write(newest) }
+            }
+        case .queued:
+            break
+        }
+    }
+
+    func write(_ snapshot: MetadataSnapshot) async {
         guard let snapshotStorage, let data = try? JSONEncoder().encode(snapshot) else { return }
         do { try await snapshotStorage.save(snapshotName, data) } catch { logger.warning("cannot save the metadata snapshot: \(error)") }
+    }
+}
+
+/// At most one save per `interval`: the first at once, later ones folded into one trailing save
+/// of the newest value when the interval has passed.
+final class CoalescedSaves<Value: Sendable>: Sendable {
+    enum Decision { case now, later(Duration), queued }
+
+    private struct State {
+        var lastSave: ContinuousClock.Instant?
+        var pending: Value?
+        var scheduled = false
+    }
+
+    let interval: Duration
+    private let state = Mutex(State())
+
+    init(interval: Duration) { self.interval = interval }
+
+    func offer(_ value: Value) -> Decision {
+        state.withLock { state in
+            let now = ContinuousClock.now
+            if state.scheduled {
+                state.pending = value
+                return .queued
+            }
+            if let last = state.lastSave, now - last < interval {
+                state.pending = value
+                state.scheduled = true
+                return .later(last + interval - now)
+            }
+            state.lastSave = now
+            return .now
+        }
+    }
+
+    /// The value to save for a trailing save, now counted as saved.
+    func takePending() -> Value? {
+        state.withLock { state in
+            defer { state.pending = nil }
+            state.scheduled = false
+            state.lastSave = ContinuousClock.now
+            return state.pending
+        }
     }
 }
