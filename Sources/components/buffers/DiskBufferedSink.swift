@@ -44,6 +44,21 @@ struct DiskBufferedSink: Sink {
         let newRecords = Doorbell()
         let writer = DiskBufferWriter(log: log, settings: settings, status: status, context: context, newRecords: newRecords)
         let reader = DiskBufferReader(log: log, status: status, context: context, newRecords: newRecords, output: toSink)
+        // However the run ends, the acknowledged position is saved, so a restart resends little.
+        do {
+            try await run(inner: inner, input: input, context: context, writer: writer, reader: reader, status: status, log: log)
+        } catch {
+            await status.finish(log)
+            throw error
+        }
+        await status.finish(log)
+    }
+
+    private func run(
+        inner: any Sink, input: StageInput, context: StageContext, writer: DiskBufferWriter, reader: DiskBufferReader,
+        status: DiskBufferStatus, log: SegmentLog
+    ) async throws {
+        let toSink = reader.output
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -64,7 +79,6 @@ struct DiskBufferedSink: Sink {
         } onGracefulShutdown: {
             reader.stopAfterInput()
         }
-        await status.finish(log)
     }
 }
 
