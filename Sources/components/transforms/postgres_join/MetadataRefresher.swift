@@ -23,11 +23,17 @@ public struct MetadataRefresher: Sendable {
     let snapshotStorage: (any CheckpointStorage)?
     let snapshotName: String
     let logger: Logger
+    /// How long the `LISTEN` connection may stay silent before a `SELECT 1` checks that the
+    /// server is still there: a half-open connection (a partition, a proxy that stopped
+    /// forwarding) delivers no error and no notification, and the ping then fails at the
+    /// connection's query deadline.
+    let livenessInterval: Duration
 
     public init(
         origin: Origin, cache: MetadataCache, refreshInterval: Duration, snapshotStorage: (any CheckpointStorage)?,
-        snapshotName: String, logger: Logger
+        snapshotName: String, logger: Logger, livenessInterval: Duration = .seconds(10)
     ) {
+        self.livenessInterval = livenessInterval
         self.origin = origin
         self.cache = cache
         self.refreshInterval = refreshInterval
@@ -71,11 +77,17 @@ public struct MetadataRefresher: Sendable {
                 announce()
                 backoff = .milliseconds(250)
                 var lastFull = ContinuousClock.now
+                var lastAnswer = ContinuousClock.now
                 while !Task.isCancelled {
                     let notifications = try await current.notifications(waitingUpTo: .milliseconds(250))
+                    if !notifications.isEmpty { lastAnswer = .now }
                     if !notifications.isEmpty || ContinuousClock.now - lastFull >= refreshInterval {
                         try await load(from: current)
                         lastFull = .now
+                        lastAnswer = .now
+                    } else if ContinuousClock.now - lastAnswer >= livenessInterval {
+                        try await current.query("SELECT 1")
+                        lastAnswer = .now
                     }
                 }
             } catch {
