@@ -44,11 +44,12 @@ chaos_db backfill_chaos
 pipeline backfill_clean backfill "$CHAOS_DIR/tree" backfill_clean ""
 t0=$(chaos_now)
 chaos_run 900 backfill_clean.log run backfill_clean.yaml --log-level warning
-clean_seconds=$(python3 -c "print(max(1.0, $(chaos_now) - $t0))")
+clean_seconds=$(python3 -c "print(f'{max(1.0, $(chaos_now) - $t0):.1f}')")
 echo "   clean backfill: $(wc -l < backfill_clean.lp) points in ${clean_seconds}s"
 pipeline backfill_chaos backfill "$CHAOS_DIR/tree" backfill_chaos ""
-# Kills spread over the clean run's length: each restart resumes, so most land mid-run.
-kill_loop backfill_chaos "$kills" "$(python3 -c "print(max(0.5, $clean_seconds / 3))")"
+# Kills spread so that the 20 fit in about one clean run: each restart resumes from the last
+# saved positions, so nearly all of them land mid-run.
+kill_loop backfill_chaos "$kills" "$(python3 -c "print(max(0.5, $clean_seconds * 2 / $kills))")"
 chaos_run 900 backfill_chaos.log run backfill_chaos.yaml --log-level warning
 status=0
 chaos_count "kill -9 during a backfill" backfill_chaos backfill_clean.lp -- \

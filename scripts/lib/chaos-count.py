@@ -176,7 +176,7 @@ def main():
             seen.add(key)
         duplicated = total - len(seen)
     if args.duplicated is not None:
-        duplicated = args.duplicated
+        duplicated = max(0, args.duplicated)
     problems = []
     if len(missing) > args.rejected:
         problems.append(f"{len(missing)} produced points not in {args.database}, e.g. {missing[:3]}")
