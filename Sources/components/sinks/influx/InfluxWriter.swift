@@ -41,13 +41,15 @@ struct InfluxWriter: Sendable {
                     outage.recovered(logger: logger, endpoint: server)
                     largestAccepted.record(body.readableBytes)
                     return .accepted
-                case .tooLarge where body.readableBytes <= largestAccepted.value && Self.lineCount(body) <= 1:
-                    // A larger body went through before: this 413 comes from a proxy or a
-                    // server refusing for a while (a storm), not from the line. Splitting
-                    // cannot help and dropping would lose it: wait and send it again.
+                case .tooLarge where Self.lineCount(body) <= 1
+                    && (body.readableBytes <= largestAccepted.value || attempt < Self.singleLineAttempts):
+                    // One line cannot be split further. When a larger body went through before,
+                    // this 413 comes from a proxy or a server refusing for a while (a storm),
+                    // not from the line: sent again for as long as it takes. Otherwise it may
+                    // be too large for good: sent again a few times before it is dropped.
                     failure = WriteFailure(
                         kind: .overloaded, status: 413,
-                        message: "a single line of \(body.readableBytes) bytes refused as too large, though \(largestAccepted.value) bytes were accepted before; retried")
+                        message: "a single line of \(body.readableBytes) bytes refused as too large (largest body accepted so far: \(largestAccepted.value) bytes); retried")
                 case .tooLarge:
                     outage.recovered(logger: logger, endpoint: server)
                     return try await split(body, lines: lines)
@@ -102,6 +104,10 @@ struct InfluxWriter: Sendable {
         case .retry(let failure): return .retry(failure)
         }
     }
+
+    /// Attempts for a single line refused with 413 that is larger than every body accepted so
+    /// far, before it is dropped as too large.
+    static let singleLineAttempts = 10
 
     static func lineCount(_ body: ByteBuffer) -> Int {
         body.readableBytesView.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
