@@ -7,7 +7,7 @@ source "$CHAOS_LIB/chaos.sh"
 cd "$CHAOS_DIR"
 
 kills=20 targets=12 days=40 tail_targets=6
-[ "$CHAOS_SHORT" = 1 ] && kills=5 targets=4 days=10 tail_targets=3
+[ "$CHAOS_SHORT" = 1 ] && kills=5 targets=6 days=15 tail_targets=3
 step=300
 
 pipeline() { # name mode tree database extra-source-options
@@ -47,9 +47,9 @@ chaos_run 900 backfill_clean.log run backfill_clean.yaml --log-level warning
 clean_seconds=$(python3 -c "print(f'{max(1.0, $(chaos_now) - $t0):.1f}')")
 echo "   clean backfill: $(wc -l < backfill_clean.lp) points in ${clean_seconds}s"
 pipeline backfill_chaos backfill "$CHAOS_DIR/tree" backfill_chaos ""
-# Kills spread so that the 20 fit in about one clean run: each restart resumes from the last
+# Kills spread so that they fit in about one clean run: each restart resumes from the last
 # saved positions, so nearly all of them land mid-run.
-kill_loop backfill_chaos "$kills" "$(python3 -c "print(max(0.5, $clean_seconds * 2 / $kills))")"
+kill_loop backfill_chaos "$kills" "$(python3 -c "print(max(0.5, $clean_seconds * 1.5 / $kills))")"
 chaos_run 900 backfill_chaos.log run backfill_chaos.yaml --log-level warning
 status=0
 chaos_count "kill -9 during a backfill" backfill_chaos backfill_clean.lp -- \
