@@ -108,7 +108,7 @@ struct PostgresJoinTests {
             state_dir: \(state)
             sources: { in: { type: generator, probe: \(probeKey), interval: 20ms, target: r1 } }
             transforms:
-              join: { type: postgres_join, inputs: [in], database_url: "\(server.url)", refresh_interval: 1h, stale_tag: metadata_stale }
+              join: { type: postgres_join, inputs: [in], database_url: "\(server.url)", refresh_interval: 1h, stale_field: metadata_stale }
             sinks: { out: { type: collect, inputs: [join], probe: \(probeKey) } }
             """
         var run = Task { try await runPipeline(pipeline) }
@@ -120,7 +120,7 @@ struct PostgresJoinTests {
         let duringOutage = probe.received.withLock { Array($0.dropFirst(countAtStop)) }
         #expect(duringOutage.count >= 20)
         #expect(duringOutage.allSatisfy { $0.tag("site") == "ams" && $0.tag("category") == "core" })
-        #expect(duringOutage.suffix(5).allSatisfy { $0.tag("metadata_stale") == "true" })
+        #expect(duringOutage.suffix(5).allSatisfy { $0.field("metadata_stale") == .bool(true) })
         run.cancel()
         _ = try? await run.value
 
@@ -128,7 +128,7 @@ struct PostgresJoinTests {
         probe.received.withLock { $0.removeAll() }
         run = Task { try await runPipeline(pipeline) }
         #expect(await waitFor(probe, site: "ams", within: .seconds(10)))
-        #expect(probe.received.withLock { $0.first?.tag("metadata_stale") } == "true")
+        #expect(probe.received.withLock { $0.first?.field("metadata_stale") } == .bool(true))
 
         try await server.start()
         let connection = try await PostgresConnection.connect(server.url)
@@ -136,7 +136,7 @@ struct PostgresJoinTests {
         await connection.close()
         // Reconnection backs off (0.25 s doubling), so allow for a few attempts.
         #expect(await waitFor(probe, site: "lon", within: .seconds(15)))
-        #expect(probe.received.withLock { $0.last?.tag("metadata_stale") } == nil)
+        #expect(probe.received.withLock { $0.last?.field("metadata_stale") } == nil)
         run.cancel()
         _ = try? await run.value
     }

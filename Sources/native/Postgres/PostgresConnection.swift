@@ -17,14 +17,44 @@ public final class PostgresConnection: Sendable {
     let handle: Handle
     let thread: NIOThreadPool
     let redaction: Redaction
+    /// How long a call waits for the server's answer before the connection counts as dead
+    /// (the session's `statement_timeout` plus a grace for the server's own cancel to arrive);
+    /// nil when `statement_timeout` is 0.
+    public let queryDeadline: Duration?
     /// Set by the first `close`: `PQfinish` runs once, by `close` or else by `deinit`.
     private let closed = Mutex(false)
+    /// Set when a call gave up waiting for the server: the protocol state is unknown, so the
+    /// connection is never used again.
+    private let abandoned = Mutex(false)
 
-    private init(handle: Handle, thread: NIOThreadPool, redaction: Redaction) {
+    private init(handle: Handle, thread: NIOThreadPool, redaction: Redaction, queryDeadline: Duration?) {
         self.handle = handle
         self.thread = thread
         self.redaction = redaction
+        self.queryDeadline = queryDeadline
     }
+
+    /// What libpq gets before the connection string, so the string (and the `PG*` variables
+    /// that have one) override each: a dead host fails the connect in 5 s; TCP keepalives and
+    /// `tcp_user_timeout` notice a peer that vanished (a partition, a host that died) in about
+    /// a minute; `statement_timeout` bounds every statement on the server and, through
+    /// `queryDeadline`, every wait for an answer on the client (a half-open connection or a
+    /// proxy that stopped forwarding, where TCP itself sees nothing wrong).
+    static func defaultKeywords(environment: [String: String]) -> [(String, String)] {
+        var keywords: [(String, String)] = []
+        if environment["PGCONNECT_TIMEOUT"] == nil { keywords.append(("connect_timeout", "5")) }
+        keywords += [
+            ("keepalives", "1"), ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3"),
+            ("tcp_user_timeout", "60000"),
+        ]
+        if environment["PGOPTIONS"] == nil { keywords.append(("options", "-c statement_timeout=\(defaultStatementTimeout)")) }
+        return keywords
+    }
+
+    /// The default `statement_timeout`.
+    public static let defaultStatementTimeout = "30s"
+    /// Added to `statement_timeout` for the client's wait: the server's cancel needs to reach us.
+    static let deadlineGrace = Duration.seconds(2)
 
     /// Connects with a URL (`postgresql://…`) or keyword string (`host=… dbname=…`); what it
     /// leaves out comes from the standard `PG*` variables, `.pgpass` and service files.
@@ -33,11 +63,10 @@ public final class PostgresConnection: Sendable {
         let thread = NIOThreadPool(numberOfThreads: 1)
         thread.start()
         do {
-            let handle = try await thread.runIfActive { () throws -> Handle in
-                // A dead host should fail in seconds, unless the user chose otherwise.
-                let timeout = ProcessInfo.processInfo.environment["PGCONNECT_TIMEOUT"] == nil ? "5" : nil
-                let keywords = timeout == nil ? ["dbname"] : ["connect_timeout", "dbname"]
-                let values = timeout == nil ? [connectionString] : ["5", connectionString]
+            let (handle, deadline) = try await thread.runIfActive { () throws -> (Handle, Duration?) in
+                let defaults = Self.defaultKeywords(environment: ProcessInfo.processInfo.environment)
+                let keywords = defaults.map(\.0) + ["dbname"]
+                let values = defaults.map(\.1) + [connectionString]
                 let connection = withCStrings(keywords) { keywords in
                     withCStrings(values) { values in PQconnectdbParams(keywords, values, 1) }
                 }
@@ -49,21 +78,70 @@ public final class PostgresConnection: Sendable {
                 }
                 // Server notices (e.g. "already exists, skipping") are not errors: libpq would print them.
                 PQsetNoticeProcessor(connection, { _, _ in }, nil)
-                return Handle(connection: connection)
+                // Non-blocking, so every wait is a poll(2) with a deadline (and PQfinish never blocks).
+                guard PQsetnonblocking(connection, 1) == 0 else {
+                    let error = PostgresError(.connection, message: redaction.apply(oneLine(String(cString: PQerrorMessage(connection)))))
+                    PQfinish(connection)
+                    throw error
+                }
+                // The session's statement_timeout, wherever it was set (our default, the
+                // connection string's options, PGOPTIONS, the role or the server).
+                do {
+                    let deadline = Self.connectDeadline(connection)
+                    let shown = try Self.rows(
+                        Self.exchange(connection, deadline: deadline, deadlineText: "while connecting") { PQsendQuery($0, "SHOW statement_timeout") },
+                        connection: connection, redaction: redaction
+                    )
+                    let timeout = shown.values.first?.first.flatMap { $0 }.flatMap(Self.parseSetting(milliseconds:))
+                    return (Handle(connection: connection), timeout.flatMap { $0 > .zero ? $0 + Self.deadlineGrace : nil })
+                } catch let error as PostgresError {
+                    PQfinish(connection)
+                    throw PostgresError(error.kind, sqlState: error.sqlState, message: redaction.apply(error.message))
+                }
             }
-            return PostgresConnection(handle: handle, thread: thread, redaction: redaction)
+            return PostgresConnection(handle: handle, thread: thread, redaction: redaction, queryDeadline: deadline)
         } catch {
             try? await thread.shutdownGracefully()
             throw error
         }
     }
 
-    /// Runs one statement with its parameters (`PQexecParams`).
+    /// The wait for the first answer after connecting: libpq's connect_timeout, else 30 s.
+    static func connectDeadline(_ connection: OpaquePointer) -> Duration {
+        guard let options = PQconninfo(connection) else { return .seconds(30) }
+        defer { PQconninfoFree(options) }
+        var seconds = 0
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if String(cString: keyword) == "connect_timeout", let value = option.pointee.val { seconds = Int(String(cString: value)) ?? 0 }
+            option = option.advanced(by: 1)
+        }
+        return .seconds(seconds > 0 ? max(seconds, 2) : 30)
+    }
+
+    /// A time setting as `SHOW` prints it (`0`, `500ms`, `30s`, `2min`, `1h`, `1d`), or plain
+    /// milliseconds.
+    static func parseSetting(milliseconds text: String) -> Duration? {
+        let digits = text.prefix { $0.isNumber }
+        guard let value = Int64(digits) else { return nil }
+        switch text.dropFirst(digits.count).trimmingCharacters(in: .whitespaces) {
+        case "", "ms": return .milliseconds(value)
+        case "s": return .seconds(value)
+        case "min": return .seconds(value * 60)
+        case "h": return .seconds(value * 3600)
+        case "d": return .seconds(value * 86400)
+        default: return nil
+        }
+    }
+
+    /// Runs one statement with its parameters (`PQsendQueryParams`).
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresRows {
         try await onThread { connection in
-            let result = withOptionalCStrings(query.parameters) { values in
-                PQexecParams(connection, query.sql, Int32(query.parameters.count), nil, values, nil, nil, 0)
+            let result = try self.exchange(connection) { connection in
+                withOptionalCStrings(query.parameters) { values in
+                    PQsendQueryParams(connection, query.sql, Int32(query.parameters.count), nil, values, nil, nil, 0)
+                }
             }
             return try self.rows(result, connection: connection)
         }
@@ -74,7 +152,7 @@ public final class PostgresConnection: Sendable {
     public func execute(script: StaticString) async throws {
         let sql = script.description
         try await onThread { connection in
-            _ = try self.rows(PQexec(connection, sql), connection: connection)
+            _ = try self.rows(self.exchange(connection) { PQsendQuery($0, sql) }, connection: connection)
         }
     }
 
@@ -92,7 +170,10 @@ public final class PostgresConnection: Sendable {
     }
 
     public var isBroken: Bool {
-        get async { (try? await onThread { PQstatus($0) != CONNECTION_OK }) ?? true }
+        get async {
+            if abandoned.withLock({ $0 }) { return true }
+            return (try? await onThread { PQstatus($0) != CONNECTION_OK }) ?? true
+        }
     }
 
     public func close() async {
@@ -116,8 +197,93 @@ public final class PostgresConnection: Sendable {
         return try await thread.runIfActive { try body(handle.connection) }
     }
 
+    /// Sends a statement (`send`, a `PQsend…` call) and waits for its results, each wait a
+    /// poll(2) bounded by `queryDeadline`; returns the first failed result, else the last one
+    /// (as `PQexec` does), nil when the connection broke. A deadline that passes abandons the
+    /// connection: the server may still answer, and the next statement would read that answer.
+    func exchange(_ connection: OpaquePointer, send: (OpaquePointer) -> Int32) throws -> OpaquePointer? {
+        guard !abandoned.withLock({ $0 }) else {
+            throw PostgresError(.connection, message: "connection abandoned after the server did not answer in time")
+        }
+        do {
+            return try Self.exchange(connection, deadline: queryDeadline, deadlineText: "within the query deadline", send: send)
+        } catch let error as PostgresError where error.kind == .connection {
+            abandoned.withLock { $0 = true }
+            throw PostgresError(.connection, sqlState: error.sqlState, message: redaction.apply(error.message))
+        }
+    }
+
+    static func exchange(
+        _ connection: OpaquePointer, deadline: Duration?, deadlineText: String, send: (OpaquePointer) -> Int32
+    ) throws -> OpaquePointer? {
+        let end = deadline.map { ContinuousClock.now + $0 }
+        func lost() -> PostgresError {
+            let message = oneLine(String(cString: PQerrorMessage(connection)))
+            return PostgresError(.connection, message: message.isEmpty ? "connection lost" : message)
+        }
+        func wait(_ events: Int32) throws {
+            let socket = PQsocket(connection)
+            guard socket >= 0 else { throw lost() }
+            while true {
+                var milliseconds: Int32 = -1
+                if let end {
+                    let left = end - ContinuousClock.now
+                    guard left > .zero else {
+                        throw PostgresError(.connection, message: "no answer from the server \(deadlineText) (\(deadline.map { "\($0.components.seconds) s" } ?? "")); connection abandoned")
+                    }
+                    milliseconds = Int32(clamping: left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1)
+                }
+                var descriptor = pollfd(fd: socket, events: Int16(events), revents: 0)
+                let ready = poll(&descriptor, 1, milliseconds)
+                if ready > 0 { return }
+                if ready < 0 && errno != EINTR { throw PostgresError(.connection, message: "poll: \(String(cString: strerror(errno)))") }
+            }
+        }
+        guard send(connection) == 1 else { throw lost() }
+        // Everything out: PQflush returns 1 while data is left, and the server may need us to read first.
+        while true {
+            let flushed = PQflush(connection)
+            if flushed == 0 { break }
+            guard flushed > 0 else { throw lost() }
+            try wait(Int32(POLLIN | POLLOUT))
+            guard PQconsumeInput(connection) == 1 else { throw lost() }
+        }
+        var kept: OpaquePointer?
+        func failed(_ result: OpaquePointer) -> Bool {
+            let status = PQresultStatus(result)
+            return status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK && status != PGRES_EMPTY_QUERY
+        }
+        do {
+            while true {
+                while PQisBusy(connection) == 1 {
+                    try wait(Int32(POLLIN))
+                    guard PQconsumeInput(connection) == 1 else { throw lost() }
+                }
+                guard let result = PQgetResult(connection) else { break }
+                if let current = kept, failed(current) {
+                    PQclear(result)
+                } else {
+                    if let current = kept { PQclear(current) }
+                    kept = result
+                }
+            }
+        } catch {
+            if let kept { PQclear(kept) }
+            throw error
+        }
+        return kept
+    }
+
     /// Copies a result out and frees it; failures carry the SQLSTATE and primary message.
     func rows(_ result: OpaquePointer?, connection: OpaquePointer) throws -> PostgresRows {
+        try Self.rows(result, connection: connection, redaction: redaction)
+    }
+
+    static func rows(_ result: OpaquePointer?, connection: OpaquePointer, redaction: Redaction) throws -> PostgresRows {
+        func connectionError(_ connection: OpaquePointer) -> PostgresError {
+            let message = oneLine(String(cString: PQerrorMessage(connection)))
+            return PostgresError(.connection, message: redaction.apply(message.isEmpty ? "connection lost" : message))
+        }
         guard let result else { throw connectionError(connection) }
         defer { PQclear(result) }
         switch PQresultStatus(result) {

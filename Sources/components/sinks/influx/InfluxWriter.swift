@@ -3,6 +3,15 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
+
+/// The largest body (bytes, before compression) the server has accepted in this run: a 413
+/// for a single line no larger than that is not about the line.
+final class LargestAccepted: Sendable {
+    private let bytes = Mutex(0)
+    var value: Int { bytes.withLock { $0 } }
+    func record(_ size: Int) { bytes.withLock { $0 = max($0, size) } }
+}
 
 /// Sends one request body with retries, and says what became of its lines.
 struct InfluxWriter: Sendable {
@@ -17,6 +26,7 @@ struct InfluxWriter: Sendable {
     let client: HTTPClient
     let logger: Logger
     let outage: OutageLog
+    let largestAccepted = LargestAccepted()
 
     func write(_ body: ByteBuffer, lines: Int) async throws -> Outcome {
         var attempt = 0
@@ -29,7 +39,17 @@ struct InfluxWriter: Sendable {
                 switch try await send(body, lines: lines) {
                 case .accepted:
                     outage.recovered(logger: logger, endpoint: server)
+                    largestAccepted.record(body.readableBytes)
                     return .accepted
+                case .tooLarge where Self.lineCount(body) <= 1
+                    && (body.readableBytes <= largestAccepted.value || attempt < Self.singleLineAttempts):
+                    // One line cannot be split further. When a larger body went through before,
+                    // this 413 comes from a proxy or a server refusing for a while (a storm),
+                    // not from the line: sent again for as long as it takes. Otherwise it may
+                    // be too large for good: sent again a few times before it is dropped.
+                    failure = WriteFailure(
+                        kind: .overloaded, status: 413,
+                        message: "a single line of \(body.readableBytes) bytes refused as too large (largest body accepted so far: \(largestAccepted.value) bytes); retried")
                 case .tooLarge:
                     outage.recovered(logger: logger, endpoint: server)
                     return try await split(body, lines: lines)
@@ -85,11 +105,19 @@ struct InfluxWriter: Sendable {
         }
     }
 
+    /// Attempts for a single line refused with 413 that is larger than every body accepted so
+    /// far, before it is dropped as too large.
+    static let singleLineAttempts = 10
+
+    static func lineCount(_ body: ByteBuffer) -> Int {
+        body.readableBytesView.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+    }
+
     /// 413: halve the body at a line boundary and send both halves. The lines are counted in
     /// the body itself, so the cut is right whatever the caller counted.
     private func split(_ body: ByteBuffer, lines _: Int) async throws -> Outcome {
         let bytes = Array(body.readableBytesView)
-        let lines = bytes.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+        let lines = Self.lineCount(body)
         guard lines > 1 else {
             logger.warning("InfluxDB refused a single line as too large (HTTP 413); dropping it")
             return .rejected(dropped: lines)

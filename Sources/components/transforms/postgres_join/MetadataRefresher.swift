@@ -26,12 +26,18 @@ public struct MetadataRefresher: Sendable {
     let snapshotName: String
     let logger: Logger
     let saves: CoalescedSaves<MetadataSnapshot>
+    /// How long the `LISTEN` connection may stay silent before a `SELECT 1` checks that the
+    /// server is still there: a half-open connection (a partition, a proxy that stopped
+    /// forwarding) delivers no error and no notification, and the ping then fails at the
+    /// connection's query deadline.
+    let livenessInterval: Duration
 
     public init(
         origin: Origin, cache: MetadataCache, refreshInterval: Duration, snapshotStorage: (any CheckpointStorage)?,
-        snapshotName: String, logger: Logger, snapshotSaveInterval: Duration = .seconds(10)
+        snapshotName: String, logger: Logger, snapshotSaveInterval: Duration = .seconds(10), livenessInterval: Duration = .seconds(10)
     ) {
         saves = CoalescedSaves(interval: snapshotSaveInterval)
+        self.livenessInterval = livenessInterval
         self.origin = origin
         self.cache = cache
         self.refreshInterval = refreshInterval
@@ -77,14 +83,20 @@ public struct MetadataRefresher: Sendable {
                 var lastFull = ContinuousClock.now
                 // Changes notified since the last load: reloaded at most once a second.
                 var notified = false
+                var lastAnswer = ContinuousClock.now
                 while !Task.isCancelled {
                     let notifications = try await current.notifications(waitingUpTo: .milliseconds(250))
+                    if !notifications.isEmpty { lastAnswer = .now }
                     notified = notified || !notifications.isEmpty
                     let sinceLoad = ContinuousClock.now - lastFull
                     if notified && sinceLoad >= .seconds(1) || sinceLoad >= refreshInterval {
                         try await load(from: current)
                         lastFull = .now
+                        lastAnswer = .now
                         notified = false
+                    } else if ContinuousClock.now - lastAnswer >= livenessInterval {
+                        try await current.query("SELECT 1")
+                        lastAnswer = .now
                     }
                 }
             } catch {

@@ -81,7 +81,7 @@ public final class PostgresJoin: Transform {
     public func apply(_ state: MetadataCache.State, to points: inout [Point]) -> [String] {
         let snapshot = state.snapshot
         let prepared = snapshot.map(preparedTags) ?? []
-        let stale = state.staleSince != nil ? configuration.staleTag : nil
+        let stale = state.staleSince != nil ? configuration.staleField : nil
         var unknownKeys: [String] = []
         var kept = 0
         for index in points.indices {
@@ -110,12 +110,13 @@ public final class PostgresJoin: Transform {
             return !unknown(&point)
         }
         if !snapshot.targets[found].isActive { return false }
+        point.mergeTags(prepared[found])
         if let stale {
-            var additions = prepared[found] + [Point.Tag(stale, "true")]
-            additions.sort { Point.byteOrder($0.key, $1.key) }
-            point.mergeTags(additions)
-        } else {
-            point.mergeTags(prepared[found])
+            if let index = point.fields.firstIndex(where: { $0.key == stale }) {
+                point.fields[index].value = .bool(true)
+            } else {
+                point.fields.append(Point.Field(stale, .bool(true)))
+            }
         }
         return true
     }

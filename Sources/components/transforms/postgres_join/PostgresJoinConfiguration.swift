@@ -29,7 +29,10 @@ public struct PostgresJoinConfiguration: TransformConfiguration {
     var tags: [(column: String, tag: String)]
     var unknown: Unknown
     var unknownTag: String
-    var staleTag: String?
+    /// The boolean field set to `true` on points enriched from a stale snapshot. A field, not
+    /// a tag: a marker that comes and goes with an outage must not change a point's series
+    /// (InfluxDB's, the downsampler's), or every window spanning an outage splits in two.
+    var staleField: String?
     var refreshInterval: Duration
 
     public init(options: inout OptionsReader) {
@@ -44,7 +47,13 @@ public struct PostgresJoinConfiguration: TransformConfiguration {
         tags = mapping.map { (column: $0.0, tag: $0.1) }.sorted { Point.byteOrder($0.tag, $1.tag) }
         unknown = options.oneOf("unknown", default: Unknown.pass)
         unknownTag = options.string("unknown_tag") ?? LatencySchema.Tag.metadata
-        staleTag = options.string("stale_tag")
+        if options.has("stale_tag"), let node = options.node("stale_tag") {
+            options.fail(node.location, "'\(options.componentID)': stale_tag was replaced by stale_field (a boolean field: a tag that comes and goes with an outage splits every series in two)")
+        }
+        staleField = options.string("stale_field")
+        if let staleField, staleField.isEmpty {
+            options.fail(options.location, "'\(options.componentID)': stale_field must name a field")
+        }
         refreshInterval = options.duration("refresh_interval", default: .seconds(300))
     }
 
