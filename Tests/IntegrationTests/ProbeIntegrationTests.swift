@@ -68,7 +68,12 @@ struct ProbeIntegrationTests {
             let ours = try #require(points.first.flatMap { float($0, "median") })
             let fping = try await fpingOutput
             let times = (fping.split(separator: ":").last ?? "").split(whereSeparator: \.isWhitespace).compactMap { Double($0) }.sorted()
-            try #require(times.count == 20, "\(fping)")
+            // fping itself may miss a reply on a loaded machine (its own 500 ms timeout): that
+            // round says nothing about our median, so it counts as one of the three tries.
+            guard times.count == 20 else {
+                rounds.append("fping got \(times.count) of 20 replies: \(fping)")
+                continue
+            }
             let theirs = times[times.count / 2]
             let spread = times[14] - times[5]
             if abs(ours - theirs) < max(0.2, spread) { return }
