@@ -62,8 +62,10 @@ let package = Package(
         systemLibrary("CRRD", "librrd", apt: "librrd-dev"),
         systemLibrary("CLibPQ", "libpq", apt: "libpq-dev"),
         systemLibrary("CCrypt", "libcrypt", apt: "libcrypt-dev"),
+        // librrd's reading calls guarded against SIGBUS (a file truncated while mapped).
+        .target(name: "CRRDGuard", dependencies: ["CRRD"], path: "Sources/native/CRRDGuard"),
         // librrd's thread-safe calls on NIO's blocking thread pool.
-        library("LibRRD", "native", ["CRRD", NIOPosix]),
+        library("LibRRD", "native", ["CRRD", "CRRDGuard", NIOPosix]),
         // libpq: parameterized queries, transactions, LISTEN/NOTIFY, a thread per connection.
         library("Postgres", "native", ["CLibPQ", NIOCore, NIOPosix]),
         // libxcrypt's crypt(3): bcrypt password hashes for the web admin's login.

@@ -1,4 +1,5 @@
 import CRRD
+import CRRDGuard
 public import NIOPosix
 #if canImport(Glibc)
 import Glibc
@@ -35,7 +36,9 @@ public struct RRDClient: Sendable {
     public func first(_ path: String, archive: Int) async throws -> Int {
         try await pool.runIfActive {
             rrd_clear_error()
-            let first = rrd_first_r(path, Int32(archive))
+            var faulted: Int32 = 0
+            let first = smokeflow_rrd_first_r(path, Int32(archive), &faulted)
+            if faulted != 0 { throw Self.changedWhileRead(path, "first") }
             if first < 0 { throw Self.error(path, "first") }
             return Int(first)
         }
@@ -63,6 +66,11 @@ public struct RRDClient: Sendable {
         }
     }
 
+    /// A SIGBUS inside librrd: the mapped file shrank under the read (rewritten in place).
+    static func changedWhileRead(_ path: String, _ operation: String) -> RRDError {
+        RRDError(path: path, operation: operation, message: "the file was truncated or rewritten in place while it was read (SIGBUS); replace RRD files by rename")
+    }
+
     static func error(_ path: String, _ operation: String) -> RRDError {
         let message = rrd_get_error().map { String(cString: $0) } ?? "unknown error"
         return RRDError(path: path, operation: operation, message: message.isEmpty ? "unknown error" : message)
@@ -70,7 +78,10 @@ public struct RRDClient: Sendable {
 
     static func info(_ path: String) throws -> RRDInfo {
         rrd_clear_error()
-        guard let head = rrd_info_r(path) else { throw error(path, "info") }
+        var faulted: Int32 = 0
+        let head = smokeflow_rrd_info_r(path, &faulted)
+        if faulted != 0 { throw changedWhileRead(path, "info") }
+        guard let head else { throw error(path, "info") }
         defer { rrd_info_free(head) }
         var values: [String: RRDInfoValue] = [:]
         var node: UnsafeMutablePointer<rrd_info_t>? = head

@@ -1,4 +1,5 @@
 import CRRD
+import CRRDGuard
 
 /// Rows of one archive as `rrd_fetch_r` returns them.
 ///
@@ -37,7 +38,10 @@ extension RRDClient {
         var count: UInt = 0
         var names: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
         var data: UnsafeMutablePointer<rrd_value_t>?
-        let status = rrd_fetch_r(path, consolidation, &start, &end, &step, &count, &names, &data)
+        var faulted: Int32 = 0
+        let status = smokeflow_rrd_fetch_r(path, consolidation, &start, &end, &step, &count, &names, &data, &faulted)
+        // A SIGBUS cut the call short: whatever it had allocated is librrd's, leaked, untouched.
+        if faulted != 0 { throw changedWhileRead(path, "fetch") }
         // On failure librrd has freed what it allocated but may leave `names` pointing at the
         // freed array and `count` set (rrd_fetch.c's `err_free_all_ds_namv`, e.g. "malloc fetch
         // data area"): nothing of it may be touched. On success both arrays are ours.
@@ -61,7 +65,9 @@ extension RRDClient {
         var count: UInt = 0
         var names: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
         var values: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
-        let status = rrd_lastupdate_r(path, &time, &count, &names, &values)
+        var faulted: Int32 = 0
+        let status = smokeflow_rrd_lastupdate_r(path, &time, &count, &names, &values, &faulted)
+        if faulted != 0 { throw changedWhileRead(path, "lastupdate") }
         // As for fetch: on failure librrd freed its arrays without clearing our pointers.
         if status != 0 { throw error(path, "lastupdate") }
         defer {
