@@ -106,29 +106,21 @@ struct InfluxDeliveryTests {
     }
 
     /// A storm of 413s (a proxy or load balancer refusing for a while; scripts/chaos scenario
-    /// 4) split requests down to single lines, and each single line was dropped as "too large"
-    /// though the server had accepted a larger body just before: points lost. A single line no
-    /// larger than an accepted body is retried instead.
-    @Test func aStormOf413sLosesNoLine() async throws {
-        let faults = [FaultProxy.Fault.forward] + Array(repeating: .status(413, retryAfter: nil), count: 7)
+    /// 4) split requests down to single lines, and each single line was dropped as "too large":
+    /// points lost. A single line no larger than an accepted body is retried; one refused from
+    /// the first request on, before any body was accepted, is sent again (up to 10 times)
+    /// before it counts as too large.
+    @Test(arguments: [
+        ("after an accepted body", [FaultProxy.Fault.forward] + Array(repeating: .status(413, retryAfter: nil), count: 7)),
+        ("from the first request", Array(repeating: FaultProxy.Fault.status(413, retryAfter: nil), count: 7)),
+    ])
+    func aStormOf413sLosesNoLine(when: String, faults: [FaultProxy.Fault]) async throws {
         let result = try await run(latencyPoints(8), faults: faults, options: "    batch_max_lines: 4\n    concurrency: 1\n    gzip: false")
-        #expect(result.report.succeeded, "\(result.report.failures)")
-        #expect(result.stored == 8)
-        #expect(result.statuses == [.delivered])
+        #expect(result.report.succeeded, "\(when): \(result.report.failures)")
+        #expect(result.stored == 8, "\(when)")
+        #expect(result.statuses == [.delivered], "\(when)")
         let sink = try #require(result.report.counts.first { $0.id == "influx" })
-        #expect(sink.dropped == 0 && sink.sent == 8)
-    }
-
-    /// The same storm from the first request on, when no body has been accepted yet: each
-    /// single line is sent again (up to 10 times) before it counts as too large.
-    @Test func aStormOf413sFromTheStartLosesNoLine() async throws {
-        let faults = Array(repeating: FaultProxy.Fault.status(413, retryAfter: nil), count: 7)
-        let result = try await run(latencyPoints(8), faults: faults, options: "    batch_max_lines: 4\n    concurrency: 1\n    gzip: false")
-        #expect(result.report.succeeded, "\(result.report.failures)")
-        #expect(result.stored == 8)
-        #expect(result.statuses == [.delivered])
-        let sink = try #require(result.report.counts.first { $0.id == "influx" })
-        #expect(sink.dropped == 0 && sink.sent == 8)
+        #expect(sink.dropped == 0 && sink.sent == 8, "\(when)")
     }
 
     /// The v2 shape of a partial write (422 naming the dropped points) is a rejection too.

@@ -161,13 +161,6 @@ def vm_keys(servers, path):
     return keys
 
 
-def compare(name, produced, delivered):
-    produced_set = set(produced)
-    delivered_set = set(delivered)
-    lost = len(produced_set - delivered_set)
-    return lost, produced_set
-
-
 def main():
     parser = argparse.ArgumentParser()
     # scripts/chaos passes SMOKEFLOW and CHAOS_SHORT in the environment.

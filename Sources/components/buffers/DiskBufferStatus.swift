@@ -158,6 +158,4 @@ final class DiskBufferStatus: Sendable {
         let skipped = start.segment == end.segment ? "\(end.offset - start.offset) bytes" : "to \(end)"
         logger.error("disk buffer: corrupt record at \(start) in \(directory) (\(reason)); skipped \(skipped), the rest of the buffer is kept")
     }
-
-    var snapshot: Counters { counters.withLock { $0 } }
 }

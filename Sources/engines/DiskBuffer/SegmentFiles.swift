@@ -25,14 +25,6 @@ extension SegmentLog {
         return numbers.sorted()
     }
 
-    static func makeDirectories(_ path: String) throws(IOError) {
-        try DurableFile.makeDirectories(path)
-    }
-
-    static func syncDirectory(_ directory: String) throws(IOError) {
-        try DurableFile.syncDirectory(of: directory + "/.")
-    }
-
     struct SegmentScan {
         var size: Int64
         var records: [Pending]

@@ -129,7 +129,7 @@ public final class SegmentLog: Sendable {
     /// `acknowledged`, checks the last segment record by record and cuts off a torn tail, and
     /// indexes the unacknowledged records. Blocks.
     public static func open(_ layout: Layout, acknowledged: RecordPosition?) throws(IOError) -> (SegmentLog, Recovery) {
-        try makeDirectories(layout.directory)
+        try DurableFile.makeDirectories(layout.directory)
         var numbers = try segmentNumbers(in: layout.directory)
         var recovery = Recovery()
         var metadata = Metadata(acknowledged: acknowledged ?? RecordPosition(segment: numbers.first ?? 1, offset: 0), writerSegment: 1)
@@ -239,7 +239,7 @@ public final class SegmentLog: Sendable {
             guard file.descriptor >= 0 else { return }
             guard fsync(file.descriptor) == 0 else { throw IOError(errno, "fsync", path: Self.segmentPath(layout.directory, file.segment)) }
             if file.directoryNeedsSync {
-                try Self.syncDirectory(layout.directory)
+                try DurableFile.syncDirectory(of: layout.directory + "/.")
                 file.directoryNeedsSync = false
             }
         }
