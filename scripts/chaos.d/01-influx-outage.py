@@ -130,7 +130,8 @@ def produced_keys(path):
     """(target, ns) of every latency point the source produced, from the file sink."""
     keys = []
     for line in open(path, encoding="utf-8"):
-        if not line.startswith("latency,"):
+        # Read while the sink may be writing: a line without its newline is not whole yet.
+        if not line.startswith("latency,") or not line.endswith("\n"):
             continue
         head, _, rest = line.rstrip("\n").partition(" ")
         timestamp = int(rest.rsplit(" ", 1)[1])
