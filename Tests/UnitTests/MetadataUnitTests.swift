@@ -75,7 +75,7 @@ import Testing
             let lines = (error as? ConfigErrors)?.errors.map(\.description) ?? []
             return lines == [
                 "t.yaml:4:5: target 'r1' is listed twice (first at line 2)",
-                "t.yaml:8:13: unknown column 'colour' (expected name, host, title, active, category, probe, site, cachegroup)",
+                "t.yaml:8:13: unknown column 'colour' (expected name, host, title, active, category, probe, site, cachegroup, lookup)",
                 "t.yaml:10:13: target 'r4': active must be true or false, not 'maybe'",
             ]
         }

@@ -9,7 +9,7 @@ public struct MetadataStore: Sendable {
     /// Every target, ordered by name (what the join caches and `targets export` writes).
     public func targets() async throws -> [TargetRecord] {
         let rows = try await connection.query("""
-            SELECT t.name, t.host, t.title, t.is_active, c.name, p.name, t.site, t.cachegroup
+            SELECT t.name, t.host, t.title, t.is_active, c.name, p.name, t.site, t.cachegroup, t.lookup
             FROM targets t
             LEFT JOIN categories c ON c.id = t.category_id
             LEFT JOIN probes p ON p.id = t.probe_id
@@ -21,7 +21,8 @@ public struct MetadataStore: Sendable {
             records.append(TargetRecord(
                 name: try row.decode(0), host: try row.decode(1), title: try row.decode(2), isActive: try row.decode(3),
                 category: try row.decode(4, as: String?.self), probe: try row.decode(5, as: String?.self),
-                site: try row.decode(6, as: String?.self), cachegroup: try row.decode(7, as: String?.self)
+                site: try row.decode(6, as: String?.self), cachegroup: try row.decode(7, as: String?.self),
+                lookup: try row.decode(8, as: String?.self)
             ))
         }
         return records
@@ -33,6 +34,25 @@ public struct MetadataStore: Sendable {
         case .probes: try await connection.query("SELECT name FROM probes")
         }
         return Set(try rows.map { try $0.decode(0, as: String.self) })
+    }
+
+    /// Every category, ordered by name.
+    public func categories() async throws -> [CategoryRecord] {
+        let rows = try await connection.query("SELECT name, display_name, description FROM categories ORDER BY name")
+        return try rows.map { CategoryRecord(name: try $0.decode(0), displayName: try $0.decode(1), description: try $0.decode(2)) }
+    }
+
+    /// Every probe, ordered by name.
+    public func probes() async throws -> [ProbeRecord] {
+        let rows = try await connection.query(
+            "SELECT name, binary_path, step_seconds, pings, forks, is_default FROM probes ORDER BY name"
+        )
+        return try rows.map {
+            ProbeRecord(
+                name: try $0.decode(0), binaryPath: try $0.decode(1, as: String?.self), stepSeconds: try $0.decode(2),
+                pings: try $0.decode(3), forks: try $0.decode(4), isDefault: try $0.decode(5)
+            )
+        }
     }
 
     public enum NamedTable: Sendable { case categories, probes }
@@ -50,19 +70,21 @@ public struct MetadataStore: Sendable {
         let probes = PostgresTextArray(records.map(\.probe))
         let sites = PostgresTextArray(records.map(\.site))
         let cachegroups = PostgresTextArray(records.map(\.cachegroup))
+        let lookups = PostgresTextArray(records.map(\.lookup))
         let result = try await connection.query("""
-            INSERT INTO targets (name, host, title, is_active, category_id, probe_id, site, cachegroup)
+            INSERT INTO targets (name, host, title, is_active, category_id, probe_id, site, cachegroup, lookup)
             SELECT i.name, i.host, i.title, i.is_active, c.id,
-                   coalesce(p.id, (SELECT id FROM probes WHERE is_default)), i.site, i.cachegroup
+                   coalesce(p.id, (SELECT id FROM probes WHERE is_default)), i.site, i.cachegroup, i.lookup
             FROM unnest(\(names)::text[], \(hosts)::text[], \(titles)::text[], \(active)::boolean[],
-                        \(categories)::text[], \(probes)::text[], \(sites)::text[], \(cachegroups)::text[])
-                 AS i(name, host, title, is_active, category, probe, site, cachegroup)
+                        \(categories)::text[], \(probes)::text[], \(sites)::text[], \(cachegroups)::text[],
+                        \(lookups)::text[])
+                 AS i(name, host, title, is_active, category, probe, site, cachegroup, lookup)
             LEFT JOIN categories c ON c.name = i.category
             LEFT JOIN probes p ON p.name = i.probe
             ON CONFLICT (name) DO UPDATE SET
                 host = EXCLUDED.host, title = EXCLUDED.title, is_active = EXCLUDED.is_active,
                 category_id = EXCLUDED.category_id, probe_id = EXCLUDED.probe_id,
-                site = EXCLUDED.site, cachegroup = EXCLUDED.cachegroup
+                site = EXCLUDED.site, cachegroup = EXCLUDED.cachegroup, lookup = EXCLUDED.lookup
             """)
         return result.affectedRows
     }

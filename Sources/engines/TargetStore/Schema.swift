@@ -98,5 +98,10 @@ enum Schema {
             ALTER TABLE smokeflow_checkpoints DROP CONSTRAINT smokeflow_checkpoints_pkey;
             ALTER TABLE smokeflow_checkpoints ADD PRIMARY KEY (agent, name);
             """),
+        // A DNS target's query name, per target (SmokePing's `lookup`), as the API and the
+        // generated Targets file need it.
+        Migration(version: 5, name: "target lookup", script: """
+            ALTER TABLE targets ADD COLUMN lookup text CHECK (lookup <> '');
+            """),
     ]
 }

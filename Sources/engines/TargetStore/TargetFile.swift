@@ -92,7 +92,7 @@ public struct TargetFile: Sendable {
         guard errors.count == before else { return nil }
         let record = TargetRecord(
             name: name, host: host, title: fields["title"]?.0 ?? "", isActive: isActive, category: value("category"),
-            probe: value("probe"), site: value("site"), cachegroup: value("cachegroup")
+            probe: value("probe"), site: value("site"), cachegroup: value("cachegroup"), lookup: value("lookup")
         )
         return Entry(record: record, location: location)
     }

@@ -10,10 +10,12 @@ public struct TargetRecord: Sendable, Equatable, Codable {
     public var probe: String?
     public var site: String?
     public var cachegroup: String?
+    /// The name a DNS target's probe asks for (SmokePing's `lookup`); nil for other probes.
+    public var lookup: String?
 
     public init(
         name: String, host: String, title: String = "", isActive: Bool = true, category: String? = nil,
-        probe: String? = nil, site: String? = nil, cachegroup: String? = nil
+        probe: String? = nil, site: String? = nil, cachegroup: String? = nil, lookup: String? = nil
     ) {
         self.name = name
         self.host = host
@@ -23,12 +25,47 @@ public struct TargetRecord: Sendable, Equatable, Codable {
         self.probe = probe
         self.site = site
         self.cachegroup = cachegroup
+        self.lookup = lookup
     }
 
     /// The columns of the YAML and CSV formats, in export order.
-    public static let columns = ["name", "host", "title", "active", "category", "probe", "site", "cachegroup"]
+    public static let columns = ["name", "host", "title", "active", "category", "probe", "site", "cachegroup", "lookup"]
     /// Keys the probe source reads from the same file; accepted here, not stored in the database.
-    public static let probeOnlyColumns = ["path", "lookup", "record"]
+    public static let probeOnlyColumns = ["path", "record"]
+}
+
+/// A category of targets: SmokePing's `+` section (name), its menu (display name) and title
+/// (description). A name with `/` parts is a deeper section path (`+ a`, `++ b`).
+public struct CategoryRecord: Sendable, Equatable, Codable {
+    public var name: String
+    public var displayName: String
+    public var description: String
+
+    public init(name: String, displayName: String = "", description: String = "") {
+        self.name = name
+        self.displayName = displayName
+        self.description = description
+    }
+}
+
+/// A SmokePing probe (`+ FPing` in the Probes file): the module name and its settings.
+public struct ProbeRecord: Sendable, Equatable, Codable {
+    public var name: String
+    public var binaryPath: String?
+    public var stepSeconds: Int
+    public var pings: Int
+    public var forks: Int
+    /// The probe of targets that name none (`probe =` at the top of Targets).
+    public var isDefault: Bool
+
+    public init(name: String, binaryPath: String? = nil, stepSeconds: Int = 300, pings: Int = 20, forks: Int = 5, isDefault: Bool = false) {
+        self.name = name
+        self.binaryPath = binaryPath
+        self.stepSeconds = stepSeconds
+        self.pings = pings
+        self.forks = forks
+        self.isDefault = isDefault
+    }
 }
 
 /// Checks a target's name and host the way SmokePing and the probes need them.

@@ -5,7 +5,8 @@ import TargetStore
 /// Targets from the PostgreSQL configuration store (`targets_from: postgres`): the active
 /// targets whose probe is this source's (`FPing` for icmp, `FPing6` for icmp6, `DNS` for dns,
 /// or `probe_name`), read before every step, so targets added or removed in the database take
-/// effect at the next round. A failed read throws: the source keeps the last list.
+/// effect at the next round; a target's own `lookup` wins over the source's. A failed read
+/// throws: the source keeps the last list.
 public struct DatabaseTargets: ProbeTargetProvider {
     let database: PostgresReconnecting
     let probeName: String
@@ -29,8 +30,12 @@ public struct DatabaseTargets: ProbeTargetProvider {
         let records = try await database.withConnection { try await MetadataStore(connection: $0).targets() }
         // Hosts the probe cannot use (an IPv6 address for icmp, …) are left out, not fatal:
         // the database is shared by every probe kind.
-        return records.filter { $0.isActive && $0.probe == probeName && HostCheck.problem($0.host, kind: reader.kind) == nil }.map {
-            ProbeTarget(name: $0.name, host: $0.host, category: $0.category, lookup: reader.lookup, record: reader.record)
+        // A DNS target with no lookup of its own and none in the source has no question to ask.
+        return records.compactMap { record -> ProbeTarget? in
+            guard record.isActive, record.probe == probeName, HostCheck.problem(record.host, kind: reader.kind) == nil else { return nil }
+            let lookup = record.lookup ?? reader.lookup
+            if reader.kind == .dns, lookup == nil { return nil }
+            return ProbeTarget(name: record.name, host: record.host, category: record.category, lookup: lookup, record: reader.record)
         }
     }
 }

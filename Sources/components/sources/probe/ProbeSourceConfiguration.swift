@@ -56,9 +56,6 @@ public struct ProbeSourceConfiguration: SourceConfiguration {
         if let source = options.string("targets_from") {
             if source == "postgres" {
                 targetsFromDatabase = true
-                if kind == .dns, lookup == nil {
-                    options.fail(options.location, "'\(options.componentID)' needs 'lookup' for targets from postgres (the database has no per-target lookup)")
-                }
             } else {
                 options.fail(options.node("targets_from")?.location ?? options.location, "option 'targets_from' must be postgres")
             }
