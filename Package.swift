@@ -21,6 +21,8 @@ let UnixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift
 let AsyncHTTPClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
 let ArgumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let Yams = Target.Dependency.product(name: "Yams", package: "Yams")
+let Hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let HTTPTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
 
 /// A Swift library target in `Sources/<layer>/<name>`.
 func library(_ name: String, _ layer: String, _ dependencies: [Target.Dependency]) -> Target {
@@ -54,6 +56,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // native: C libraries and their thin Swift wrappers.
@@ -107,12 +111,17 @@ let package = Package(
         library("JobScheduler", "app", ["EventModel", "PipelineRuntime", "PipelineConfig", Logging, ServiceLifecycle]),
         library("PipelineTesting", "app", ["EventModel", "PipelineRuntime", "PipelineConfig", "LineProtocol", Logging]),
         library("SmokeflowApp", "app", [
-            "EventModel", "PipelineConfig", "PipelineRuntime", "Components", "JobScheduler", "PipelineTesting",
+            "EventModel", "PipelineConfig", "PipelineRuntime", "Components", "JobScheduler", "PipelineTesting", "ConfigManager",
             "TargetStore", "Postgres", "PasswordHash", Logging, ServiceLifecycle,
+        ]),
+        // `smokeflow serve`: the REST API over the target store, SmokePing's files out.
+        library("ConfigManager", "app", [
+            "EventModel", "PipelineConfig", "PipelineRuntime", "TargetStore", "Postgres", Hummingbird, HTTPTypes, Logging,
+            ServiceLifecycle, NIOCore, NIOPosix,
         ]),
         .executableTarget(
             name: "smokeflow",
-            dependencies: ["SmokeflowApp", "PipelineConfig", "PipelineRuntime", ArgumentParser, Logging],
+            dependencies: ["SmokeflowApp", "ConfigManager", "PipelineConfig", "PipelineRuntime", "Postgres", "TargetStore", ArgumentParser, Logging, ServiceLifecycle],
             path: "Sources/app/smokeflow",
             swiftSettings: strictSettings
         ),
@@ -139,7 +148,7 @@ let package = Package(
             dependencies: [
                 "EventModel", "LineProtocol", "Zstd", "PipelineConfig", "PipelineRuntime", "Components",
                 "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "Downsampling", "DiskBuffer", "PasswordHash", "PipelineTesting",
-                "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting",
+                "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting", "ConfigManager",
                 NIOCore, NIOPosix, Logging, ServiceLifecycle,
             ],
             swiftSettings: strictSettings
@@ -150,7 +159,7 @@ let package = Package(
             dependencies: [
                 "EventModel", "LineProtocol", "Zstd", "PipelineConfig", "PipelineRuntime", "Components",
                 "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "Downsampling", "DiskBuffer", "PasswordHash", "PipelineTesting",
-                "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting",
+                "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting", "ConfigManager",
                 NIOCore, NIOHTTP1, NIOPosix, AsyncHTTPClient, Logging, ServiceLifecycle,
             ],
             swiftSettings: strictSettings

@@ -58,7 +58,8 @@ public struct MetadataStore: Sendable {
     public enum NamedTable: Sendable { case categories, probes }
 
     /// Inserts or updates (by name) every record in one statement; the caller's transaction
-    /// decides atomicity. A target without a probe gets the default probe.
+    /// decides atomicity. A target without a probe gets the default probe. Returns the rows
+    /// inserted or changed.
     @discardableResult
     public func upsert(_ records: [TargetRecord]) async throws -> Int {
         guard !records.isEmpty else { return 0 }
@@ -85,6 +86,11 @@ public struct MetadataStore: Sendable {
                 host = EXCLUDED.host, title = EXCLUDED.title, is_active = EXCLUDED.is_active,
                 category_id = EXCLUDED.category_id, probe_id = EXCLUDED.probe_id,
                 site = EXCLUDED.site, cachegroup = EXCLUDED.cachegroup, lookup = EXCLUDED.lookup
+            -- An unchanged row keeps its updated_at.
+            WHERE (targets.host, targets.title, targets.is_active, targets.category_id, targets.probe_id, targets.site,
+                   targets.cachegroup, targets.lookup)
+                IS DISTINCT FROM (EXCLUDED.host, EXCLUDED.title, EXCLUDED.is_active, EXCLUDED.category_id,
+                   EXCLUDED.probe_id, EXCLUDED.site, EXCLUDED.cachegroup, EXCLUDED.lookup)
             """)
         return result.affectedRows
     }

@@ -1,13 +1,13 @@
-import Postgres
+public import Postgres
 
 /// A one-dimensional array parameter in PostgreSQL's text form (`{"a","b",NULL}`), so a whole
 /// import travels as a few parameters of one statement instead of thousands of round trips.
-struct PostgresTextArray: PostgresEncodable {
+public struct PostgresTextArray: PostgresEncodable {
     let elements: [String?]
 
-    init(_ elements: [String?]) { self.elements = elements }
+    public init(_ elements: [String?]) { self.elements = elements }
 
-    var postgresText: String {
+    public var postgresText: String {
         var text = "{"
         for (index, element) in elements.enumerated() {
             if index > 0 { text += "," }

@@ -27,10 +27,12 @@ public enum TargetExport {
         return text
     }
 
-    /// A YAML double-quoted scalar; JSON's string escapes are a subset of YAML's.
-    static func yamlQuoted(_ value: String) -> String {
+    /// A YAML double-quoted scalar; JSON's string escapes are a subset of YAML's. `$` is
+    /// written `$$`, which the readers' `${VAR}` interpolation turns back into one `$`.
+    public static func yamlQuoted(_ value: String) -> String {
         let data = (try? JSONEncoder().encode(value)) ?? Data("\"\"".utf8)
         return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\\/", with: "/")
+            .replacingOccurrences(of: "$", with: "$$")
     }
 
     static func csv(_ records: [TargetRecord]) -> String {

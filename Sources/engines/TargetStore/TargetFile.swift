@@ -64,7 +64,8 @@ public struct TargetFile: Sendable {
 
     static func validate(_ fields: [String: (String, SourceLocation)], at location: SourceLocation, errors: inout [ConfigError]) -> Entry? {
         let before = errors.count
-        for (key, (_, keyLocation)) in fields where !TargetRecord.columns.contains(key) && !TargetRecord.probeOnlyColumns.contains(key) {
+        for (key, (_, keyLocation)) in fields where !TargetRecord.columns.contains(key) && !TargetRecord.probeOnlyColumns.contains(key)
+            && !TargetRecord.managedColumns.contains(key) {
             errors.append(ConfigError(keyLocation, "unknown column '\(key)' (expected \(TargetRecord.columns.joined(separator: ", ")))"))
         }
         func value(_ key: String) -> String? { fields[key].flatMap { $0.0.isEmpty ? nil : $0.0 } }

@@ -32,6 +32,8 @@ public struct TargetRecord: Sendable, Equatable, Codable {
     public static let columns = ["name", "host", "title", "active", "category", "probe", "site", "cachegroup", "lookup"]
     /// Keys the probe source reads from the same file; accepted here, not stored in the database.
     public static let probeOnlyColumns = ["path", "record"]
+    /// Keys `smokeflow serve` keeps in a file-mode store; accepted by every reader, not imported.
+    public static let managedColumns = ["id", "created_at", "updated_at"]
 }
 
 /// A category of targets: SmokePing's `+` section (name), its menu (display name) and title

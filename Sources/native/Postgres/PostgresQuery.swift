@@ -40,7 +40,19 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
             parameters.append(value?.postgresText)
             sql += "$\(parameters.count)"
         }
+
+        /// SQL written in the source (a column list used by several queries), spliced as text.
+        public mutating func appendInterpolation(_ fragment: SQLFragment) {
+            sql += fragment.sql
+        }
     }
+}
+
+/// A piece of SQL shared by several queries. Only a `StaticString` makes one, so no runtime
+/// value can become SQL text this way either.
+public struct SQLFragment: Sendable {
+    let sql: String
+    public init(_ sql: StaticString) { self.sql = sql.description }
 }
 
 /// A value sent as a text-format parameter.

@@ -47,11 +47,11 @@ public struct ProbeSourceConfiguration: SourceConfiguration {
                 options.fail(options.node(key)?.location ?? options.location, "option '\(key)' is for kind: dns")
             }
         }
-        reader = TargetListReader(kind: kind, lookup: lookup, record: record)
+        probeName = options.string("probe_name") ?? DatabaseTargets.defaultProbeName(kind)
+        reader = TargetListReader(kind: kind, lookup: lookup, record: record, probeName: probeName)
         targets = []
         targetsFile = options.string("targets_file")
         databaseURL = options.secret("database_url")
-        probeName = options.string("probe_name") ?? DatabaseTargets.defaultProbeName(kind)
         targetsFromDatabase = false
         if let source = options.string("targets_from") {
             if source == "postgres" {

@@ -11,11 +11,15 @@ public struct TargetListReader: Sendable {
     /// The probe's defaults for DNS targets that do not name their own.
     public let lookup: String?
     public let record: String?
+    /// Entries naming another probe (`probe: FPing6` in a file shared by every probe kind, as
+    /// `smokeflow serve` writes it) are left out; entries naming none are this source's.
+    public let probeName: String?
 
-    public init(kind: ProbeKind, lookup: String?, record: String?) {
+    public init(kind: ProbeKind, lookup: String?, record: String?, probeName: String? = nil) {
         self.kind = kind
         self.lookup = lookup
         self.record = record
+        self.probeName = probeName
     }
 
     /// A list, or a mapping whose `targets` key holds the list (the shape of a targets file).
@@ -53,8 +57,8 @@ public struct TargetListReader: Sendable {
         var values: [String: (String, SourceLocation)] = [:]
         // The keys of `smokeflow targets export` are accepted too, so one targets.yaml serves
         // the probes, the join and `targets import`; only `active: false` matters here.
-        let shared: Set<String> = ["name", "host", "path", "category", "title", "active", "probe", "site", "cachegroup"]
-        let allowed = kind == .dns ? shared.union(["lookup", "record"]) : shared
+        let shared = Set(TargetRecord.columns + TargetRecord.managedColumns).union(["path"])
+        let allowed = kind == .dns ? shared.union(["record"]) : shared
         for (key, value) in pairs {
             guard let name = key.scalar, allowed.contains(name) else {
                 errors.append(ConfigError(key.location, "unknown target key '\(key.scalar ?? "?")'"))
@@ -67,6 +71,7 @@ public struct TargetListReader: Sendable {
             values[name] = (text, value.location)
         }
         if let active = values["active"]?.0.lowercased(), ["false", "no", "0", "f"].contains(active) { return nil }
+        if let probeName, let probe = values["probe"]?.0, probe != probeName { return nil }
         guard let name = values["name"]?.0, let (host, hostLocation) = values["host"] else {
             errors.append(ConfigError(item.location, "a target needs 'name' and 'host'"))
             return nil

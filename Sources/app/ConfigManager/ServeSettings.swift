@@ -1,0 +1,76 @@
+public import PipelineConfig
+import Foundation
+
+/// What `smokeflow serve` needs: from its flags, or the same keys in `--config FILE`
+/// (`database_url:`, `targets_file:`, …; a flag wins over the file).
+public struct ServeSettings: Sendable, Equatable {
+    public var envFile: String?
+    public var databaseURL: String?
+    public var targetsFile: String?
+    public var smokePingDirectory: String?
+    public var smokePingPidfile: String?
+    public var bind = "127.0.0.1:5000"
+    public var webBind = "127.0.0.1:8080"
+    public var databasePool = 4
+    public var noAuth = false
+    public var stateDirectory: String?
+
+    public init() {}
+
+    public static let keys = [
+        "env_file", "database_url", "targets_file", "smokeping_dir", "smokeping_pidfile", "bind", "web_bind", "database_pool",
+        "no_auth", "state_dir",
+    ]
+
+    /// Reads `--config FILE`; `${VAR}` works in values as in pipeline files.
+    public static func read(_ path: String, environment: [String: String]) throws(ConfigErrors) -> ServeSettings {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigErrors([ConfigError(SourceLocation(file: path, line: 0, column: 0), "cannot read the file")])
+        }
+        let root = try YAMLLoader(environment: environment).load(text: String(decoding: data, as: UTF8.self), file: path)
+        guard let pairs = root.mapping else { throw ConfigErrors([ConfigError(root.location, "expected a mapping of serve settings")]) }
+        var settings = ServeSettings()
+        var errors: [ConfigError] = []
+        for (key, value) in pairs {
+            guard let name = key.scalar, keys.contains(name) else {
+                errors.append(ConfigError(key.location, "unknown setting '\(key.scalar ?? "?")' (expected \(keys.joined(separator: ", ")))"))
+                continue
+            }
+            guard let text = value.scalar else {
+                errors.append(ConfigError(value.location, "'\(name)' must be a single value"))
+                continue
+            }
+            switch name {
+            case "env_file": settings.envFile = text
+            case "database_url": settings.databaseURL = text
+            case "targets_file": settings.targetsFile = text
+            case "smokeping_dir": settings.smokePingDirectory = text
+            case "smokeping_pidfile": settings.smokePingPidfile = text
+            case "bind": settings.bind = text
+            case "web_bind": settings.webBind = text
+            case "database_pool":
+                guard let size = Int(text), (1...64).contains(size) else {
+                    errors.append(ConfigError(value.location, "database_pool must be 1 to 64"))
+                    continue
+                }
+                settings.databasePool = size
+            case "no_auth": settings.noAuth = ["true", "yes", "1"].contains(text.lowercased())
+            default: settings.stateDirectory = text
+            }
+        }
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+        return settings
+    }
+
+    /// `HOST:PORT` (IPv6 as `[::1]:5000`) into its parts.
+    public static func address(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
+    }
+
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}

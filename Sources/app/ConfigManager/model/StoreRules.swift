@@ -1,0 +1,112 @@
+import EventModel
+public import TargetStore
+
+/// The rules every write follows in both store modes, the same as `targets import`:
+/// SmokePing's name rule, an IP address or RFC 1123 host, a known category and probe, a
+/// `lookup` for DNS targets, and no control characters in anything that ends up in
+/// SmokePing's files (a newline in a title would start a new line of its configuration).
+public struct StoreRules: Sendable {
+    /// The category and probe names the store holds now.
+    public var categories: Set<String>
+    public var probes: Set<String>
+
+    public init(categories: Set<String>, probes: Set<String>) {
+        self.categories = categories
+        self.probes = probes
+    }
+
+    public static let maximumNameLength = 128
+    public static let maximumTextLength = 1024
+
+    /// A probe of SmokePing's DNS family asks for a name, so its targets need `lookup`.
+    public static func needsLookup(probe: String) -> Bool {
+        probe.uppercased().contains("DNS")
+    }
+
+    public func problems(_ target: TargetRecord, defaultProbe: String?, index: Int) -> [StoreRejection.Problem] {
+        var problems: [StoreRejection.Problem] = []
+        func invalid(_ field: String, _ message: String) {
+            problems.append(.init(index: index, kind: .invalid, field: field, message: message))
+        }
+        if target.name.isEmpty {
+            invalid("name", "name is required")
+        } else if target.name.utf8.count > Self.maximumNameLength || !TargetValidation.isValidName(target.name) {
+            invalid("name", "name must be 1 to \(Self.maximumNameLength) characters of [-_0-9a-zA-Z] (SmokePing's rule)")
+        }
+        if target.host.isEmpty {
+            invalid("host", "host is required")
+        } else if target.host.utf8.count > 253 || !TargetValidation.isValidHost(target.host) {
+            invalid("host", "host must be an IP address or a valid host name")
+        }
+        for (field, value) in [("title", target.title), ("site", target.site ?? ""), ("cachegroup", target.cachegroup ?? "")] {
+            if let problem = Self.textProblem(value, limit: Self.maximumTextLength) { invalid(field, "\(field) \(problem)") }
+        }
+        if let category = target.category, !categories.contains(category) {
+            invalid("category", "unknown category '\(Self.shown(category))'")
+        }
+        let probe = target.probe ?? defaultProbe
+        if let probe = target.probe, !probes.contains(probe) {
+            invalid("probe", "unknown probe '\(Self.shown(probe))'")
+        } else if probe == nil {
+            invalid("probe", "no probe given and the store has no default probe")
+        }
+        if let lookup = target.lookup {
+            if lookup.utf8.count > 253 || !TargetValidation.isValidHost(lookup) || IPLiteral.isValid(lookup) {
+                invalid("lookup", "lookup must be a valid DNS name")
+            }
+        } else if let probe, Self.needsLookup(probe: probe) {
+            invalid("lookup", "a target of the \(Self.shown(probe)) probe needs lookup (the name to resolve)")
+        }
+        return problems
+    }
+
+    public static func problems(_ category: CategoryRecord, index: Int) -> [StoreRejection.Problem] {
+        var problems: [StoreRejection.Problem] = []
+        let parts = category.name.split(separator: "/", omittingEmptySubsequences: false)
+        if category.name.isEmpty || category.name.utf8.count > maximumNameLength
+            || !parts.allSatisfy({ TargetValidation.isValidName(String($0)) }) {
+            problems.append(.init(
+                index: index, kind: .invalid, field: "name",
+                message: "name must be 1 to \(maximumNameLength) characters of [-_0-9a-zA-Z], '/' between section levels"
+            ))
+        }
+        for (field, value) in [("display_name", category.displayName), ("description", category.description)] {
+            if let problem = textProblem(value, limit: maximumTextLength) {
+                problems.append(.init(index: index, kind: .invalid, field: field, message: "\(field) \(problem)"))
+            }
+        }
+        return problems
+    }
+
+    public static func problems(_ probe: ProbeRecord, index: Int) -> [StoreRejection.Problem] {
+        var problems: [StoreRejection.Problem] = []
+        func invalid(_ field: String, _ message: String) {
+            problems.append(.init(index: index, kind: .invalid, field: field, message: message))
+        }
+        if probe.name.isEmpty || probe.name.utf8.count > maximumNameLength || !TargetValidation.isValidName(probe.name) {
+            invalid("name", "name must be 1 to \(maximumNameLength) characters of [-_0-9a-zA-Z] (a SmokePing probe)")
+        }
+        if let binary = probe.binaryPath, !binary.hasPrefix("/") || textProblem(binary, limit: 4096) != nil || binary.contains(" ") {
+            invalid("binary_path", "binary_path must be an absolute path without spaces")
+        }
+        if !(1...86_400).contains(probe.stepSeconds) { invalid("step_seconds", "step_seconds must be 1 to 86400") }
+        if !(1...1000).contains(probe.pings) { invalid("pings", "pings must be 1 to 1000") }
+        if !(1...1000).contains(probe.forks) { invalid("forks", "forks must be 1 to 1000") }
+        return problems
+    }
+
+    /// Why free text cannot be stored, or nil.
+    static func textProblem(_ text: String, limit: Int) -> String? {
+        if text.utf8.count > limit { return "must be at most \(limit) bytes" }
+        if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return "must not contain control characters (newlines, tabs, …)"
+        }
+        return nil
+    }
+
+    /// A value quoted back in an error: short, without control characters.
+    static func shown(_ value: String) -> String {
+        let clean = String(value.unicodeScalars.filter { $0.properties.generalCategory != .control }.map(Character.init))
+        return clean.count > 64 ? String(clean.prefix(64)) + "…" : clean
+    }
+}

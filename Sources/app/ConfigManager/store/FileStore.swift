@@ -1,0 +1,88 @@
+import EventModel
+import Foundation
+public import Logging
+import NIOPosix
+import PipelineConfig
+import PipelineRuntime
+
+/// File mode: the store is one YAML file (`StoreDocument`), read when it changes on disk (a
+/// hand edit is picked up before the next request) and replaced atomically after each write
+/// (temp file, fsync, rename), so a crash leaves the old file or the new one. Writes are
+/// applied one at a time (the actor), each to a copy that replaces the model only once the
+/// file is durable. A file that no longer parses keeps the last good model for reads (marked
+/// stale) and refuses writes rather than overwrite the hand edit.
+public actor FileStore: ConfigStore {
+    public nonisolated let mode = StoreMode.file
+    public nonisolated let path: String
+    let logger: Logger
+    var model: StoreModel?
+    var stamp: [Int64] = []
+    var brokenFile: String?
+
+    public init(path: String, logger: Logger) {
+        self.path = path
+        self.logger = logger
+    }
+
+    public func snapshot() async throws -> StoreSnapshot {
+        try await current().snapshot
+    }
+
+    public func targets(matching query: TargetQuery) async throws -> TargetPage {
+        let model = try await current()
+        let (page, total) = query.page(of: model.snapshot.targets)
+        return TargetPage(targets: page, total: total, stale: brokenFile != nil)
+    }
+
+    public func apply(_ operations: [StoreOperation]) async throws -> [OperationResult] {
+        var model = try await current()
+        if let brokenFile { throw StoreUnavailable("the store file has errors; fix it first: \(brokenFile)") }
+        let results = try model.apply(operations, now: StoreClock.now())
+        try await save(model)
+        self.model = model
+        return results
+    }
+
+    /// The model as the file is now: read again when its size, time or inode changed.
+    func current() async throws -> StoreModel {
+        let stamp = Self.stamp(path)
+        if let model, stamp == self.stamp { return model }
+        guard stamp.isEmpty == false else {
+            // No file yet: start from the seeded probes and categories, and write them, so
+            // the probe source and the join can read the file from the start.
+            let seeded = model ?? StoreModel.seeded
+            try await save(seeded)
+            model = seeded
+            return seeded
+        }
+        let path = self.path
+        let text = try await NIOThreadPool.singleton.runIfActive { try String(contentsOfFile: path, encoding: .utf8) }
+        do {
+            let snapshot = try StoreDocument.parse(text, file: path, now: StoreClock.now())
+            model = StoreModel(snapshot)
+            brokenFile = nil
+            self.stamp = stamp
+        } catch {
+            let description = error.errors.map(\.description).joined(separator: "; ")
+            if brokenFile != description { logger.error("store file unreadable, serving the last good copy: \(description)") }
+            brokenFile = description
+            self.stamp = stamp
+            guard let model else { throw StoreUnavailable("the store file has errors: \(description)") }
+            return model
+        }
+        return model ?? StoreModel.seeded
+    }
+
+    func save(_ model: StoreModel) async throws {
+        let bytes = Array(StoreDocument.render(model.snapshot).utf8)
+        try await DurableFile.replace(path, with: bytes)
+        stamp = Self.stamp(path)
+    }
+
+    /// Size, modification time (ns) and inode; empty when the file does not exist.
+    static func stamp(_ path: String) -> [Int64] {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return [] }
+        return [Int64(info.st_size), Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec), Int64(info.st_ino)]
+    }
+}

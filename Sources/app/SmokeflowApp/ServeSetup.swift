@@ -1,0 +1,80 @@
+public import ConfigManager
+public import Foundation
+public import Logging
+import PipelineConfig
+import Postgres
+import TargetStore
+
+/// Turns `ServeSettings` into a running configuration manager: the store mode (said once, at
+/// start, and in `/status`), the token, the snapshot path, the migrations.
+public struct ServeSetup: Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    let settings: ServeSettings
+    let logger: Logger
+    let environment: [String: String]
+
+    public init(settings: ServeSettings, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.settings = settings
+        self.logger = logger
+        self.environment = environment
+    }
+
+    public func server(publishing: (any SmokePingPublishing)? = nil) async throws -> ConfigManagerServer {
+        var variables = environment
+        if let envFile = settings.envFile {
+            let values = try EnvironmentFile.parse(try EnvironmentFile.readPrivate(envFile), file: envFile)
+            // The environment wins, as for pipelines.
+            variables = values.merging(environment) { _, fromEnvironment in fromEnvironment }
+        }
+        guard let (host, port) = ServeSettings.address(settings.bind) else {
+            throw Failure(description: "smokeflow serve: --bind '\(settings.bind)' is not HOST:PORT")
+        }
+        let token: String?
+        if settings.noAuth {
+            guard ServeSettings.isLoopback(host) else {
+                throw Failure(description: "smokeflow serve: --no-auth is only allowed on a loopback bind (127.0.0.1, ::1), not \(host)")
+            }
+            logger.warning("API authentication is OFF (--no-auth): anyone on this host can change the targets")
+            token = nil
+        } else {
+            guard let value = variables["API_TOKEN"], !value.isEmpty else {
+                throw Failure(description: "smokeflow serve: no API_TOKEN (run smokeflow init, then pass --env-file .env), or --no-auth on loopback")
+            }
+            guard value.utf8.count >= 16 else { throw Failure(description: "smokeflow serve: API_TOKEN is shorter than 16 characters") }
+            token = value
+        }
+        let stateDirectory = settings.stateDirectory ?? StateLocation.defaultDirectory(forPipeline: "serve", environment: environment)
+        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        let store = try await makeStore(variables: variables, stateDirectory: stateDirectory)
+        return ConfigManagerServer(
+            store: store, token: token, host: host, port: port,
+            snapshotPath: store.mode == .database ? stateDirectory + "/store-snapshot.json" : nil,
+            publishing: publishing, logger: logger
+        )
+    }
+
+    func makeStore(variables: [String: String], stateDirectory: String) async throws -> any ConfigStore {
+        let databaseURL = settings.databaseURL ?? (settings.targetsFile == nil ? variables["DATABASE_URL"] : nil)
+        if settings.databaseURL != nil, settings.targetsFile != nil {
+            throw Failure(description: "smokeflow serve: --database-url and --targets-file both given; the store is one or the other")
+        }
+        if let databaseURL, !databaseURL.isEmpty {
+            let connectionString = ConnectionString.resolve(explicit: databaseURL, pipeline: nil, environment: variables)
+            let pool = PostgresPool(connectionString: connectionString, size: settings.databasePool)
+            do {
+                let applied = try await pool.withConnection { try await Migrator().migrate($0) }
+                if !applied.isEmpty { logger.notice("database migrated", metadata: ["now_at": "\(Migrator().latestVersion)"]) }
+                logger.notice("store mode: database (PostgreSQL)", metadata: ["pool": "\(settings.databasePool)"])
+            } catch {
+                logger.error("store mode: database (PostgreSQL), UNREACHABLE at start: reads answer from the last snapshot (stale), writes get 503", metadata: ["error": "\(error)"])
+            }
+            return DatabaseStore(pool: pool)
+        }
+        let path = settings.targetsFile ?? stateDirectory + "/targets.yaml"
+        logger.notice("store mode: file (no database configured)", metadata: ["path": "\(path)"])
+        return FileStore(path: path, logger: logger)
+    }
+}
