@@ -2,7 +2,804 @@
 enum OpenAPIDocument {
     static let text = #"""
 openapi: 3.1.0
-info: {title: smokeflow, version: "1"}
-paths: {}
+info:
+  title: smokeflow configuration manager
+  version: "1.0"
+  description: |
+    The REST API of `smokeflow serve`: the target store (PostgreSQL or one YAML file) and
+    SmokePing's generated configuration. Paths are those of the configuration manager it
+    replaces. Every route but `GET /health` needs the API token. Errors are
+    `{"error": "...", "error_id": "..."}`; the server log has the details under the id.
+servers:
+  - url: http://127.0.0.1:5000
+security:
+  - bearer: []
+  - apiToken: []
+tags:
+  - name: health
+  - name: targets
+  - name: catalog
+  - name: config
+  - name: smokeping
+paths:
+  /health:
+    get:
+      tags: [health]
+      summary: Liveness, without authentication.
+      operationId: health
+      security: []
+      responses:
+        "200":
+          description: The server runs.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [status, service, timestamp]
+                properties:
+                  status: {type: string, const: healthy}
+                  service: {type: string, const: smokeflow}
+                  timestamp: {type: string, format: date-time}
+  /openapi.yaml:
+    get:
+      tags: [health]
+      summary: This document.
+      operationId: openapi
+      responses:
+        "200":
+          description: The OpenAPI document.
+          content:
+            application/yaml:
+              schema: {type: string}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+  /status:
+    get:
+      tags: [health]
+      summary: Store mode and health, counts, generated files, SmokePing, last generation and reload.
+      operationId: status
+      responses:
+        "200":
+          description: The status (also when degraded).
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Status"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+  /targets:
+    get:
+      tags: [targets]
+      summary: Targets, filtered and paged, ordered by id.
+      operationId: listTargets
+      parameters:
+        - {name: active_only, in: query, schema: {type: boolean}}
+        - {name: category, in: query, schema: {type: string, maxLength: 1024}}
+        - {name: site, in: query, schema: {type: string, maxLength: 1024}}
+        - {name: probe, in: query, schema: {type: string, maxLength: 1024}}
+        - {name: q, in: query, description: Case-insensitive substring of name, host or title., schema: {type: string, maxLength: 1024}}
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100000}}
+        - {name: offset, in: query, schema: {type: integer, minimum: 0, maximum: 2147483647}}
+      responses:
+        "200":
+          description: One page of targets.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [targets, total, stale, filters]
+                properties:
+                  targets: {type: array, items: {$ref: "#/components/schemas/Target"}}
+                  total: {type: integer, minimum: 0}
+                  stale: {$ref: "#/components/schemas/Stale"}
+                  filters: {type: object}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+    post:
+      tags: [targets]
+      summary: Create a target.
+      operationId: createTarget
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/TargetCreate"}
+      responses:
+        "201": {$ref: "#/components/responses/TargetWritten"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "409": {$ref: "#/components/responses/Conflict"}
+        "413": {$ref: "#/components/responses/TooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedType"}
+        "422": {$ref: "#/components/responses/Invalid"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /targets/bulk:
+    post:
+      tags: [targets]
+      summary: Create, update, delete and toggle targets in one transaction, all or nothing.
+      operationId: bulkTargets
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [operations]
+              additionalProperties: false
+              properties:
+                operations:
+                  type: array
+                  minItems: 1
+                  maxItems: 100000
+                  items: {$ref: "#/components/schemas/BulkOperation"}
+      responses:
+        "200":
+          description: Every operation applied.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [success, message, results]
+                properties:
+                  success: {type: boolean}
+                  message: {type: string}
+                  results:
+                    type: array
+                    items:
+                      type: object
+                      required: [index, action, id]
+                      properties:
+                        index: {type: integer}
+                        action: {type: string, enum: [create, update, delete, toggle]}
+                        id: {type: integer}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "409": {$ref: "#/components/responses/Conflict"}
+        "413": {$ref: "#/components/responses/TooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedType"}
+        "422": {$ref: "#/components/responses/Invalid"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /targets/{id}:
+    parameters:
+      - {$ref: "#/components/parameters/Id"}
+    get:
+      tags: [targets]
+      summary: One target.
+      operationId: getTarget
+      responses:
+        "200":
+          description: The target.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [target, stale]
+                properties:
+                  target: {$ref: "#/components/schemas/Target"}
+                  stale: {$ref: "#/components/schemas/Stale"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+    put:
+      tags: [targets]
+      summary: Update the fields given (as the replaced API's PUT did).
+      operationId: updateTarget
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/TargetUpdate"}
+      responses: &targetUpdateResponses
+        "200": {$ref: "#/components/responses/TargetWritten"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "409": {$ref: "#/components/responses/Conflict"}
+        "413": {$ref: "#/components/responses/TooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedType"}
+        "422": {$ref: "#/components/responses/Invalid"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+    patch:
+      tags: [targets]
+      summary: Update the fields given.
+      operationId: patchTarget
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/TargetUpdate"}
+      responses: *targetUpdateResponses
+    delete:
+      tags: [targets]
+      summary: Delete a target.
+      operationId: deleteTarget
+      responses:
+        "200": {$ref: "#/components/responses/Deleted"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /targets/{id}/toggle:
+    parameters:
+      - {$ref: "#/components/parameters/Id"}
+    post:
+      tags: [targets]
+      summary: Activate an inactive target, deactivate an active one.
+      operationId: toggleTarget
+      responses:
+        "200": {$ref: "#/components/responses/TargetWritten"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /categories:
+    get:
+      tags: [catalog]
+      summary: Every category, with how many targets use it.
+      operationId: listCategories
+      responses:
+        "200":
+          description: The categories.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [categories, stale]
+                properties:
+                  categories: {type: array, items: {$ref: "#/components/schemas/Category"}}
+                  stale: {$ref: "#/components/schemas/Stale"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+    post:
+      tags: [catalog]
+      summary: Create a category.
+      operationId: createCategory
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/CategoryCreate"}
+      responses:
+        "201": {$ref: "#/components/responses/CategoryWritten"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "409": {$ref: "#/components/responses/Conflict"}
+        "413": {$ref: "#/components/responses/TooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedType"}
+        "422": {$ref: "#/components/responses/Invalid"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /categories/{id}:
+    parameters:
+      - {$ref: "#/components/parameters/Id"}
+    put:
+      tags: [catalog]
+      summary: Update the fields given.
+      operationId: updateCategory
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/CategoryUpdate"}
+      responses:
+        "200": {$ref: "#/components/responses/CategoryWritten"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "409": {$ref: "#/components/responses/Conflict"}
+        "413": {$ref: "#/components/responses/TooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedType"}
+        "422": {$ref: "#/components/responses/Invalid"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+    delete:
+      tags: [catalog]
+      summary: Delete a category no target uses (409 names how many do).
+      operationId: deleteCategory
+      responses:
+        "200": {$ref: "#/components/responses/Deleted"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "409": {$ref: "#/components/responses/Conflict"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /probes:
+    get:
+      tags: [catalog]
+      summary: Every probe, with how many targets use it.
+      operationId: listProbes
+      responses:
+        "200":
+          description: The probes.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [probes, stale]
+                properties:
+                  probes: {type: array, items: {$ref: "#/components/schemas/Probe"}}
+                  stale: {$ref: "#/components/schemas/Stale"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+    post:
+      tags: [catalog]
+      summary: Create a probe.
+      operationId: createProbe
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/ProbeCreate"}
+      responses:
+        "201": {$ref: "#/components/responses/ProbeWritten"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "409": {$ref: "#/components/responses/Conflict"}
+        "413": {$ref: "#/components/responses/TooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedType"}
+        "422": {$ref: "#/components/responses/Invalid"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /probes/{id}:
+    parameters:
+      - {$ref: "#/components/parameters/Id"}
+    put:
+      tags: [catalog]
+      summary: Update the fields given; a new default probe replaces the old one.
+      operationId: updateProbe
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/ProbeUpdate"}
+      responses:
+        "200": {$ref: "#/components/responses/ProbeWritten"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "409": {$ref: "#/components/responses/Conflict"}
+        "413": {$ref: "#/components/responses/TooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedType"}
+        "422": {$ref: "#/components/responses/Invalid"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+    delete:
+      tags: [catalog]
+      summary: Delete a probe no target uses (409 names how many do).
+      operationId: deleteProbe
+      responses:
+        "200": {$ref: "#/components/responses/Deleted"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "409": {$ref: "#/components/responses/Conflict"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /config:
+    get:
+      tags: [config]
+      summary: The whole store as the targets and probes documents.
+      operationId: getConfig
+      responses:
+        "200":
+          description: Both documents.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ConfigDocuments"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /config/{type}:
+    parameters:
+      - name: type
+        in: path
+        required: true
+        schema: {type: string, enum: [targets, probes]}
+    get:
+      tags: [config]
+      summary: One document; `?format=yaml` gives the targets as the YAML of `targets export`.
+      operationId: getConfigDocument
+      parameters:
+        - {name: format, in: query, schema: {type: string, enum: [json, yaml]}}
+      responses:
+        "200":
+          description: The document.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ConfigDocuments"}
+            application/yaml:
+              schema: {type: string}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+    put:
+      tags: [config]
+      summary: Replace the whole document, validated first, atomically (targets kept by name keep their ids).
+      operationId: replaceConfigDocument
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              oneOf:
+                - type: object
+                  required: [targets]
+                  additionalProperties: false
+                  properties:
+                    targets: {type: array, items: {$ref: "#/components/schemas/DocumentTarget"}}
+                    metadata: {type: object}
+                - type: object
+                  required: [probes]
+                  additionalProperties: false
+                  properties:
+                    probes: {type: array, items: {$ref: "#/components/schemas/ProbeCreate"}}
+                    metadata: {type: object}
+      responses:
+        "200":
+          description: The document replaced.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [success, message, updated_at, count]
+                properties:
+                  success: {type: boolean}
+                  message: {type: string}
+                  updated_at: {type: string, format: date-time}
+                  count: {type: integer}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "409": {$ref: "#/components/responses/Conflict"}
+        "413": {$ref: "#/components/responses/TooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedType"}
+        "422": {$ref: "#/components/responses/Invalid"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /generate:
+    post:
+      tags: [smokeping]
+      summary: Write SmokePing's Targets and Probes from the store (atomically, only when changed).
+      operationId: generate
+      responses:
+        "200":
+          description: Written or already up to date.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [success, message, generated_at, changed, targets, probes, verified, check]
+                properties:
+                  success: {type: boolean}
+                  message: {type: string}
+                  generated_at: {type: string, format: date-time}
+                  changed: {type: array, items: {type: string}}
+                  targets: {type: integer}
+                  probes: {type: integer}
+                  verified: {type: boolean, description: Whether `smokeping --check` accepted the result.}
+                  check: {type: string}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /reload:
+    post:
+      tags: [smokeping]
+      summary: Signal the SmokePing daemon (SIGHUP to the pid in its pidfile) and watch it reload.
+      operationId: reload
+      responses:
+        "200": {$ref: "#/components/responses/Reloaded"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "503": {$ref: "#/components/responses/NotReloaded"}
+  /restart:
+    post:
+      tags: [smokeping]
+      summary: The replaced API's name for /reload.
+      operationId: restart
+      responses:
+        "200": {$ref: "#/components/responses/Reloaded"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "503": {$ref: "#/components/responses/NotReloaded"}
+components:
+  securitySchemes:
+    bearer: {type: http, scheme: bearer, description: "Authorization: Bearer <API_TOKEN>"}
+    apiToken: {type: apiKey, in: header, name: X-API-Token}
+  parameters:
+    Id:
+      name: id
+      in: path
+      required: true
+      schema: {type: integer, minimum: 1}
+  schemas:
+    Stale:
+      type: boolean
+      description: True when the database was unreachable and the answer comes from the last snapshot.
+    Name:
+      type: string
+      pattern: "^[-_0-9a-zA-Z]{1,128}$"
+      description: SmokePing's name rule.
+    Text:
+      type: string
+      maxLength: 1024
+      description: Free text without control characters.
+    Target:
+      type: object
+      required: [id, name, host, title, category, probe, lookup, site, cachegroup, is_active, created_at, updated_at]
+      properties:
+        id: {type: integer}
+        name: {type: string}
+        host: {type: string}
+        title: {type: string}
+        category: {type: [string, "null"]}
+        probe: {type: [string, "null"]}
+        lookup: {type: [string, "null"], description: The name a DNS target's probe resolves.}
+        site: {type: [string, "null"]}
+        cachegroup: {type: [string, "null"]}
+        is_active: {type: boolean}
+        created_at: {type: string, format: date-time}
+        updated_at: {type: string, format: date-time}
+    TargetUpdate:
+      type: object
+      additionalProperties: false
+      description: |
+        The fields to change. Rules: name as SmokePing's; host an IP address or RFC 1123 host
+        name; category and probe known (by name, or `category_id`/`probe_id`); a DNS probe's
+        target needs `lookup`; null clears an optional field.
+      properties:
+        name: {$ref: "#/components/schemas/Name"}
+        host: {type: string, minLength: 1, maxLength: 253}
+        title: {$ref: "#/components/schemas/Text"}
+        category: {type: [string, "null"]}
+        probe: {type: [string, "null"]}
+        lookup: {type: [string, "null"], maxLength: 253}
+        site: {type: [string, "null"], maxLength: 1024}
+        cachegroup: {type: [string, "null"], maxLength: 1024}
+        is_active: {type: boolean}
+        category_id: {type: integer}
+        probe_id: {type: integer}
+        id: {type: integer, description: Ignored (read-only).}
+        created_at: {type: string, description: Ignored (read-only).}
+        updated_at: {type: string, description: Ignored (read-only).}
+    TargetCreate:
+      allOf:
+        - {$ref: "#/components/schemas/TargetUpdate"}
+        - {type: object, required: [name, host]}
+    DocumentTarget:
+      type: object
+      required: [name, host]
+      additionalProperties: false
+      properties:
+        name: {$ref: "#/components/schemas/Name"}
+        host: {type: string, minLength: 1, maxLength: 253}
+        title: {$ref: "#/components/schemas/Text"}
+        active: {type: boolean}
+        is_active: {type: boolean}
+        category: {type: [string, "null"]}
+        probe: {type: [string, "null"]}
+        lookup: {type: [string, "null"]}
+        site: {type: [string, "null"]}
+        cachegroup: {type: [string, "null"]}
+    BulkOperation:
+      type: object
+      required: [action]
+      additionalProperties: false
+      properties:
+        action: {type: string, enum: [create, update, delete, toggle]}
+        id: {type: integer, minimum: 1, description: "For update, delete and toggle."}
+        target: {$ref: "#/components/schemas/TargetUpdate"}
+    Category:
+      type: object
+      required: [id, name, display_name, description]
+      properties:
+        id: {type: integer}
+        name: {type: string, description: "A section path: `core/routers` is `+ core`, `++ routers`."}
+        display_name: {type: string}
+        description: {type: string}
+        target_count: {type: integer}
+    CategoryUpdate:
+      type: object
+      additionalProperties: false
+      properties:
+        name: {type: string, pattern: "^[-_0-9a-zA-Z]+(/[-_0-9a-zA-Z]+)*$", maxLength: 128}
+        display_name: {$ref: "#/components/schemas/Text"}
+        description: {$ref: "#/components/schemas/Text"}
+        id: {type: integer}
+        target_count: {type: integer}
+    CategoryCreate:
+      allOf:
+        - {$ref: "#/components/schemas/CategoryUpdate"}
+        - {type: object, required: [name]}
+    Probe:
+      type: object
+      required: [id, name, binary_path, step_seconds, pings, forks, is_default]
+      properties:
+        id: {type: integer}
+        name: {type: string}
+        binary_path: {type: [string, "null"]}
+        step_seconds: {type: integer}
+        pings: {type: integer}
+        forks: {type: integer}
+        is_default: {type: boolean}
+        target_count: {type: integer}
+    ProbeUpdate:
+      type: object
+      additionalProperties: false
+      properties:
+        name: {$ref: "#/components/schemas/Name"}
+        binary_path: {type: [string, "null"], pattern: "^/[^ ]*$"}
+        step_seconds: {type: integer, minimum: 1, maximum: 86400}
+        pings: {type: integer, minimum: 1, maximum: 1000}
+        forks: {type: integer, minimum: 1, maximum: 1000}
+        is_default: {type: boolean}
+        id: {type: integer}
+        target_count: {type: integer}
+    ProbeCreate:
+      allOf:
+        - {$ref: "#/components/schemas/ProbeUpdate"}
+        - {type: object, required: [name]}
+    ConfigDocuments:
+      type: object
+      required: [metadata]
+      properties:
+        targets:
+          type: object
+          required: [targets]
+          properties:
+            targets: {type: array, items: {type: object}}
+        probes:
+          type: object
+          required: [probes]
+          properties:
+            probes: {type: array, items: {type: object}}
+        metadata:
+          type: object
+          required: [source, generated_at, stale, config_type]
+          properties:
+            source: {type: string, enum: [database, file]}
+            generated_at: {type: string, format: date-time}
+            stale: {type: boolean}
+            config_type: {type: string}
+    Status:
+      type: object
+      required: [status, store, generated_files, checked_at]
+      properties:
+        status: {type: string, enum: [healthy, degraded, error]}
+        store:
+          type: object
+          required: [mode, reachable, stale]
+          properties:
+            mode: {type: string, enum: [database, file]}
+            reachable: {type: boolean}
+            stale: {type: boolean}
+            error: {type: string}
+        counts:
+          type: object
+          properties:
+            targets: {type: integer}
+            active_targets: {type: integer}
+            categories: {type: integer}
+            probes: {type: integer}
+        generated_files:
+          type: array
+          items:
+            type: object
+            required: [path, exists]
+            properties:
+              path: {type: string}
+              exists: {type: boolean}
+              age_seconds: {type: [number, "null"]}
+        smokeping:
+          type: object
+          properties:
+            running: {type: boolean}
+            pid: {type: integer}
+            pidfile: {type: string}
+        last_generation: {$ref: "#/components/schemas/Event"}
+        last_reload: {$ref: "#/components/schemas/Event"}
+        checked_at: {type: string, format: date-time}
+    Event:
+      type: object
+      required: [at, success, message]
+      properties:
+        at: {type: string, format: date-time}
+        success: {type: boolean}
+        message: {type: string}
+        verified: {type: boolean}
+    ReloadAnswer:
+      type: object
+      required: [success, message, action, verified, reloaded_at]
+      properties:
+        success: {type: boolean}
+        message: {type: string}
+        action: {type: string, description: "What was done: `SIGHUP to pid 1234`, or why nothing could be."}
+        verified: {type: boolean}
+        reloaded_at: {type: string, format: date-time}
+    WriteAnswer:
+      type: object
+      required: [success, message]
+      properties:
+        success: {type: boolean}
+        message: {type: string}
+        target: {$ref: "#/components/schemas/Target"}
+        category: {$ref: "#/components/schemas/Category"}
+        probe: {$ref: "#/components/schemas/Probe"}
+        deleted_id: {type: integer}
+    Error:
+      type: object
+      required: [error, error_id]
+      properties:
+        error: {type: string, description: What went wrong, naming the field or the record.}
+        error_id: {type: string, description: The server log has the details under this id.}
+        field: {type: string}
+        errors:
+          type: array
+          description: One item per problem, for a list of operations.
+          items:
+            type: object
+            required: [index, error]
+            properties:
+              index: {type: integer}
+              field: {type: string}
+              error: {type: string}
+  responses:
+    TargetWritten:
+      description: The target as written.
+      content:
+        application/json:
+          schema:
+            allOf:
+              - {$ref: "#/components/schemas/WriteAnswer"}
+              - {type: object, required: [target]}
+    CategoryWritten:
+      description: The category as written.
+      content:
+        application/json:
+          schema:
+            allOf:
+              - {$ref: "#/components/schemas/WriteAnswer"}
+              - {type: object, required: [category]}
+    ProbeWritten:
+      description: The probe as written.
+      content:
+        application/json:
+          schema:
+            allOf:
+              - {$ref: "#/components/schemas/WriteAnswer"}
+              - {type: object, required: [probe]}
+    Deleted:
+      description: Deleted.
+      content:
+        application/json:
+          schema:
+            allOf:
+              - {$ref: "#/components/schemas/WriteAnswer"}
+              - {type: object, required: [deleted_id]}
+    Reloaded:
+      description: The daemon was signalled; `verified` says whether it was seen to reload.
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/ReloadAnswer"}
+    NotReloaded:
+      description: No daemon to signal (no pidfile, no process), or no SmokePing directory configured.
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/ReloadAnswer"}
+    BadRequest:
+      description: The request is malformed (not JSON, a wrong type, an unknown field, a bad parameter).
+      content: &errorContent
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+    Unauthorized:
+      description: No API token, or a wrong one.
+      content: *errorContent
+    NotFound:
+      description: No such record or document.
+      content: *errorContent
+    Conflict:
+      description: A name taken, or a record still in use (the message says by how many targets).
+      content: *errorContent
+    TooLarge:
+      description: The body is over the size limit.
+      content: *errorContent
+    UnsupportedType:
+      description: The body is not JSON.
+      content: *errorContent
+    Invalid:
+      description: A value the rules refuse; `field` names it, `errors` lists every problem of a list.
+      content: *errorContent
+    Unavailable:
+      description: The database is unreachable (writes) or every connection is busy; retry.
+      content: *errorContent
 """#
 }

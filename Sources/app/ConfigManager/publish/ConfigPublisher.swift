@@ -58,9 +58,10 @@ public actor ConfigPublisher: Service {
             while !Task.isCancelled {
                 let deadline = dueTime() ?? nextRefresh
                 let timer = Task { try await Task.sleep(until: deadline); continuation.yield() }
-                _ = await iterator.next()
+                let woken = await iterator.next()
                 timer.cancel()
-                if Task.isCancelled { break }
+                // nil: the stream finished (graceful shutdown).
+                if woken == nil || Task.isCancelled { break }
                 let now = ContinuousClock.now
                 if let due = dueTime(), due <= now {
                     pendingSince = nil

@@ -52,6 +52,11 @@ public struct GeneratedFile: Sendable, Equatable, Codable {
     /// Seconds since it was last written, nil when missing.
     public var ageSeconds: Double?
 
+    enum CodingKeys: String, CodingKey {
+        case path, exists
+        case ageSeconds = "age_seconds"
+    }
+
     public init(path: String, exists: Bool, ageSeconds: Double?) {
         self.path = path
         self.exists = exists

@@ -29,7 +29,7 @@ extension DatabaseStore {
     }
 
     func target(_ id: Int, index: Int, on connection: PostgresConnection) async throws -> StoredTarget {
-        guard let row = try await connection.query("SELECT \(Self.targetColumns) WHERE t.id = \(id)").first else {
+        guard let row = try await connection.query("SELECT \(Self.targetColumns) \(Self.targetTables) WHERE t.id = \(id)").first else {
             throw StoreRejection(index: index, .notFound, "no target with id \(id)")
         }
         return try Self.target(row)
@@ -52,7 +52,7 @@ extension DatabaseStore {
     private func updateTarget(
         _ id: Int, _ fields: TargetFields, index: Int, catalog: Catalog, on connection: PostgresConnection
     ) async throws -> StoredTarget {
-        guard let row = try await connection.query("SELECT \(Self.targetColumns) WHERE t.id = \(id) FOR UPDATE OF t").first else {
+        guard let row = try await connection.query("SELECT \(Self.targetColumns) \(Self.targetTables) WHERE t.id = \(id) FOR UPDATE OF t").first else {
             throw StoreRejection(index: index, .notFound, "no target with id \(id)")
         }
         let record = try catalog.checked(fields.applied(to: try Self.target(row).record), index: index)

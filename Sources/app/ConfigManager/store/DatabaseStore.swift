@@ -16,6 +16,8 @@ public struct DatabaseStore: ConfigStore {
         t.id, t.name, t.host, t.title, t.is_active, c.name, p.name, t.site, t.cachegroup, t.lookup,
         to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
         to_char(t.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+        """)
+    static let targetTables = SQLFragment("""
         FROM targets t LEFT JOIN categories c ON c.id = t.category_id LEFT JOIN probes p ON p.id = t.probe_id
         """)
 
@@ -36,7 +38,7 @@ public struct DatabaseStore: ConfigStore {
         try await pool.withConnection { connection in
             try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             do {
-                let targets = try await connection.query("SELECT \(Self.targetColumns) ORDER BY t.id").map(Self.target)
+                let targets = try await connection.query("SELECT \(Self.targetColumns) \(Self.targetTables) ORDER BY t.id").map(Self.target)
                 let catalog = try await Catalog.load(connection)
                 try await connection.query("COMMIT")
                 return StoreSnapshot(targets: targets, categories: catalog.categories, probes: catalog.probes)
@@ -50,7 +52,7 @@ public struct DatabaseStore: ConfigStore {
     public func targets(matching query: TargetQuery) async throws -> TargetPage {
         try await pool.withConnection { connection in
             let rows = try await connection.query("""
-                SELECT \(Self.targetColumns), count(*) OVER ()
+                SELECT \(Self.targetColumns), count(*) OVER () \(Self.targetTables)
                 WHERE (\(query.id)::integer IS NULL OR t.id = \(query.id))
                   AND (NOT \(query.activeOnly) OR t.is_active)
                   AND (\(query.category)::text IS NULL OR c.name = \(query.category))

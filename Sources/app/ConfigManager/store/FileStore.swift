@@ -18,6 +18,8 @@ public actor FileStore: ConfigStore {
     var model: StoreModel?
     var stamp: [Int64] = []
     var brokenFile: String?
+    private var writing = false
+    private var waitingWriters: [CheckedContinuation<Void, Never>] = []
 
     public init(path: String, logger: Logger) {
         self.path = path
@@ -35,12 +37,28 @@ public actor FileStore: ConfigStore {
     }
 
     public func apply(_ operations: [StoreOperation]) async throws -> [OperationResult] {
+        // One write at a time: the actor alone would let a second write read the model while
+        // the first awaits its file, and one of the two would be lost.
+        await startWriting()
+        defer { finishWriting() }
         var model = try await current()
         if let brokenFile { throw StoreUnavailable("the store file has errors; fix it first: \(brokenFile)") }
         let results = try model.apply(operations, now: StoreClock.now())
         try await save(model)
         self.model = model
         return results
+    }
+
+    private func startWriting() async {
+        if writing {
+            await withCheckedContinuation { waitingWriters.append($0) }
+        }
+        writing = true
+    }
+
+    /// Hands the turn straight to the next writer (it was woken with `writing` still true).
+    private func finishWriting() {
+        if waitingWriters.isEmpty { writing = false } else { waitingWriters.removeFirst().resume() }
     }
 
     /// The model as the file is now: read again when its size, time or inode changed.
