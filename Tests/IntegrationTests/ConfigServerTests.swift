@@ -166,6 +166,7 @@ struct ConfigServerTests {
             let yaml = try await server.call(.GET, "/config/targets?format=yaml")
             #expect(yaml.body.hasPrefix("targets:\n  - name: \"keep\""), "\(yaml)")
             #expect(try await server.call(.GET, "/config/sources").status == 404)
+            #expect(try await server.call(.GET, "/config/targets?format=xml").status == 400)
 
             let probes = #"{"probes":[{"name":"FPing","binary_path":"/usr/bin/fping","step_seconds":60,"pings":5,"is_default":true},{"name":"DNS","binary_path":"/usr/bin/dig","pings":3}]}"#
             let replacedProbes = try await server.call(.PUT, "/config/probes", json: probes)

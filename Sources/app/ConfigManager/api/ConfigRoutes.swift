@@ -12,10 +12,19 @@ extension ConfigAPI {
                 metadata: .init(source: gateway.mode.rawValue, generated_at: StoreClock.now(), stale: stale, config_type: "all")
             ))
         }
-        router.route(.get, "/config/{type}", &table) { request, context in
-            let type = try Self.documentType(context)
+        for type in ["targets", "probes"] {
+            registerDocumentRoutes(type, router, &table)
+        }
+    }
+
+    private func registerDocumentRoutes(_ type: String, _ router: Router<BasicRequestContext>, _ table: inout RouteTable) {
+        router.route(.get, "/config/\(type)", &table) { request, _ in
+            let format = request.uri.queryParameters["format"].map(String.init) ?? "json"
+            guard format == "json" || format == "yaml" && type == "targets" else {
+                throw APIError.invalid(field: "format", "format must be json\(type == "targets" ? " or yaml" : "")")
+            }
             let (snapshot, stale) = try await gateway.snapshot()
-            if type == "targets", request.uri.queryParameters["format"] == "yaml" {
+            if format == "yaml" {
                 let text = TargetExport.render(snapshot.targets.map(\.record), as: .yaml)
                 return Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
             }
@@ -25,22 +34,13 @@ extension ConfigAPI {
                 probes: type == "probes" ? Self.probesDocument(snapshot) : nil, metadata: metadata
             ))
         }
-        router.route(.put, "/config/{type}", &table) { request, context in
-            let type = try Self.documentType(context)
+        router.route(.put, "/config/\(type)", &table) { request, _ in
             let body = try JSONFields(try await RequestBody.json(request, limit: limits.documentBody))
             let operation = type == "targets" ? StoreOperation.replaceTargets(try Self.targetRecords(body)) : .replaceProbes(try Self.probeRecords(body))
             let results = try await write([operation], single: true)
             let count = if case .replaced(let count)? = results.first { count } else { 0 }
             return JSONResponse.make(ReplaceAnswer(message: "\(type) replaced: \(count) record(s)", updated_at: StoreClock.now(), count: count))
         }
-    }
-
-    static func documentType(_ context: BasicRequestContext) throws(APIError) -> String {
-        let type = context.parameters.get("type") ?? ""
-        guard type == "targets" || type == "probes" else {
-            throw APIError.notFound("no such configuration document (targets or probes)")
-        }
-        return type
     }
 
     struct ConfigDocument: Encodable {

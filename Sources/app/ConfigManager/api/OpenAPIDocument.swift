@@ -50,7 +50,7 @@ paths:
           description: The OpenAPI document.
           content:
             application/yaml:
-              schema: {type: string}
+              schema: {}
         "401": {$ref: "#/components/responses/Unauthorized"}
   /status:
     get:
@@ -71,10 +71,10 @@ paths:
       operationId: listTargets
       parameters:
         - {name: active_only, in: query, schema: {type: boolean}}
-        - {name: category, in: query, schema: {type: string, maxLength: 1024}}
-        - {name: site, in: query, schema: {type: string, maxLength: 1024}}
-        - {name: probe, in: query, schema: {type: string, maxLength: 1024}}
-        - {name: q, in: query, description: Case-insensitive substring of name, host or title., schema: {type: string, maxLength: 1024}}
+        - {name: category, in: query, schema: {$ref: "#/components/schemas/QueryText"}}
+        - {name: site, in: query, schema: {$ref: "#/components/schemas/QueryText"}}
+        - {name: probe, in: query, schema: {$ref: "#/components/schemas/QueryText"}}
+        - {name: q, in: query, description: Case-insensitive substring of name, host or title., schema: {$ref: "#/components/schemas/QueryText"}}
         - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100000}}
         - {name: offset, in: query, schema: {type: integer, minimum: 0, maximum: 2147483647}}
       responses:
@@ -383,16 +383,11 @@ paths:
               schema: {$ref: "#/components/schemas/ConfigDocuments"}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "503": {$ref: "#/components/responses/Unavailable"}
-  /config/{type}:
-    parameters:
-      - name: type
-        in: path
-        required: true
-        schema: {type: string, enum: [targets, probes]}
+  /config/targets:
     get:
       tags: [config]
-      summary: One document; `?format=yaml` gives the targets as the YAML of `targets export`.
-      operationId: getConfigDocument
+      summary: The targets document (the `targets:` list of `targets export`); `?format=yaml` gives that YAML.
+      operationId: getConfigTargets
       parameters:
         - {name: format, in: query, schema: {type: string, enum: [json, yaml]}}
       responses:
@@ -402,33 +397,26 @@ paths:
             application/json:
               schema: {$ref: "#/components/schemas/ConfigDocuments"}
             application/yaml:
-              schema: {type: string}
+              schema: {}
+        "400": {$ref: "#/components/responses/BadRequest"}
         "401": {$ref: "#/components/responses/Unauthorized"}
-        "404": {$ref: "#/components/responses/NotFound"}
         "503": {$ref: "#/components/responses/Unavailable"}
     put:
       tags: [config]
-      summary: Replace the whole document, validated first, atomically (targets kept by name keep their ids).
-      operationId: replaceConfigDocument
+      summary: Replace every target, validated first, atomically (targets kept by name keep their ids).
+      operationId: replaceConfigTargets
       requestBody:
         required: true
         content:
           application/json:
             schema:
-              oneOf:
-                - type: object
-                  required: [targets]
-                  additionalProperties: false
-                  properties:
-                    targets: {type: array, items: {$ref: "#/components/schemas/DocumentTarget"}}
-                    metadata: {type: object}
-                - type: object
-                  required: [probes]
-                  additionalProperties: false
-                  properties:
-                    probes: {type: array, items: {$ref: "#/components/schemas/ProbeCreate"}}
-                    metadata: {type: object}
-      responses:
+              type: object
+              required: [targets]
+              additionalProperties: false
+              properties:
+                targets: {type: array, maxItems: 100000, items: {$ref: "#/components/schemas/DocumentTarget"}}
+                metadata: {type: object}
+      responses: &replaceResponses
         "200":
           description: The document replaced.
           content:
@@ -443,12 +431,40 @@ paths:
                   count: {type: integer}
         "400": {$ref: "#/components/responses/BadRequest"}
         "401": {$ref: "#/components/responses/Unauthorized"}
-        "404": {$ref: "#/components/responses/NotFound"}
         "409": {$ref: "#/components/responses/Conflict"}
         "413": {$ref: "#/components/responses/TooLarge"}
         "415": {$ref: "#/components/responses/UnsupportedType"}
         "422": {$ref: "#/components/responses/Invalid"}
         "503": {$ref: "#/components/responses/Unavailable"}
+  /config/probes:
+    get:
+      tags: [config]
+      summary: The probes document.
+      operationId: getConfigProbes
+      responses:
+        "200":
+          description: The document.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ConfigDocuments"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+    put:
+      tags: [config]
+      summary: Replace every probe, validated first, atomically; a probe still used by a target cannot go (409).
+      operationId: replaceConfigProbes
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [probes]
+              additionalProperties: false
+              properties:
+                probes: {type: array, maxItems: 1000, items: {$ref: "#/components/schemas/ProbeCreate"}}
+                metadata: {type: object}
+      responses: *replaceResponses
   /generate:
     post:
       tags: [smokeping]
@@ -472,6 +488,7 @@ paths:
                   verified: {type: boolean, description: Whether `smokeping --check` accepted the result.}
                   check: {type: string}
         "401": {$ref: "#/components/responses/Unauthorized"}
+        "409": {$ref: "#/components/responses/NotConfigured"}
         "503": {$ref: "#/components/responses/Unavailable"}
   /reload:
     post:
@@ -481,7 +498,7 @@ paths:
       responses:
         "200": {$ref: "#/components/responses/Reloaded"}
         "401": {$ref: "#/components/responses/Unauthorized"}
-        "503": {$ref: "#/components/responses/NotReloaded"}
+        "409": {$ref: "#/components/responses/NotReloaded"}
   /restart:
     post:
       tags: [smokeping]
@@ -490,7 +507,7 @@ paths:
       responses:
         "200": {$ref: "#/components/responses/Reloaded"}
         "401": {$ref: "#/components/responses/Unauthorized"}
-        "503": {$ref: "#/components/responses/NotReloaded"}
+        "409": {$ref: "#/components/responses/NotReloaded"}
 components:
   securitySchemes:
     bearer: {type: http, scheme: bearer, description: "Authorization: Bearer <API_TOKEN>"}
@@ -500,8 +517,12 @@ components:
       name: id
       in: path
       required: true
-      schema: {type: integer, minimum: 1}
+      schema: {type: integer, minimum: 1, maximum: 2147483647}
   schemas:
+    QueryText:
+      type: string
+      maxLength: 1024
+      pattern: "^[^\\x00]*$"
     Stale:
       type: boolean
       description: True when the database was unreachable and the answer comes from the last snapshot.
@@ -512,7 +533,12 @@ components:
     Text:
       type: string
       maxLength: 1024
+      pattern: "^[^\\x00-\\x1f\\x7f-\\x9f]*$"
       description: Free text without control characters.
+    NullableText:
+      type: [string, "null"]
+      maxLength: 1024
+      pattern: "^[^\\x00-\\x1f\\x7f-\\x9f]*$"
     Target:
       type: object
       required: [id, name, host, title, category, probe, lookup, site, cachegroup, is_active, created_at, updated_at]
@@ -543,14 +569,11 @@ components:
         category: {type: [string, "null"]}
         probe: {type: [string, "null"]}
         lookup: {type: [string, "null"], maxLength: 253}
-        site: {type: [string, "null"], maxLength: 1024}
-        cachegroup: {type: [string, "null"], maxLength: 1024}
+        site: {$ref: "#/components/schemas/NullableText"}
+        cachegroup: {$ref: "#/components/schemas/NullableText"}
         is_active: {type: boolean}
-        category_id: {type: integer}
-        probe_id: {type: integer}
-        id: {type: integer, description: Ignored (read-only).}
-        created_at: {type: string, description: Ignored (read-only).}
-        updated_at: {type: string, description: Ignored (read-only).}
+        category_id: {type: integer, description: The replaced API's way to name the category.}
+        probe_id: {type: integer, description: The replaced API's way to name the probe.}
     TargetCreate:
       allOf:
         - {$ref: "#/components/schemas/TargetUpdate"}
@@ -568,16 +591,29 @@ components:
         category: {type: [string, "null"]}
         probe: {type: [string, "null"]}
         lookup: {type: [string, "null"]}
-        site: {type: [string, "null"]}
-        cachegroup: {type: [string, "null"]}
+        site: {$ref: "#/components/schemas/NullableText"}
+        cachegroup: {$ref: "#/components/schemas/NullableText"}
     BulkOperation:
-      type: object
-      required: [action]
-      additionalProperties: false
-      properties:
-        action: {type: string, enum: [create, update, delete, toggle]}
-        id: {type: integer, minimum: 1, description: "For update, delete and toggle."}
-        target: {$ref: "#/components/schemas/TargetUpdate"}
+      oneOf:
+        - type: object
+          required: [action, target]
+          additionalProperties: false
+          properties:
+            action: {const: create}
+            target: {$ref: "#/components/schemas/TargetCreate"}
+        - type: object
+          required: [action, id, target]
+          additionalProperties: false
+          properties:
+            action: {const: update}
+            id: {type: integer, minimum: 1, maximum: 2147483647}
+            target: {$ref: "#/components/schemas/TargetUpdate"}
+        - type: object
+          required: [action, id]
+          additionalProperties: false
+          properties:
+            action: {type: string, enum: [delete, toggle]}
+            id: {type: integer, minimum: 1, maximum: 2147483647}
     Category:
       type: object
       required: [id, name, display_name, description]
@@ -594,8 +630,6 @@ components:
         name: {type: string, pattern: "^[-_0-9a-zA-Z]+(/[-_0-9a-zA-Z]+)*$", maxLength: 128}
         display_name: {$ref: "#/components/schemas/Text"}
         description: {$ref: "#/components/schemas/Text"}
-        id: {type: integer}
-        target_count: {type: integer}
     CategoryCreate:
       allOf:
         - {$ref: "#/components/schemas/CategoryUpdate"}
@@ -617,13 +651,11 @@ components:
       additionalProperties: false
       properties:
         name: {$ref: "#/components/schemas/Name"}
-        binary_path: {type: [string, "null"], pattern: "^/[^ ]*$"}
+        binary_path: {type: [string, "null"], maxLength: 4096, pattern: "^/[^ \\x00-\\x1f\\x7f-\\x9f]*$"}
         step_seconds: {type: integer, minimum: 1, maximum: 86400}
         pings: {type: integer, minimum: 1, maximum: 1000}
         forks: {type: integer, minimum: 1, maximum: 1000}
         is_default: {type: boolean}
-        id: {type: integer}
-        target_count: {type: integer}
     ProbeCreate:
       allOf:
         - {$ref: "#/components/schemas/ProbeUpdate"}
@@ -780,6 +812,9 @@ components:
       content: &errorContent
         application/json:
           schema: {$ref: "#/components/schemas/Error"}
+    NotConfigured:
+      description: No SmokePing directory is configured (--smokeping-dir), or its files could not be written.
+      content: *errorContent
     Unauthorized:
       description: No API token, or a wrong one.
       content: *errorContent

@@ -4,8 +4,6 @@ import TargetStore
 enum RequestFields {
     static let targetKeys: Set<String> = [
         "name", "host", "title", "category", "probe", "lookup", "site", "cachegroup", "is_active", "category_id", "probe_id",
-        // Read-only fields a client may send back unchanged from a GET.
-        "id", "created_at", "updated_at",
     ]
 
     /// A target's fields; `category_id`/`probe_id` (the replaced API's) resolve against `snapshot`.
@@ -36,7 +34,7 @@ enum RequestFields {
         return target
     }
 
-    static let categoryKeys: Set<String> = ["name", "display_name", "description", "id", "target_count"]
+    static let categoryKeys: Set<String> = ["name", "display_name", "description"]
 
     static func category(_ fields: JSONFields, creating: Bool) throws(APIError) -> CategoryFields {
         try fields.rejectUnknown(categoryKeys)
@@ -47,7 +45,7 @@ enum RequestFields {
         return category
     }
 
-    static let probeKeys: Set<String> = ["name", "binary_path", "step_seconds", "pings", "forks", "is_default", "id", "target_count"]
+    static let probeKeys: Set<String> = ["name", "binary_path", "step_seconds", "pings", "forks", "is_default"]
 
     static func probe(_ fields: JSONFields, creating: Bool) throws(APIError) -> ProbeFields {
         try fields.rejectUnknown(probeKeys)

@@ -15,7 +15,7 @@ extension ConfigAPI {
         router.route(.post, "/generate", &table) { _, _ in
             let (report, reload, error) = await publisher.publish(reason: "manual", reloadWhenChanged: false)
             guard let report else {
-                throw APIError(status: .serviceUnavailable, message: "SmokePing's files were not written: \(error ?? "no SmokePing directory configured")")
+                throw APIError(status: .conflict, message: "SmokePing's files were not written: \(error ?? "no SmokePing directory configured (--smokeping-dir)")")
             }
             _ = reload
             return JSONResponse.make(GenerateAnswer(
@@ -31,7 +31,7 @@ extension ConfigAPI {
                     success: report.success, message: report.message, action: report.action, verified: report.verified,
                     reloaded_at: StoreClock.now()
                 )
-                return JSONResponse.make(answer, status: report.success ? .ok : .serviceUnavailable)
+                return JSONResponse.make(answer, status: report.success ? .ok : .conflict)
             }
         }
     }
