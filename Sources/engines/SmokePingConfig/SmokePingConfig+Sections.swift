@@ -45,7 +45,6 @@ extension SmokePingConfig {
         var record = base ?? ProbeRecord(name: name, stepSeconds: databaseStep ?? 300, pings: databasePings ?? 20, forks: 5)
         record.name = name
         record.module = module
-        record.isDefault = name == defaultProbe
         if let binary = section.value("binary") { record.binaryPath = binary }
         if let step = Self.integer(section.setting("step"), errors: &errors) { record.stepSeconds = step }
         if let pings = Self.integer(section.setting("pings"), errors: &errors) { record.pings = pings }

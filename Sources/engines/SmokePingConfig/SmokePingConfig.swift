@@ -74,6 +74,8 @@ public struct SmokePingConfig: Sendable {
             let inherited = Inherited(probe: defaultProbe ?? "", lookup: nil, slaves: section.value("slaves"))
             readTargets(section, path: [], inherited: inherited, errors: &errors)
         }
+        // The Probes section comes first in SmokePing's files, the default probe later.
+        for index in probes.indices { probes[index].record.isDefault = probes[index].record.name == defaultProbe }
         if hasProbesSection {
             let names = Set(probes.map(\.record.name))
             for target in targets where !names.contains(target.probe) {
