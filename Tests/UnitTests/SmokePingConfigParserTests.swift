@@ -177,7 +177,7 @@ struct SmokePingConfigParserTests {
     }
 
     @Test func renderingThenReadingGivesBackTheSameStore() throws {
-        // FPing with an instance is a template in SmokePing, so FPing itself is an instance too.
+        // FPing with an instance is a template in SmokePing: FPing itself is written as `++ FPing`.
         let store = (
             targets: [
                 TargetRecord(name: "Google", host: "google.com", category: "websites"),
@@ -194,7 +194,7 @@ struct SmokePingConfigParserTests {
             ],
             probes: [
                 ProbeRecord(name: "DNS", binaryPath: "/usr/bin/dig", stepSeconds: 300, pings: 5, forks: 5),
-                ProbeRecord(name: "FPing", binaryPath: "/usr/bin/fping", stepSeconds: 300, pings: 20, isDefault: true, module: "FPing"),
+                ProbeRecord(name: "FPing", binaryPath: "/usr/bin/fping", stepSeconds: 300, pings: 20, isDefault: true),
                 ProbeRecord(name: "FPingSlow", binaryPath: "/usr/bin/fping", stepSeconds: 600, pings: 10, module: "FPing"),
                 ProbeRecord(name: "FPing6", binaryPath: "/usr/bin/fping", stepSeconds: 300, pings: 20),
             ]

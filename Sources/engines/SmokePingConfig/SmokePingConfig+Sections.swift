@@ -30,7 +30,9 @@ extension SmokePingConfig {
                     errors.append(ConfigError(instance.location, "probe name '\(instance.name)' must match [-_0-9a-zA-Z]+"))
                     continue
                 }
-                probes.append((probe(named: instance.name, module: module.name, from: instance, base: template, errors: &errors), instance.location))
+                // An instance named as its module (`++ FPing` under `+ FPing`) is that module's probe.
+                let instanceModule = instance.name == module.name ? nil : module.name
+                probes.append((probe(named: instance.name, module: instanceModule, from: instance, base: template, errors: &errors), instance.location))
             }
         }
     }
