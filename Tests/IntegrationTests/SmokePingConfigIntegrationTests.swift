@@ -31,16 +31,17 @@ struct SmokePingConfigIntegrationTests {
         let config = try SmokePingInstallation.writeConfig(in: directory, step: 15, pings: 3)
         let files = try SmokePingConfigRenderer().render(targets: Self.targets, categories: Self.categories, probes: Self.probes)
         _ = try await SmokePingConfigWriter(directory: directory).write(files)
-        let good = try await SmokePingInstallation.check(config)
-        #expect(good.status == 0, "\(good.output)\n\(files.targets)\n\(files.probes)")
-        #expect(good.output.contains("syntax OK"))
+        let checker = SmokePingCheck(binary: SmokePingInstallation.binary)
+        let good = await checker.check(config: config)
+        #expect(good.passed, "\(good.message)\n\(files.targets)\n\(files.probes)")
+        #expect(good.message == "Configuration file '\(config)' syntax OK.")
 
         // The same check refuses what SmokePing cannot read: the proof that it reads our files.
         let broken = SmokePingConfigFiles(targets: files.targets + "\n++ bad\nhost = 127.0.0.9\nforks = 3\n", probes: files.probes)
         _ = try await SmokePingConfigWriter(directory: directory).write(broken)
-        let refused = try await SmokePingInstallation.check(config)
-        #expect(refused.status != 0)
-        #expect(refused.output.contains("\(directory)/Targets"), "\(refused.output)")
+        let refused = await checker.check(config: config)
+        #expect(!refused.passed)
+        #expect(refused.message.hasPrefix("ERROR: \(directory)/Targets, line "), "\(refused.message)")
     }
 
     @Test func aRunningSmokePingReloadsOnSIGHUPAndCreatesTheNewTargetsFile() async throws {

@@ -65,10 +65,6 @@ enum SmokePingInstallation {
         try config.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
-
-    static func check(_ config: String) async throws -> ProgramOutput {
-        try await runProgram(binary, ["--check", "--config=" + config], mergingErrors: true)
-    }
 }
 
 /// `smokeping --nodaemon` of a test's own, logging to a file. SmokePing writes its pidfile
