@@ -67,6 +67,7 @@ struct SmokePingConfigIntegrationTests {
             let reloaded = await daemon.reload(expectedFiles: [directory + "/data/lo/two.rrd"], timeout: .seconds(90))
             #expect(reloaded.signalled && reloaded.verified, "\(reloaded.message)\n\(smokeping.log)")
             #expect(reloaded.pid == smokeping.process.processIdentifier)
+            #expect(reloaded.action == "SIGHUP to pid \(smokeping.process.processIdentifier)")
 
             // A file SmokePing refuses: the reload is reported as refused, the daemon keeps running.
             try "*** Targets ***\nthis is not a setting\n".write(toFile: writer.targetsPath, atomically: true, encoding: .utf8)

@@ -72,19 +72,13 @@ struct Targets: AsyncParsableCommand {
 
         func run() async throws {
             try await withReportedErrors {
-                if isSmokePingConfig(file) { return try await importSmokePingConfig() }
+                if await SmokePingStoreImport.isSmokePingConfig(path: file) { return try await importSmokePingConfig() }
                 let (targets, problems) = try TargetFile.check(path: file)
                 let connection = try await database.connect()
                 defer { Task { await connection.close() } }
                 let count = try await TargetImport().run(targets, earlier: problems, into: connection)
                 print("imported \(targets.entries.count) targets from \(file) (\(count) inserted or updated)")
             }
-        }
-
-        /// By content, not name: SmokePing's files have no extension.
-        func isSmokePingConfig(_ path: String) -> Bool {
-            guard let data = FileManager.default.contents(atPath: path) else { return false }
-            return SmokePingConfig.looksLikeSmokePingConfig(String(decoding: data, as: UTF8.self))
         }
 
         func importSmokePingConfig() async throws {

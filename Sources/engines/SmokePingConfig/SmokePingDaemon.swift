@@ -27,6 +27,8 @@ public struct SmokePingDaemon: Sendable {
         public var verified: Bool
         public var message: String
         public var description: String { message }
+        /// What was done, in a few words: `SIGHUP to pid 1234`, or `nothing`.
+        public var action: String { signalled ? "SIGHUP to pid \(pid ?? 0)" : "nothing" }
     }
 
     /// Sends SIGHUP and waits up to `timeout` for the proof: with `logFile`, SmokePing's own

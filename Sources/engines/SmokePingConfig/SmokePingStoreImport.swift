@@ -1,3 +1,4 @@
+import Foundation
 public import PipelineConfig
 public import Postgres
 import NIOPosix
@@ -18,6 +19,15 @@ public struct SmokePingStoreImport: Sendable {
     public var parser: SmokePingConfigParser
 
     public init(parser: SmokePingConfigParser = SmokePingConfigParser()) { self.parser = parser }
+
+    /// Whether `path` is a SmokePing configuration rather than YAML or CSV, by its content
+    /// (SmokePing's files have no extension); read on `NIOThreadPool`. False when unreadable.
+    public static func isSmokePingConfig(path: String) async -> Bool {
+        let text = try? await NIOThreadPool.singleton.runIfActive { () -> String? in
+            FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+        }
+        return (text ?? nil).map(SmokePingConfig.looksLikeSmokePingConfig) ?? false
+    }
 
     /// A checked configuration, ready to write.
     public struct Checked: Sendable {
