@@ -179,7 +179,7 @@ public struct RRDSource: Source {
         var firsts: [Int: Int] = [:]
         for archive in info.archives { firsts[archive.index] = try await client.first(file.absolutePath, archive: archive.index) }
         let plan = ArchivePlan(info: info, firstRows: firsts, since: configuration.since, resumeAfter: after, until: configuration.until)
-        let described = configuration.description(of: file, in: index)
+        let described = configuration.probeTypeAndTags(of: file, in: index)
         let mapper = RowMapper(file: file, probeType: described.probeType, pings: names.count - 3, extraTags: described.tags)
         var batch: [Point] = []
         batch.reserveCapacity(configuration.batchSize)

@@ -68,7 +68,7 @@ public struct RRDSourceConfiguration: SourceConfiguration {
 
     /// A file's probe type and the tags its SmokePing target adds (`probe`, `title`, and `host`,
     /// or `resolver` for DNS rounds); glob rules for files the config does not name.
-    func description(of file: SmokePingFile, in index: SmokePingTargetIndex?) -> (probeType: String, tags: [Point.Tag]) {
+    func probeTypeAndTags(of file: SmokePingFile, in index: SmokePingTargetIndex?) -> (probeType: String, tags: [Point.Tag]) {
         guard let entry = index?.entry(forSeriesPath: file.seriesPath) else { return (probeType(for: file), []) }
         typealias Tag = LatencySchema.Tag
         var tags = [Point.Tag(Tag.probe, entry.probe)]
