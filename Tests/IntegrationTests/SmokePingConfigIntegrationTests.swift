@@ -64,6 +64,8 @@ struct SmokePingConfigIntegrationTests {
             let written = try await writer.write(try renderer.render(targets: targets, categories: Self.categories, probes: probes))
             #expect(written.changed == [writer.targetsPath])
             let daemon = SmokePingDaemon(pidFile: directory + "/run/smokeping.pid", logFile: smokeping.logFile)
+            let status = await daemon.status()
+            #expect(status.pid == smokeping.process.processIdentifier && status.running)
             let reloaded = await daemon.reload(expectedFiles: [directory + "/data/lo/two.rrd"], timeout: .seconds(90))
             #expect(reloaded.signalled && reloaded.verified, "\(reloaded.message)\n\(smokeping.log)")
             #expect(reloaded.pid == smokeping.process.processIdentifier)

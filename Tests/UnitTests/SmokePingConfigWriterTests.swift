@@ -48,5 +48,9 @@ struct SmokePingConfigWriterTests {
         let dead = await SmokePingDaemon(pidFile: directory + "/smokeping.pid").reload()
         #expect(!dead.signalled && dead.pid == process.processIdentifier)
         #expect(dead.message.hasSuffix("is not running"))
+        #expect(await SmokePingDaemon(pidFile: directory + "/smokeping.pid").status() == .init(pid: process.processIdentifier, running: false))
+        // This test's own process is alive.
+        try "\(ProcessInfo.processInfo.processIdentifier)\n".write(toFile: directory + "/smokeping.pid", atomically: true, encoding: .utf8)
+        #expect(await SmokePingDaemon(pidFile: directory + "/smokeping.pid").status().running)
     }
 }

@@ -74,6 +74,19 @@ public struct SmokePingDaemon: Sendable {
         }
     }
 
+    public struct Status: Sendable, Equatable {
+        /// The process the pidfile names, when it could be read.
+        public var pid: Int32?
+        /// Whether that process exists (`kill(pid, 0)`; EPERM counts as running).
+        public var running: Bool
+    }
+
+    /// Whether the daemon runs, without signalling it (for a status page).
+    public func status() async -> Status {
+        guard case .success(let pid) = await readPid() else { return Status(pid: nil, running: false) }
+        return Status(pid: pid, running: kill(pid, 0) == 0 || errno == EPERM)
+    }
+
     struct Problem: Error { var message: String }
 
     func readPid() async -> Result<Int32, Problem> {
