@@ -91,6 +91,8 @@ let package = Package(
         library("ProbeEngine", "engines", ["EventModel", Logging, NIOPosix]),
         library("SmokePingFiles", "engines", ["EventModel", "PipelineConfig", "LibRRD"]),
         library("TargetStore", "engines", ["EventModel", "PipelineConfig", "Postgres", Logging, NIOPosix]),
+        // SmokePing's own configuration: Targets/Probes generated from the store, parsed back, reloads.
+        library("SmokePingConfig", "engines", ["EventModel", "PipelineConfig", "TargetStore", "Postgres", NIOPosix]),
         // A sink's disk buffer: checksummed, compressed records in segment files.
         library("DiskBuffer", "engines", ["EventModel", "LineProtocol", "Zstd", NIOCore]),
 
@@ -100,7 +102,7 @@ let package = Package(
             dependencies: [
                 "EventModel", "PipelineConfig", "PipelineRuntime", "LineProtocol", "Zstd", "CZlib",
                 "LibRRD", "Postgres", "Downsampling", "ProbeEngine", "SmokePingFiles", "TargetStore", "DiskBuffer",
-                AsyncHTTPClient, NIOCore, NIOPosix, NIOHTTP1, Logging, ServiceLifecycle,
+                "SmokePingConfig", AsyncHTTPClient, NIOCore, NIOPosix, NIOHTTP1, Logging, ServiceLifecycle,
             ],
             path: "Sources/components",
             exclude: ["README.md", "buffers/README.md"] + componentDocuments,
@@ -112,7 +114,7 @@ let package = Package(
         library("PipelineTesting", "app", ["EventModel", "PipelineRuntime", "PipelineConfig", "LineProtocol", Logging]),
         library("SmokeflowApp", "app", [
             "EventModel", "PipelineConfig", "PipelineRuntime", "Components", "JobScheduler", "PipelineTesting", "ConfigManager",
-            "TargetStore", "Postgres", "PasswordHash", Logging, ServiceLifecycle,
+            "TargetStore", "SmokePingConfig", "Postgres", "PasswordHash", Logging, ServiceLifecycle,
         ]),
         // `smokeflow serve`: the REST API over the target store, SmokePing's files out.
         library("ConfigManager", "app", [
@@ -121,7 +123,7 @@ let package = Package(
         ]),
         .executableTarget(
             name: "smokeflow",
-            dependencies: ["SmokeflowApp", "ConfigManager", "PipelineConfig", "PipelineRuntime", "Postgres", "TargetStore", ArgumentParser, Logging, ServiceLifecycle],
+            dependencies: ["SmokeflowApp", "ConfigManager", "PipelineConfig", "PipelineRuntime", "Postgres", "TargetStore", "SmokePingConfig", ArgumentParser, Logging, ServiceLifecycle],
             path: "Sources/app/smokeflow",
             swiftSettings: strictSettings
         ),
@@ -147,7 +149,7 @@ let package = Package(
             name: "UnitTests",
             dependencies: [
                 "EventModel", "LineProtocol", "Zstd", "PipelineConfig", "PipelineRuntime", "Components",
-                "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "Downsampling", "DiskBuffer", "PasswordHash", "PipelineTesting",
+                "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "SmokePingConfig", "Downsampling", "DiskBuffer", "PasswordHash", "PipelineTesting",
                 "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting", "ConfigManager",
                 NIOCore, NIOPosix, Logging, ServiceLifecycle,
             ],
@@ -158,7 +160,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "EventModel", "LineProtocol", "Zstd", "PipelineConfig", "PipelineRuntime", "Components",
-                "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "Downsampling", "DiskBuffer", "PasswordHash", "PipelineTesting",
+                "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "SmokePingConfig", "Downsampling", "DiskBuffer", "PasswordHash", "PipelineTesting",
                 "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting", "ConfigManager",
                 NIOCore, NIOHTTP1, NIOPosix, AsyncHTTPClient, Logging, ServiceLifecycle,
             ],

@@ -14,8 +14,8 @@ struct CommandLineDatabaseTests: CommandLineRunning {
         let status = try await smokeflow(["db", "status"], environment: environment)
         #expect(status.status == 0)
         #expect(status.stdout.split(separator: "\n").allSatisfy { $0.contains("\tpending\t") })
-        #expect(try await smokeflow(["db", "migrate"], environment: environment).stdout.hasSuffix("now at version 5\n"))
-        #expect(try await smokeflow(["db", "migrate"], environment: environment).stdout == "up to date at version 5\n")
+        #expect(try await smokeflow(["db", "migrate"], environment: environment).stdout.hasSuffix("now at version 6\n"))
+        #expect(try await smokeflow(["db", "migrate"], environment: environment).stdout == "up to date at version 6\n")
 
         let directory = temporaryDirectory()
         try "name,host,category\nr1,192.0.2.1,default\nr2,192.0.2.999,default\nr3,192.0.2.3,nosuch\n"

@@ -19,3 +19,7 @@ BUILD_PACKAGES=(pkg-config libzstd-dev zlib1g-dev zstd librrd-dev rrdtool libpq-
 # What the probe tests and benchmarks need: namespaces, a C compiler for the echo responder,
 # the peers they compare against (fping, dig) and real DNS servers (dnsmasq, unbound).
 PROBE_TEST_PACKAGES=(iproute2 gcc libc6-dev fping dnsutils dnsmasq-base unbound)
+
+# The generated Targets/Probes are checked by the real `smokeping --check`, and a real daemon
+# is reloaded with them.
+SMOKEPING_TEST_PACKAGES=(smokeping)

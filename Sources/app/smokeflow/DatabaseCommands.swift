@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PipelineConfig
 import Postgres
+import SmokePingConfig
 import TargetStore
 
 /// Where the configuration store is: `--database-url`, else `DATABASE_URL`, else libpq's own
@@ -63,19 +64,30 @@ struct Targets: AsyncParsableCommand {
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Insert or update targets from FILE.yaml or FILE.csv in one transaction; any bad row imports nothing."
+            abstract: "Insert or update targets from FILE.yaml, FILE.csv or a SmokePing config in one transaction; any bad row imports nothing."
         )
-        @Argument(help: "A .yaml/.yml or .csv file.") var file: String
+        @Argument(help: "A .yaml/.yml or .csv file, or SmokePing's config (e.g. /etc/smokeping/config, with its @includes).")
+        var file: String
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
             try await withReportedErrors {
+                if await SmokePingStoreImport.isSmokePingConfig(path: file) { return try await importSmokePingConfig() }
                 let (targets, problems) = try TargetFile.check(path: file)
                 let connection = try await database.connect()
                 defer { Task { await connection.close() } }
                 let count = try await TargetImport().run(targets, earlier: problems, into: connection)
                 print("imported \(targets.entries.count) targets from \(file) (\(count) inserted or updated)")
             }
+        }
+
+        func importSmokePingConfig() async throws {
+            let checked = try await SmokePingStoreImport().check(file: file)
+            let connection = try await database.connect()
+            defer { Task { await connection.close() } }
+            let summary = try await SmokePingStoreImport().write(checked, into: connection)
+            for note in summary.notes { FileHandle.standardError.write(Data("\(note.location): note: \(note.message)\n".utf8)) }
+            print("imported from SmokePing config \(file): \(summary.categories) categories, \(summary.probes) probes, \(summary.targets) targets (inserted or updated)")
         }
     }
 

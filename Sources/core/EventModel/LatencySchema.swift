@@ -37,6 +37,9 @@ public enum LatencySchema {
         public static let cachegroup = "cachegroup"
         public static let title = "title"
         public static let probe = "probe"
+        /// `latency` from the `rrd` source with `smokeping_config`: the target's host as
+        /// SmokePing probes it (`dns_latency` has it as `resolver`).
+        public static let host = "host"
         /// `unknown` on points of targets not in the store (`postgres_join`, `unknown: tag`).
         public static let metadata = "metadata"
     }

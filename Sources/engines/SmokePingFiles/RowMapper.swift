@@ -30,7 +30,8 @@ public struct RowMapper: Sendable {
     }
 
     /// `dns` rows go to `dns_latency` (with `resolution_time`), everything else to `latency`.
-    public init(file: SmokePingFile, probeType: String, pings: Int) {
+    /// `extraTags` (what a SmokePing config says of the target: probe, title, host) go on every point.
+    public init(file: SmokePingFile, probeType: String, pings: Int, extraTags: [Point.Tag] = []) {
         self.file = file
         self.probeType = probeType
         self.pings = pings
@@ -39,6 +40,7 @@ public struct RowMapper: Sendable {
         var tags: [Point.Tag] = [.init(Tag.target, file.target), .init(Tag.path, file.seriesPath), .init(Tag.probeType, probeType)]
         if let category = file.category { tags.append(.init(Tag.category, category)) }
         if let slave = file.slave { tags.append(.init(Tag.slave, slave)) }
+        tags += extraTags.filter { extra in !tags.contains { $0.key == extra.key } }
         // Sorted once here, so building each point skips sorting them.
         self.tags = tags.sorted { Point.byteOrder($0.key, $1.key) }
         names = ["", LatencySchema.Field.minSuffix, LatencySchema.Field.maxSuffix].map { FieldNames(suffix: $0, pings: pings) }

@@ -45,12 +45,13 @@ public struct MetadataStore: Sendable {
     /// Every probe, ordered by name.
     public func probes() async throws -> [ProbeRecord] {
         let rows = try await connection.query(
-            "SELECT name, binary_path, step_seconds, pings, forks, is_default FROM probes ORDER BY name"
+            "SELECT name, binary_path, step_seconds, pings, forks, is_default, module FROM probes ORDER BY name"
         )
         return try rows.map {
             ProbeRecord(
                 name: try $0.decode(0), binaryPath: try $0.decode(1, as: String?.self), stepSeconds: try $0.decode(2),
-                pings: try $0.decode(3), forks: try $0.decode(4), isDefault: try $0.decode(5)
+                pings: try $0.decode(3), forks: try $0.decode(4), isDefault: try $0.decode(5),
+                module: try $0.decode(6, as: String?.self)
             )
         }
     }
@@ -91,6 +92,47 @@ public struct MetadataStore: Sendable {
                    targets.cachegroup, targets.lookup)
                 IS DISTINCT FROM (EXCLUDED.host, EXCLUDED.title, EXCLUDED.is_active, EXCLUDED.category_id,
                    EXCLUDED.probe_id, EXCLUDED.site, EXCLUDED.cachegroup, EXCLUDED.lookup)
+            """)
+        return result.affectedRows
+    }
+
+    /// Inserts or updates (by name) every category in one statement.
+    @discardableResult
+    public func upsert(_ categories: [CategoryRecord]) async throws -> Int {
+        guard !categories.isEmpty else { return 0 }
+        let names = PostgresTextArray(categories.map(\.name))
+        let displayNames = PostgresTextArray(categories.map(\.displayName))
+        let descriptions = PostgresTextArray(categories.map(\.description))
+        let result = try await connection.query("""
+            INSERT INTO categories (name, display_name, description)
+            SELECT * FROM unnest(\(names)::text[], \(displayNames)::text[], \(descriptions)::text[])
+            ON CONFLICT (name) DO UPDATE SET display_name = EXCLUDED.display_name, description = EXCLUDED.description
+            """)
+        return result.affectedRows
+    }
+
+    /// Inserts or updates (by name) every probe in one statement. When one of them is the
+    /// default, the previous default stops being it first (at most one default, an index says).
+    @discardableResult
+    public func upsert(_ probes: [ProbeRecord]) async throws -> Int {
+        guard !probes.isEmpty else { return 0 }
+        if let newDefault = probes.first(where: \.isDefault) {
+            try await connection.query("UPDATE probes SET is_default = false WHERE is_default AND name <> \(newDefault.name)")
+        }
+        let names = PostgresTextArray(probes.map(\.name))
+        let binaries = PostgresTextArray(probes.map(\.binaryPath))
+        let steps = PostgresTextArray(probes.map { String($0.stepSeconds) })
+        let pings = PostgresTextArray(probes.map { String($0.pings) })
+        let forks = PostgresTextArray(probes.map { String($0.forks) })
+        let defaults = PostgresTextArray(probes.map { $0.isDefault ? "t" : "f" })
+        let modules = PostgresTextArray(probes.map(\.module))
+        let result = try await connection.query("""
+            INSERT INTO probes (name, binary_path, step_seconds, pings, forks, is_default, module)
+            SELECT * FROM unnest(\(names)::text[], \(binaries)::text[], \(steps)::integer[], \(pings)::integer[],
+                                 \(forks)::integer[], \(defaults)::boolean[], \(modules)::text[])
+            ON CONFLICT (name) DO UPDATE SET
+                binary_path = EXCLUDED.binary_path, step_seconds = EXCLUDED.step_seconds, pings = EXCLUDED.pings,
+                forks = EXCLUDED.forks, is_default = EXCLUDED.is_default, module = EXCLUDED.module
             """)
         return result.affectedRows
     }

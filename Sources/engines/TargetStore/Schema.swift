@@ -103,5 +103,10 @@ enum Schema {
         Migration(version: 5, name: "target lookup", script: """
             ALTER TABLE targets ADD COLUMN lookup text CHECK (lookup <> '');
             """),
+        // A probe instance's SmokePing module (`FPingSlow` runs `FPing`); NULL when the name is
+        // the module. What the generated Probes file and `targets import` of a SmokePing config need.
+        Migration(version: 6, name: "probe module", script: """
+            ALTER TABLE probes ADD COLUMN module text CHECK (module <> '');
+            """),
     ]
 }

@@ -59,15 +59,25 @@ public struct ProbeRecord: Sendable, Equatable, Codable {
     public var forks: Int
     /// The probe of targets that name none (`probe =` at the top of Targets).
     public var isDefault: Bool
+    /// The SmokePing module of a probe instance whose name is not a module (`FPingSlow` of
+    /// `FPing`, written `+ FPing` / `++ FPingSlow`); nil when the name is the module.
+    public var module: String?
 
-    public init(name: String, binaryPath: String? = nil, stepSeconds: Int = 300, pings: Int = 20, forks: Int = 5, isDefault: Bool = false) {
+    public init(
+        name: String, binaryPath: String? = nil, stepSeconds: Int = 300, pings: Int = 20, forks: Int = 5, isDefault: Bool = false,
+        module: String? = nil
+    ) {
         self.name = name
         self.binaryPath = binaryPath
         self.stepSeconds = stepSeconds
         self.pings = pings
         self.forks = forks
         self.isDefault = isDefault
+        self.module = module
     }
+
+    /// The SmokePing module this probe runs.
+    public var moduleName: String { module ?? name }
 }
 
 /// Checks a target's name and host the way SmokePing and the probes need them.

@@ -1,4 +1,5 @@
 import Foundation
+import SmokePingConfig
 import SmokePingFiles
 import Logging
 import NIOPosix
@@ -47,13 +48,32 @@ public struct RRDSource: Source {
         await checkpoints.flush()
     }
 
-    func scan() async throws -> [SmokePingFile] {
-        let scanner = TreeScanner(root: configuration.path, include: configuration.include, exclude: configuration.exclude)
-        return try await NIOThreadPool.singleton.runIfActive { try scanner.scan() }
+    /// The files of one scan, and what the SmokePing config (read again at each scan) says of them.
+    struct Scan {
+        var files: [SmokePingFile]
+        var index: SmokePingTargetIndex?
+    }
+
+    /// Reads the config first (its `datadir` is the tree when `path` is not set). A config
+    /// that fails at start stops the source; in a later poll of `tail` the last good one stays.
+    func scan(previous: SmokePingTargetIndex? = nil, context: StageContext) async throws -> Scan {
+        var index = previous
+        if let file = configuration.smokepingConfig {
+            do {
+                index = SmokePingTargetIndex(try await NIOThreadPool.singleton.runIfActive { try SmokePingConfig.read(file: file) })
+            } catch where previous != nil {
+                context.logger.warning("\(file): \(error); keeping the configuration read before")
+            }
+        }
+        let root = configuration.path.isEmpty ? index?.dataDirectory ?? "" : configuration.path
+        guard !root.isEmpty else { throw LayoutError(description: "\(configuration.smokepingConfig ?? "smokeping_config") sets no datadir; set path") }
+        let scanner = TreeScanner(root: root, include: configuration.include, exclude: configuration.exclude)
+        return Scan(files: try await NIOThreadPool.singleton.runIfActive { try scanner.scan() }, index: index)
     }
 
     func backfill(context: StageContext, output: StageOutput) async throws {
-        let files = try await scan()
+        let scan = try await scan(context: context)
+        let files = scan.files
         let progress = BackfillProgress(totalFiles: files.count, logger: context.logger)
         let reporter = Task { await progress.report() }
         defer { reporter.cancel() }
@@ -61,7 +81,7 @@ public struct RRDSource: Source {
             do {
                 let position = checkpoints.position(file.relativePath)
                 let commits = OrderedCommits<Int> { [checkpoints] in checkpoints.commit(file.relativePath, $0) }
-                _ = try await emit(file, after: position, commits: commits, context: context, output: output, progress: progress)
+                _ = try await emit(file, after: position, index: scan.index, commits: commits, context: context, output: output, progress: progress)
             } catch let error as CancellationError {
                 throw error
             } catch {
@@ -83,9 +103,11 @@ public struct RRDSource: Source {
         // One commit order per file for the whole run: a later poll's acknowledgement must wait
         // for an earlier poll's batch (still retrying) rather than commit past it.
         let commits = Mutex<[String: OrderedCommits<Int>]>([:])
+        var index: SmokePingTargetIndex?
         while true {
-            let files = try await scan()
-            try await forEachFile(files) { file in
+            let scan = try await scan(previous: index, context: context)
+            index = scan.index
+            try await forEachFile(scan.files) { file in
                 do {
                     let order = commits.withLock { commits in
                         if let order = commits[file.relativePath], !order.isBlocked { return (order, false) }
@@ -110,7 +132,7 @@ public struct RRDSource: Source {
                         checkpoints.commit(file.relativePath, position)
                         return
                     }
-                    if let last = try await emit(file, after: after, commits: order.0, context: context, output: output, progress: nil) {
+                    if let last = try await emit(file, after: after, index: scan.index, commits: order.0, context: context, output: output, progress: nil) {
                         sent.withLock { $0[file.relativePath] = last }
                     }
                 } catch let error as CancellationError {
@@ -147,8 +169,8 @@ public struct RRDSource: Source {
     /// first, in batches whose acknowledgements commit the file's position in `commits`' order.
     /// Returns the last row sent.
     func emit(
-        _ file: SmokePingFile, after: Int?, commits: OrderedCommits<Int>, context: StageContext, output: StageOutput,
-        progress: BackfillProgress?
+        _ file: SmokePingFile, after: Int?, index: SmokePingTargetIndex?, commits: OrderedCommits<Int>, context: StageContext,
+        output: StageOutput, progress: BackfillProgress?
     ) async throws -> Int? {
         let info = try await client.info(file.absolutePath)
         let names = info.dataSources.map(\.name)
@@ -157,7 +179,8 @@ public struct RRDSource: Source {
         var firsts: [Int: Int] = [:]
         for archive in info.archives { firsts[archive.index] = try await client.first(file.absolutePath, archive: archive.index) }
         let plan = ArchivePlan(info: info, firstRows: firsts, since: configuration.since, resumeAfter: after, until: configuration.until)
-        let mapper = RowMapper(file: file, probeType: configuration.probeType(for: file), pings: names.count - 3)
+        let described = configuration.probeTypeAndTags(of: file, in: index)
+        let mapper = RowMapper(file: file, probeType: described.probeType, pings: names.count - 3, extraTags: described.tags)
         var batch: [Point] = []
         batch.reserveCapacity(configuration.batchSize)
         var lastSent: Int?

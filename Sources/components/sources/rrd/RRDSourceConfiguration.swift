@@ -1,4 +1,5 @@
 import LibRRD
+import SmokePingConfig
 import SmokePingFiles
 public import PipelineConfig
 public import PipelineRuntime
@@ -17,7 +18,11 @@ public struct RRDSourceConfiguration: SourceConfiguration {
     public enum StartFrom: String, Sendable, CaseIterable { case beginning, end }
 
     public var mode: Mode
+    /// The data directory; empty when `smokepingConfig` gives it (its `datadir`).
     public var path: String
+    /// SmokePing's config (`/etc/smokeping/config`): each file's probe type, probe, title and
+    /// host come from its target there; `probe_types` only decides files the config lacks.
+    public var smokepingConfig: String?
     public var include: [Glob]
     public var exclude: [Glob]
     /// First matching glob decides a file's `probe_type`; otherwise `default_probe_type`.
@@ -32,7 +37,8 @@ public struct RRDSourceConfiguration: SourceConfiguration {
 
     public init(options: inout OptionsReader) {
         mode = options.oneOf("mode", default: .backfill)
-        path = options.requiredString("path")
+        smokepingConfig = options.string("smokeping_config")
+        path = smokepingConfig == nil ? options.requiredString("path") : options.string("path") ?? ""
         include = (options.stringList("include") ?? []).map(Glob.init)
         exclude = (options.stringList("exclude") ?? []).map(Glob.init)
         probeTypes = (options.stringMap("probe_types") ?? []).map { (Glob($0.0), $0.1) }
@@ -58,5 +64,16 @@ public struct RRDSourceConfiguration: SourceConfiguration {
 
     func probeType(for file: SmokePingFile) -> String {
         probeTypes.first { $0.0.matches(file.relativePath) }?.1 ?? defaultProbeType
+    }
+
+    /// A file's probe type and the tags its SmokePing target adds (`probe`, `title`, and `host`,
+    /// or `resolver` for DNS rounds); glob rules for files the config does not name.
+    func probeTypeAndTags(of file: SmokePingFile, in index: SmokePingTargetIndex?) -> (probeType: String, tags: [Point.Tag]) {
+        guard let entry = index?.entry(forSeriesPath: file.seriesPath) else { return (probeType(for: file), []) }
+        typealias Tag = LatencySchema.Tag
+        var tags = [Point.Tag(Tag.probe, entry.probe)]
+        if let title = entry.title, !title.isEmpty { tags.append(Point.Tag(Tag.title, title)) }
+        tags.append(Point.Tag(entry.probeType == LatencySchema.ProbeType.dns ? Tag.resolver : Tag.host, entry.host))
+        return (entry.probeType, tags)
     }
 }
