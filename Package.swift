@@ -118,7 +118,7 @@ let package = Package(
         ]),
         // `smokeflow serve`: the REST API over the target store, SmokePing's files out.
         library("ConfigManager", "app", [
-            "EventModel", "PipelineConfig", "PipelineRuntime", "TargetStore", "Postgres", Hummingbird, HTTPTypes, Logging,
+            "EventModel", "PipelineConfig", "PipelineRuntime", "TargetStore", "SmokePingConfig", "Postgres", Hummingbird, HTTPTypes, Logging,
             ServiceLifecycle, NIOCore, NIOPosix,
         ]),
         .executableTarget(

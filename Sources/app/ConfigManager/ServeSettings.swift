@@ -9,6 +9,11 @@ public struct ServeSettings: Sendable, Equatable {
     public var targetsFile: String?
     public var smokePingDirectory: String?
     public var smokePingPidfile: String?
+    /// SmokePing's complete configuration (it `@include`s the generated files): what
+    /// `smokeping --check` validates after each generation.
+    public var smokePingConfig: String?
+    /// SmokePing's log (`--logfile`): where a reload is seen to succeed.
+    public var smokePingLog: String?
     public var bind = "127.0.0.1:5000"
     public var webBind = "127.0.0.1:8080"
     public var databasePool = 4
@@ -18,7 +23,7 @@ public struct ServeSettings: Sendable, Equatable {
     public init() {}
 
     public static let keys = [
-        "env_file", "database_url", "targets_file", "smokeping_dir", "smokeping_pidfile", "bind", "web_bind", "database_pool",
+        "env_file", "database_url", "targets_file", "smokeping_dir", "smokeping_pidfile", "smokeping_config", "smokeping_log", "bind", "web_bind", "database_pool",
         "no_auth", "state_dir",
     ]
 
@@ -46,6 +51,8 @@ public struct ServeSettings: Sendable, Equatable {
             case "targets_file": settings.targetsFile = text
             case "smokeping_dir": settings.smokePingDirectory = text
             case "smokeping_pidfile": settings.smokePingPidfile = text
+            case "smokeping_config": settings.smokePingConfig = text
+            case "smokeping_log": settings.smokePingLog = text
             case "bind": settings.bind = text
             case "web_bind": settings.webBind = text
             case "database_pool":

@@ -22,7 +22,7 @@ public struct ServeSetup: Sendable {
         self.environment = environment
     }
 
-    public func server(publishing: (any SmokePingPublishing)? = nil) async throws -> ConfigManagerServer {
+    public func server() async throws -> ConfigManagerServer {
         var variables = environment
         if let envFile = settings.envFile {
             let values = try EnvironmentFile.parse(try EnvironmentFile.readPrivate(envFile), file: envFile)
@@ -49,6 +49,18 @@ public struct ServeSetup: Sendable {
         let stateDirectory = settings.stateDirectory ?? StateLocation.defaultDirectory(forPipeline: "serve", environment: environment)
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
         let store = try await makeStore(variables: variables, stateDirectory: stateDirectory)
+        var publishing: (any SmokePingPublishing)?
+        if let directory = settings.smokePingDirectory {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            publishing = SmokePingFilesPublisher(
+                directory: directory, configFile: settings.smokePingConfig, pidfile: settings.smokePingPidfile, logFile: settings.smokePingLog
+            )
+            logger.notice("SmokePing files: \(directory)/Targets and Probes", metadata: [
+                "check": "\(settings.smokePingConfig ?? "none")", "pidfile": "\(settings.smokePingPidfile ?? "none")",
+            ])
+        } else {
+            logger.notice("no --smokeping-dir: SmokePing's files are not generated")
+        }
         return ConfigManagerServer(
             store: store, token: token, host: host, port: port,
             snapshotPath: store.mode == .database ? stateDirectory + "/store-snapshot.json" : nil,

@@ -19,6 +19,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("targets-file"), help: "File mode: the targets YAML the store is kept in.") var targetsFile: String?
     @Option(name: .customLong("smokeping-dir"), help: "Where the generated Targets and Probes go.") var smokePingDir: String?
     @Option(name: .customLong("smokeping-pidfile"), help: "SmokePing's pidfile, for reloads (SIGHUP).") var smokePingPidfile: String?
+    @Option(name: .customLong("smokeping-config"), help: "SmokePing's whole config (it @includes the generated files), for smokeping --check.")
+    var smokePingConfig: String?
+    @Option(name: .customLong("smokeping-log"), help: "SmokePing's --logfile, where a reload is seen to succeed.") var smokePingLog: String?
     @Option(help: "The API's address.") var bind: String?
     @Option(name: .customLong("web-bind"), help: "The web admin's address.") var webBind: String?
     @Option(name: .customLong("database-pool"), help: "Database connections at most (default 4).") var databasePool: Int?
@@ -46,6 +49,8 @@ struct Serve: AsyncParsableCommand {
         if let targetsFile { settings.targetsFile = targetsFile }
         if let smokePingDir { settings.smokePingDirectory = smokePingDir }
         if let smokePingPidfile { settings.smokePingPidfile = smokePingPidfile }
+        if let smokePingConfig { settings.smokePingConfig = smokePingConfig }
+        if let smokePingLog { settings.smokePingLog = smokePingLog }
         if let bind { settings.bind = bind }
         if let webBind { settings.webBind = webBind }
         if let databasePool {

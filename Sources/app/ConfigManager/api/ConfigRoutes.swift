@@ -76,6 +76,7 @@ extension ConfigAPI {
         var binary_path: String?
         var step_seconds, pings, forks: Int
         var is_default: Bool
+        var module: String?
     }
 
     struct ReplaceAnswer: Encodable {
@@ -100,7 +101,7 @@ extension ConfigAPI {
             let record = $0.record
             return DocumentProbe(
                 name: record.name, binary_path: record.binaryPath, step_seconds: record.stepSeconds, pings: record.pings,
-                forks: record.forks, is_default: record.isDefault
+                forks: record.forks, is_default: record.isDefault, module: record.module
             )
         })
     }
@@ -136,7 +137,6 @@ extension ConfigAPI {
         var records: [ProbeRecord] = []
         for (index, item) in items.enumerated() {
             let fields = try JSONFields(item, path: "probes[\(index)]")
-            try fields.rejectUnknown(["name", "binary_path", "step_seconds", "pings", "forks", "is_default"])
             records.append(RequestFields.newProbe(try RequestFields.probe(fields, creating: true)))
         }
         return records

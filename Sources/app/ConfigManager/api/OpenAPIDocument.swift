@@ -640,6 +640,7 @@ components:
       properties:
         id: {type: integer}
         name: {type: string}
+        module: {type: [string, "null"], description: "The SmokePing module of an instance (FPingSlow of FPing); null when the name is the module."}
         binary_path: {type: [string, "null"]}
         step_seconds: {type: integer}
         pings: {type: integer}
@@ -651,9 +652,10 @@ components:
       additionalProperties: false
       properties:
         name: {$ref: "#/components/schemas/Name"}
+        module: {type: [string, "null"], description: A SmokePing probe module (FPing, FPing6, DNS, …).}
         binary_path: {type: [string, "null"], maxLength: 4096, pattern: "^/[^ \\x00-\\x1f\\x7f-\\x9f]*$"}
         step_seconds: {type: integer, minimum: 1, maximum: 86400}
-        pings: {type: integer, minimum: 1, maximum: 1000}
+        pings: {type: integer, minimum: 3, maximum: 1000}
         forks: {type: integer, minimum: 1, maximum: 1000}
         is_default: {type: boolean}
     ProbeCreate:

@@ -47,13 +47,14 @@ struct ProbeJSON: Encodable {
     let probe: StoredProbe
     var targetCount: Int?
 
-    enum Keys: String, CodingKey { case id, name, binary_path, step_seconds, pings, forks, is_default, target_count }
+    enum Keys: String, CodingKey { case id, name, module, binary_path, step_seconds, pings, forks, is_default, target_count }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         let record = probe.record
         try container.encode(probe.id, forKey: .id)
         try container.encode(record.name, forKey: .name)
+        try container.encode(record.module, forKey: .module)
         try container.encode(record.binaryPath, forKey: .binary_path)
         try container.encode(record.stepSeconds, forKey: .step_seconds)
         try container.encode(record.pings, forKey: .pings)

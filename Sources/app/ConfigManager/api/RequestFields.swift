@@ -45,7 +45,7 @@ enum RequestFields {
         return category
     }
 
-    static let probeKeys: Set<String> = ["name", "binary_path", "step_seconds", "pings", "forks", "is_default"]
+    static let probeKeys: Set<String> = ["name", "binary_path", "step_seconds", "pings", "forks", "is_default", "module"]
 
     static func probe(_ fields: JSONFields, creating: Bool) throws(APIError) -> ProbeFields {
         try fields.rejectUnknown(probeKeys)
@@ -56,6 +56,7 @@ enum RequestFields {
         probe.pings = try fields.int("pings")
         probe.forks = try fields.int("forks")
         probe.isDefault = try fields.bool("is_default")
+        probe.module = try fields.nullableString("module")
         return probe
     }
 

@@ -78,6 +78,7 @@ public struct ProbeFields: Sendable, Equatable {
     public var pings: Int?
     public var forks: Int?
     public var isDefault: Bool?
+    public var module: String??
 
     public init() {}
 
@@ -89,6 +90,7 @@ public struct ProbeFields: Sendable, Equatable {
         if let pings { record.pings = pings }
         if let forks { record.forks = forks }
         if let isDefault { record.isDefault = isDefault }
+        if let module { record.module = module }
         return record
     }
 }

@@ -1,4 +1,5 @@
 import EventModel
+import SmokePingConfig
 public import TargetStore
 
 /// The rules every write follows in both store modes, the same as `targets import`:
@@ -8,9 +9,10 @@ public import TargetStore
 public struct StoreRules: Sendable {
     /// The category and probe names the store holds now.
     public var categories: Set<String>
-    public var probes: Set<String>
+    /// Probe name → its SmokePing module.
+    public var probes: [String: String]
 
-    public init(categories: Set<String>, probes: Set<String>) {
+    public init(categories: Set<String>, probes: [String: String]) {
         self.categories = categories
         self.probes = probes
     }
@@ -18,9 +20,8 @@ public struct StoreRules: Sendable {
     public static let maximumNameLength = 128
     public static let maximumTextLength = 1024
 
-    /// A probe of SmokePing's DNS family asks for a name, so its targets need `lookup`.
-    public static func needsLookup(probe: String) -> Bool {
-        probe.uppercased().contains("DNS")
+    public init(categories: Set<String>, probes: [ProbeRecord]) {
+        self.init(categories: categories, probes: Dictionary(probes.map { ($0.name, $0.moduleName) }, uniquingKeysWith: { first, _ in first }))
     }
 
     public func problems(_ target: TargetRecord, defaultProbe: String?, index: Int) -> [StoreRejection.Problem] {
@@ -45,16 +46,20 @@ public struct StoreRules: Sendable {
             invalid("category", "unknown category '\(Self.shown(category))'")
         }
         let probe = target.probe ?? defaultProbe
-        if let probe = target.probe, !probes.contains(probe) {
+        if let probe = target.probe, probes[probe] == nil {
             invalid("probe", "unknown probe '\(Self.shown(probe))'")
         } else if probe == nil {
             invalid("probe", "no probe given and the store has no default probe")
         }
+        // SmokePing takes `lookup` only where the module reads it (DNS, AnotherDNS), and needs it there.
+        let takesLookup = probe.flatMap { probes[$0] }.map(SmokePingModules.takesLookup) ?? false
         if let lookup = target.lookup {
             if lookup.utf8.count > 253 || !TargetValidation.isValidHost(lookup) || IPLiteral.isValid(lookup) {
                 invalid("lookup", "lookup must be a valid DNS name")
+            } else if let probe, !takesLookup, probes[probe] != nil {
+                invalid("lookup", "lookup is for DNS probes; the \(Self.shown(probe)) probe takes none")
             }
-        } else if let probe, Self.needsLookup(probe: probe) {
+        } else if let probe, takesLookup {
             invalid("lookup", "a target of the \(Self.shown(probe)) probe needs lookup (the name to resolve)")
         }
         return problems
@@ -85,12 +90,21 @@ public struct StoreRules: Sendable {
         }
         if probe.name.isEmpty || probe.name.utf8.count > maximumNameLength || !TargetValidation.isValidName(probe.name) {
             invalid("name", "name must be 1 to \(maximumNameLength) characters of [-_0-9a-zA-Z] (a SmokePing probe)")
+        } else if !SmokePingModules.all.contains(probe.moduleName) {
+            invalid(probe.module == nil ? "name" : "module", probe.module == nil
+                ? "'\(shown(probe.name))' is not a SmokePing probe module (FPing, FPing6, DNS, …); name one in module for an instance"
+                : "module '\(shown(probe.moduleName))' is not a SmokePing probe module (FPing, FPing6, DNS, …)")
+        } else if probe.module != nil, SmokePingModules.all.contains(probe.name), probe.name != probe.module {
+            invalid("name", "an instance cannot take the name of another module (\(probe.name))")
+        }
+        if probe.binaryPath == nil, SmokePingModules.needsBinary(probe.moduleName) {
+            invalid("binary_path", "the \(shown(probe.moduleName)) module needs binary_path (the path of its program)")
         }
         if let binary = probe.binaryPath, !binary.hasPrefix("/") || textProblem(binary, limit: 4096) != nil || binary.contains(" ") {
             invalid("binary_path", "binary_path must be an absolute path without spaces")
         }
         if !(1...86_400).contains(probe.stepSeconds) { invalid("step_seconds", "step_seconds must be 1 to 86400") }
-        if !(1...1000).contains(probe.pings) { invalid("pings", "pings must be 1 to 1000") }
+        if !(3...1000).contains(probe.pings) { invalid("pings", "pings must be 3 to 1000 (SmokePing needs at least 3)") }
         if !(1...1000).contains(probe.forks) { invalid("forks", "forks must be 1 to 1000") }
         return problems
     }

@@ -47,8 +47,9 @@ extension DatabaseStore {
             try Self.check(StoreRules.problems(record, index: index))
             if record.isDefault { try await clearDefaultProbe(except: nil, catalog: &catalog, on: connection) }
             let rows = try await connection.query("""
-                INSERT INTO probes (name, binary_path, step_seconds, pings, forks, is_default)
-                VALUES (\(record.name), \(record.binaryPath), \(record.stepSeconds), \(record.pings), \(record.forks), \(record.isDefault))
+                INSERT INTO probes (name, binary_path, step_seconds, pings, forks, is_default, module)
+                VALUES (\(record.name), \(record.binaryPath), \(record.stepSeconds), \(record.pings), \(record.forks), \(record.isDefault),
+                        \(record.module))
                 ON CONFLICT (name) DO NOTHING RETURNING id
                 """)
             guard let id = try rows.first?.decode(0, as: Int.self) else {
@@ -66,7 +67,7 @@ extension DatabaseStore {
             if record.isDefault { try await clearDefaultProbe(except: id, catalog: &catalog, on: connection) }
             let rows = try await connection.query("""
                 UPDATE probes SET name = \(record.name), binary_path = \(record.binaryPath), step_seconds = \(record.stepSeconds),
-                    pings = \(record.pings), forks = \(record.forks), is_default = \(record.isDefault)
+                    pings = \(record.pings), forks = \(record.forks), is_default = \(record.isDefault), module = \(record.module)
                 WHERE id = \(id) AND NOT EXISTS (SELECT 1 FROM probes o WHERE o.name = \(record.name) AND o.id <> \(id))
                 RETURNING id
                 """)
@@ -121,10 +122,11 @@ extension DatabaseStore {
         try await connection.query("UPDATE probes SET is_default = false WHERE is_default")
         for record in records {
             try await connection.query("""
-                INSERT INTO probes (name, binary_path, step_seconds, pings, forks, is_default)
-                VALUES (\(record.name), \(record.binaryPath), \(record.stepSeconds), \(record.pings), \(record.forks), \(record.isDefault))
+                INSERT INTO probes (name, binary_path, step_seconds, pings, forks, is_default, module)
+                VALUES (\(record.name), \(record.binaryPath), \(record.stepSeconds), \(record.pings), \(record.forks), \(record.isDefault),
+                        \(record.module))
                 ON CONFLICT (name) DO UPDATE SET binary_path = EXCLUDED.binary_path, step_seconds = EXCLUDED.step_seconds,
-                    pings = EXCLUDED.pings, forks = EXCLUDED.forks, is_default = EXCLUDED.is_default
+                    pings = EXCLUDED.pings, forks = EXCLUDED.forks, is_default = EXCLUDED.is_default, module = EXCLUDED.module
                 """)
         }
         try await connection.query("DELETE FROM probes WHERE NOT (name = ANY(\(names)::text[]))")

@@ -13,18 +13,19 @@ extension DatabaseStore {
                 StoredCategory(id: try row.decode(0), record: CategoryRecord(name: try row.decode(1), displayName: try row.decode(2), description: try row.decode(3)))
             }
             let probes = try await connection.query(
-                "SELECT id, name, binary_path, step_seconds, pings, forks, is_default FROM probes ORDER BY id"
+                "SELECT id, name, binary_path, step_seconds, pings, forks, is_default, module FROM probes ORDER BY id"
             ).map { row in
                 StoredProbe(id: try row.decode(0), record: ProbeRecord(
                     name: try row.decode(1), binaryPath: try row.decode(2, as: String?.self), stepSeconds: try row.decode(3),
-                    pings: try row.decode(4), forks: try row.decode(5), isDefault: try row.decode(6)
+                    pings: try row.decode(4), forks: try row.decode(5), isDefault: try row.decode(6),
+                    module: try row.decode(7, as: String?.self)
                 ))
             }
             return Catalog(categories: categories, probes: probes)
         }
 
         var rules: StoreRules {
-            StoreRules(categories: Set(categories.map(\.record.name)), probes: Set(probes.map(\.record.name)))
+            StoreRules(categories: Set(categories.map(\.record.name)), probes: probes.map(\.record))
         }
 
         var defaultProbe: String? { probes.first(where: \.record.isDefault)?.record.name }

@@ -96,12 +96,12 @@ extension StoreDocument {
         }
 
         mutating func probe(_ fields: Fields) -> StoredProbe? {
-            unknownKeys(fields, allowed: ["id", "name", "binary_path", "step_seconds", "pings", "forks", "is_default"])
+            unknownKeys(fields, allowed: ["id", "name", "module", "binary_path", "step_seconds", "pings", "forks", "is_default"])
             guard let name = required(fields, "name") else { return nil }
             let record = ProbeRecord(
                 name: name, binaryPath: fields.string("binary_path"), stepSeconds: int(fields, "step_seconds", default: 300),
                 pings: int(fields, "pings", default: 20), forks: int(fields, "forks", default: 5),
-                isDefault: bool(fields, "is_default", default: false)
+                isDefault: bool(fields, "is_default", default: false), module: fields.string("module")
             )
             return StoredProbe(id: int(fields, "id", default: 0), record: record)
         }

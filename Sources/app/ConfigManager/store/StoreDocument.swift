@@ -20,6 +20,7 @@ public enum StoreDocument {
             let record = probe.record
             text += "  - id: \(probe.id)\n"
             text += "    name: \(quoted(record.name))\n"
+            if let module = record.module { text += "    module: \(quoted(module))\n" }
             if let binary = record.binaryPath { text += "    binary_path: \(quoted(binary))\n" }
             text += "    step_seconds: \(record.stepSeconds)\n    pings: \(record.pings)\n    forks: \(record.forks)\n"
             text += "    is_default: \(record.isDefault)\n"

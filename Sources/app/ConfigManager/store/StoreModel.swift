@@ -22,7 +22,7 @@ struct StoreModel: Sendable, Equatable {
     ))
 
     var rules: StoreRules {
-        StoreRules(categories: Set(snapshot.categories.map(\.record.name)), probes: Set(snapshot.probes.map(\.record.name)))
+        StoreRules(categories: Set(snapshot.categories.map(\.record.name)), probes: snapshot.probes.map(\.record))
     }
 
     /// Applies all operations or throws the problems of every one that failed.
