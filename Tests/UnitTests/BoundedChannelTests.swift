@@ -11,7 +11,7 @@ import Testing
     /// timer's race with the fast path is what the many rounds on several threads look for.
     @Test func aTimedReceiveThatGetsABatchNeverEndsTheNextReceive() async throws {
         var ended = 0
-        for _ in 0..<50_000 {
+        for _ in 0..<200_000 {
             let channel = BoundedChannel(capacity: 1, producers: 1)
             try await channel.send(batch)
             guard case .batch = await channel.next(before: .now) else {

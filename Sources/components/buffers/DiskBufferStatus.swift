@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOPosix
 import PipelineConfig
+import PipelineRuntime
 import Synchronization
 
 /// A disk buffer's counters, its log lines and its housekeeping: one line when something
@@ -96,24 +97,27 @@ final class DiskBufferStatus: Sendable {
     }
 
     private func reportUsage(_ usage: SegmentLog.Usage, ending: Bool) {
-        let dropped = counters.withLock { state -> Int? in
+        let report = counters.withLock { state -> SinkBufferCounters? in
             if !ending, usage.records == 0, state.lastReport?.records ?? 0 == 0 { return nil }
             state.lastReport = usage
-            return state.droppedPoints
+            return Self.counters(usage, droppedPoints: state.droppedPoints)
         }
-        guard let dropped else { return }
-        if ending && usage.records == 0 && dropped == 0 { return }
-        let waiting = usage.records == 0 ? "empty" : "\(describe(usage)) \(ending ? "kept for the next run" : "waiting for the sink")"
-        logger.info("disk buffer: \(waiting); \(dropped) points dropped")
+        guard let report else { return }
+        if ending && report.records == 0 && report.droppedPoints == 0 { return }
+        let waiting = report.records == 0 ? "empty" : "\(describe(report)) \(ending ? "kept for the next run" : "waiting for the sink")"
+        logger.info("disk buffer: \(waiting); \(report.droppedPoints) points dropped")
     }
 
-    private func describe(_ usage: SegmentLog.Usage) -> String {
-        let age = usage.oldestWrittenAt.map { "; oldest written \(max(0, Int(Date().timeIntervalSince1970) - Int($0 / 1_000_000_000))) s ago" } ?? ""
-        return "\(usage.points) points in \(usage.records) records (\(megabytes(usage.bytes)) of \(OptionsReader.formatByteSize(maxSize)) on disk\(age))"
+    /// The buffer's counters, in the shape a memory buffer's have.
+    private static func counters(_ usage: SegmentLog.Usage, droppedPoints: Int) -> SinkBufferCounters {
+        let now = Int64(Date().timeIntervalSince1970 * 1e9)
+        return SinkBufferCounters(
+            points: usage.points, records: usage.records, bytes: usage.bytes,
+            oldestAge: usage.oldestWrittenAt.map { .nanoseconds(max(0, now - $0)) }, droppedPoints: droppedPoints)
     }
 
-    private func megabytes(_ bytes: Int64) -> String {
-        "\(Double(bytes * 10 / (1 << 20)) / 10) MiB"
+    private func describe(_ counters: SinkBufferCounters) -> String {
+        counters.describeDepth(unit: "records", bytesNote: "of \(OptionsReader.formatByteSize(maxSize)) on disk", oldest: "written")
     }
 
     // MARK: Events
@@ -124,7 +128,7 @@ final class DiskBufferStatus: Sendable {
             logger.warning("disk buffer: cut a torn last record (\(recovery.tornBytes) bytes, a crash during a write) off \(directory); the records before it are kept")
         }
         if recovery.usage.records > 0 {
-            logger.info("disk buffer: replaying \(describe(recovery.usage)) that the sink had not acknowledged")
+            logger.info("disk buffer: replaying \(describe(Self.counters(recovery.usage, droppedPoints: 0))) that the sink had not acknowledged")
         }
     }
 

@@ -65,13 +65,17 @@ public enum DurableFile {
         if fsync(descriptor) != 0 && errno != EINVAL && errno != EROFS { throw IOError(errno, "fsync", path: directory) }
     }
 
-    /// `mkdir -p`.
-    public static func makeDirectories(_ path: String) throws(IOError) {
-        guard !path.isEmpty, path != "/" else { return }
+    /// `mkdir -p`; the directories it created, outermost first (whose entries a caller that
+    /// needs them durable syncs with `syncDirectory(of:)`).
+    @discardableResult
+    public static func makeDirectories(_ path: String) throws(IOError) -> [String] {
+        guard !path.isEmpty, path != "/" else { return [] }
         var info = stat()
-        if stat(path, &info) == 0 { return }
-        try makeDirectories(parent(of: path))
+        if stat(path, &info) == 0 { return [] }
+        var created = try makeDirectories(parent(of: path))
         if mkdir(path, 0o755) != 0 && errno != EEXIST { throw IOError(errno, "mkdir", path: path) }
+        created.append(path)
+        return created
     }
 
     public static func parent(of path: String) -> String {

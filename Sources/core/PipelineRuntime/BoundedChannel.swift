@@ -8,10 +8,18 @@ import Synchronization
 /// has finished. When the consumer closes it (it failed or was cancelled), buffered and later
 /// batches are acknowledged as failed instead of blocking their producers forever.
 public final class BoundedChannel: Sendable {
+    /// A batch waiting for the consumer, with what the counters need of it.
+    private struct Entry {
+        var batch: Batch
+        var arrivedAt: ContinuousClock.Instant
+        var bytes: Int
+    }
+
     private struct Waiter {
         var id: UInt64
-        var batch: Batch
+        var entry: Entry
         var continuation: CheckedContinuation<Bool, any Error>
+        var batch: Batch { entry.batch }
     }
 
     /// The consumer's side, one state at a time, so no flag outlives the receive it was for:
@@ -24,7 +32,7 @@ public final class BoundedChannel: Sendable {
     }
 
     private struct State {
-        var buffer: [Batch] = []
+        var buffer: [Entry] = []
         var head = 0
         var producers: Int
         var closed = false
@@ -33,19 +41,37 @@ public final class BoundedChannel: Sendable {
         var senders: [Waiter] = []
         var nextWaiterID: UInt64 = 0
         var receiverCancelled = false
+        /// Of the batches buffered and held by suspended senders: their points and estimated
+        /// bytes (`SinkBufferCounters`).
+        var waitingPoints = 0
+        var waitingBytes = 0
+        var droppedPoints = 0
 
         var bufferedCount: Int { buffer.count - head }
         var ended: Bool { producers == 0 || closed }
 
+        /// A batch enters the buffer or a suspended sender's hands.
+        mutating func count(_ entry: Entry) {
+            waitingPoints += entry.batch.points.count
+            waitingBytes += entry.bytes
+        }
+
+        /// A batch leaves both for good (taken, failed or cancelled).
+        mutating func uncount(_ entry: Entry) {
+            waitingPoints -= entry.batch.points.count
+            waitingBytes -= entry.bytes
+        }
+
         mutating func popBuffered() -> Batch? {
             guard head < buffer.count else { return nil }
-            let batch = buffer[head]
+            let entry = buffer[head]
             head += 1
             if head > 64 && head * 2 > buffer.count {
                 buffer.removeFirst(head)
                 head = 0
             }
-            return batch
+            uncount(entry)
+            return entry.batch
         }
 
         /// The next batch, and the suspended sender whose batch took its place (to resume).
@@ -53,12 +79,19 @@ public final class BoundedChannel: Sendable {
             if let batch = popBuffered() {
                 guard !senders.isEmpty else { return (batch, nil) }
                 let waiter = senders.removeFirst()
-                buffer.append(waiter.batch)
+                buffer.append(waiter.entry)
                 return (batch, waiter)
             }
             guard !senders.isEmpty else { return nil }
             let waiter = senders.removeFirst()
+            uncount(waiter.entry)
             return (waiter.batch, waiter)
+        }
+
+        /// The oldest waiting batch's arrival: the buffer is in arrival order, and suspended
+        /// senders arrived after every buffered batch.
+        var oldestArrival: ContinuousClock.Instant? {
+            head < buffer.count ? buffer[head].arrivedAt : senders.first?.entry.arrivedAt
         }
 
         /// The waiting receive, which the caller resumes; the consumer is idle again.
@@ -74,14 +107,40 @@ public final class BoundedChannel: Sendable {
     /// for this consumer (`dropNewest`, counted in `counters`).
     public let whenFull: SinkBuffer.WhenFull
     let counters: StageCounters?
+    /// Whether `usage` estimates bytes (a sink's memory buffer): it costs a pass over each
+    /// batch's tags and fields, which other channels need not pay.
+    let measuresBytes: Bool
+    private let now: @Sendable () -> ContinuousClock.Instant
     private let state: Mutex<State>
 
-    public init(capacity: Int, producers: Int, whenFull: SinkBuffer.WhenFull = .block, counters: StageCounters? = nil) {
+    /// `now` is the clock of the oldest batch's age (a test's own clock; the continuous clock).
+    public init(
+        capacity: Int, producers: Int, whenFull: SinkBuffer.WhenFull = .block, counters: StageCounters? = nil,
+        measuresBytes: Bool = false, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
+    ) {
         precondition(capacity >= 1 && producers >= 1)
         self.capacity = capacity
         self.whenFull = whenFull
         self.counters = counters
+        self.measuresBytes = measuresBytes
+        self.now = now
         state = Mutex(State(producers: producers))
+    }
+
+    /// Computed before the lock is taken, so the lock is held no longer than before.
+    private func makeEntry(_ batch: Batch) -> Entry {
+        Entry(batch: batch, arrivedAt: now(), bytes: measuresBytes ? batch.estimatedLineProtocolBytes : 0)
+    }
+
+    /// What waits for the consumer now (buffered, and held by suspended senders) and what was
+    /// dropped: a memory buffer's counters.
+    public var usage: SinkBufferCounters {
+        let instant = now()
+        return state.withLock { state in
+            SinkBufferCounters(
+                points: state.waitingPoints, records: state.bufferedCount + state.senders.count, bytes: Int64(state.waitingBytes),
+                oldestAge: state.oldestArrival.map { instant - $0 }, droppedPoints: state.droppedPoints)
+        }
     }
 
     /// Hands a batch over if there is room now, never waiting. A batch that finds the buffer
@@ -89,11 +148,16 @@ public final class BoundedChannel: Sendable {
     /// one that finds the consumer closed, `failed`.
     func offer(_ batch: Batch) {
         enum Action { case accepted, full, closed, resume(CheckedContinuation<Receipt, Never>) }
+        let entry = makeEntry(batch)
         let action: Action = state.withLock { state in
             if state.closed { return .closed }
             if let receiver = state.takeReceiver() { return .resume(receiver) }
-            guard state.bufferedCount < capacity else { return .full }
-            state.buffer.append(batch)
+            guard state.bufferedCount < capacity else {
+                state.droppedPoints += batch.points.count
+                return .full
+            }
+            state.buffer.append(entry)
+            state.count(entry)
             return .accepted
         }
         switch action {
@@ -119,11 +183,13 @@ public final class BoundedChannel: Sendable {
             case resumeReceiver(CheckedContinuation<Receipt, Never>)
             case wait(UInt64)
         }
+        let entry = makeEntry(batch)
         let action: Action = state.withLock { state in
             if state.closed { return .done(false) }
             if let receiver = state.takeReceiver() { return .resumeReceiver(receiver) }
             if state.bufferedCount < capacity {
-                state.buffer.append(batch)
+                state.buffer.append(entry)
+                state.count(entry)
                 return .done(true)
             }
             defer { state.nextWaiterID += 1 }
@@ -143,10 +209,12 @@ public final class BoundedChannel: Sendable {
                         if Task.isCancelled { return .failure(CancellationError()) }
                         if state.closed { return .success(false) }
                         if state.bufferedCount < capacity {
-                            state.buffer.append(batch)
+                            state.buffer.append(entry)
+                            state.count(entry)
                             return .success(true)
                         }
-                        state.senders.append(Waiter(id: id, batch: batch, continuation: continuation))
+                        state.senders.append(Waiter(id: id, entry: entry, continuation: continuation))
+                        state.count(entry)
                         return nil
                     }
                     if let immediate {
@@ -157,7 +225,9 @@ public final class BoundedChannel: Sendable {
             } onCancel: {
                 let waiter: Waiter? = state.withLock { state in
                     guard let index = state.senders.firstIndex(where: { $0.id == id }) else { return nil }
-                    return state.senders.remove(at: index)
+                    let waiter = state.senders.remove(at: index)
+                    state.uncount(waiter.entry)
+                    return waiter
                 }
                 if let waiter {
                     waiter.batch.acknowledge(.failed)
@@ -271,6 +341,7 @@ public final class BoundedChannel: Sendable {
             while let batch = state.popBuffered() { batches.append(batch) }
             let senders = state.senders
             state.senders = []
+            for sender in senders { state.uncount(sender.entry) }
             return (batches, senders, state.takeReceiver())
         }
         for batch in batches { batch.acknowledge(.failed) }

@@ -109,7 +109,8 @@ public struct Pipeline: Sendable {
                 capacity: component.buffer.maxBatches ?? settings.channelCapacity, producers: component.definition.inputs.count,
                 // A disk buffer reads its channel at once and applies `when_full` itself.
                 whenFull: component.buffer.kind == .memory ? component.buffer.whenFull : .block,
-                counters: stageCounters[component.definition.id])
+                counters: stageCounters[component.definition.id],
+                measuresBytes: component.definition.kind == .sink && component.buffer.kind == .memory)
             inputChannels[component.definition.id] = channel
             for input in component.definition.inputs { downstream[input, default: []].append(channel) }
         }
@@ -152,7 +153,10 @@ public struct Pipeline: Sendable {
                     monitor: monitor
                 )
             case .sink(let sink):
-                service = SinkStage(sink: sink, context: context, input: StageInput(inputChannels[definition.id]!), monitor: monitor)
+                let channel = inputChannels[definition.id]!
+                service = SinkStage(
+                    sink: sink, context: context, input: StageInput(channel), monitor: monitor,
+                    bufferStatus: component.buffer.kind == .memory ? MemoryBufferStatus(channel: channel, logger: stageLogger) : nil)
             }
             services.append(
                 .init(service: service, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup)

@@ -66,3 +66,40 @@ public struct SinkBuffer: Sendable, Equatable {
         return buffer
     }
 }
+
+/// What a sink buffer holds and has dropped, the same for both kinds, so a reader of either
+/// (the log lines now, a metrics endpoint later) sees one shape.
+public struct SinkBufferCounters: Sendable, Equatable {
+    /// Points waiting for the sink.
+    public var points = 0
+    /// What holds them: batches in memory, records on disk.
+    public var records = 0
+    /// Bytes they take. A disk buffer: its segments on disk (acknowledged records of the segment
+    /// in use too). A memory buffer: an estimate of their line protocol
+    /// (`Point.estimatedLineProtocolBytes`), not the heap they take.
+    public var bytes: Int64 = 0
+    /// How long the oldest waiting point has been in the buffer; nil when it is empty.
+    public var oldestAge: Duration?
+    /// Points dropped since the start (`when_full: drop_newest`).
+    public var droppedPoints = 0
+
+    public init(points: Int = 0, records: Int = 0, bytes: Int64 = 0, oldestAge: Duration? = nil, droppedPoints: Int = 0) {
+        self.points = points
+        self.records = records
+        self.bytes = bytes
+        self.oldestAge = oldestAge
+        self.droppedPoints = droppedPoints
+    }
+
+    /// "12 points in 3 batches (0.1 MiB of line protocol; oldest waiting 75 s)": `unit` names
+    /// the records, `bytesNote` says what the bytes are.
+    public func describeDepth(unit: String, bytesNote: String, oldest: String) -> String {
+        let age = oldestAge.map { "; oldest \(oldest) \(max(0, $0.components.seconds)) s ago" } ?? ""
+        return "\(points) points in \(records) \(unit) (\(Self.megabytes(bytes)) \(bytesNote)\(age))"
+    }
+
+    /// Tenths of a MiB, rounded down.
+    public static func megabytes(_ bytes: Int64) -> String {
+        "\(Double(bytes * 10 / (1 << 20)) / 10) MiB"
+    }
+}

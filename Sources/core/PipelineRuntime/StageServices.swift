@@ -129,14 +129,23 @@ struct SinkStage: Service, CustomStringConvertible {
     let context: StageContext
     let input: StageInput
     let monitor: RunMonitor
+    /// A memory buffer's counters in the log (a disk buffer logs its own).
+    var bufferStatus: MemoryBufferStatus?
 
     var description: String { "sink '\(context.id)'" }
 
     func run() async throws {
+        let reporter = bufferStatus.map { status in Task { await status.keepReporting() } }
+        // Before the input is closed, which fails (and so empties) what is left.
+        func ended() {
+            reporter?.cancel()
+            bufferStatus?.report(ending: true)
+            input.close()
+        }
         do {
             try await sink.run(context: context, input: input)
         } catch {
-            input.close()
+            ended()
             monitor.sinkDrained()
             if error is CancellationError {
                 monitor.cancelled.withLock { $0.append((.sink, context.id)) }
@@ -146,7 +155,7 @@ struct SinkStage: Service, CustomStringConvertible {
             monitor.record(failure)
             throw failure
         }
-        input.close()
+        ended()
         monitor.sinkDrained()
         await waitForShutdownTurn()
     }

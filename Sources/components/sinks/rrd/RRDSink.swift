@@ -13,6 +13,9 @@ import Glibc
 public struct RRDSink: Sink {
     let configuration: RRDSinkConfiguration
     let client = RRDClient()
+    /// Makes the entry of `path` durable: fsyncs the directory holding it (a test's own records
+    /// the calls).
+    var syncEntry: @Sendable (_ path: String) throws -> Void = { try DurableFile.syncDirectory(of: $0) }
 
     struct Refusal: Error, CustomStringConvertible {
         let description: String
@@ -40,15 +43,17 @@ public struct RRDSink: Sink {
                 for (file, entries) in rows.sorted(by: { $0.key < $1.key }) {
                     let sorted = entries.sorted { $0.seconds < $1.seconds }
                     if known[file] == nil {
-                        if try await Self.prepareDirectory(for: file) {
-                            known[file] = try await client.info(file).dataSources.count - 3
-                        } else {
+                        if let created = try await Self.prepareDirectory(for: file) {
                             let layout = layout(pings: sorted[0].pings)
                             try await client.create(
                                 file, step: layout.step, start: sorted[0].seconds - 1, sources: layout.dataSourceDefinitions,
                                 archives: layout.archiveDefinitions)
-                            try await Self.syncDirectory(of: file)
+                            // Acknowledged once fsynced, so its entry and those of the folders made
+                            // for it must survive a power loss too (review C12).
+                            try await syncEntries(created + [file])
                             known[file] = sorted[0].pings
+                        } else {
+                            known[file] = try await client.info(file).dataSources.count - 3
                         }
                     }
                     let pings = known[file] ?? sorted[0].pings
@@ -141,17 +146,19 @@ public struct RRDSink: Sink {
         try await NIOThreadPool.singleton.runIfActive { try DurableFile.sync(path) }
     }
 
-    /// A new file's directory entry made durable, as its data is by `sync`.
-    static func syncDirectory(of path: String) async throws {
-        try await NIOThreadPool.singleton.runIfActive { try DurableFile.syncDirectory(of: path) }
+    /// New entries made durable, as a file's data is by `sync`.
+    func syncEntries(_ paths: [String]) async throws {
+        try await NIOThreadPool.singleton.runIfActive { [syncEntry] in
+            for path in paths { try syncEntry(path) }
+        }
     }
 
-    /// Creates the file's folders off the cooperative pool; whether the file exists already.
-    static func prepareDirectory(for file: String) async throws -> Bool {
+    /// Creates the file's folders off the cooperative pool; nil if the file exists already,
+    /// else the folders created for it.
+    static func prepareDirectory(for file: String) async throws -> [String]? {
         try await NIOThreadPool.singleton.runIfActive {
-            if access(file, F_OK) == 0 { return true }
-            try DurableFile.makeDirectories(DurableFile.parent(of: file))
-            return false
+            if access(file, F_OK) == 0 { return nil }
+            return try DurableFile.makeDirectories(DurableFile.parent(of: file))
         }
     }
 }

@@ -11,6 +11,8 @@ import Synchronization
 public struct ProbeSource: Source {
     public let configuration: ProbeSourceConfiguration
     public let provider: any ProbeTargetProvider
+    /// The clocks the schedule reads: the system's, or a test's own (to step the wall clock).
+    var clocks = ProbeClocks()
 
     public init(configuration: ProbeSourceConfiguration, provider: any ProbeTargetProvider) {
         self.configuration = configuration
@@ -64,7 +66,7 @@ public struct ProbeSource: Source {
     func schedule(engine: ProbeEngine, results: AsyncStream<[RoundResult]>.Continuation, context: StageContext) async throws {
         let step = configuration.step.nanoseconds
         var previous: [ProbeTarget] = []
-        var stepStart = Clocks.monotonic()
+        var cadence = cadence()
         while true {
             var targets = previous
             do {
@@ -76,19 +78,20 @@ public struct ProbeSource: Source {
             } catch {
                 context.logger.error("targets not reloaded, keeping the last list: \(error)")
             }
-            let (requests, failures) = await rounds(for: targets, stepStart: stepStart, step: step, once: context.once)
+            let (requests, failures) = await rounds(for: targets, stepStart: cadence.stepStart, step: step, once: context.once)
             if !failures.isEmpty { results.yield(failures) }
             engine.submit(requests)
             if context.once {
                 engine.finishWhenIdle()
                 return
             }
-            // A steady cadence from the first step (so two steps' spread rounds never overlap);
-            // after a stall, start again from now.
-            stepStart += step
-            if stepStart < Clocks.monotonic() { stepStart = Clocks.monotonic() }
-            try await Task.sleep(for: .nanoseconds(stepStart - Clocks.monotonic()))
+            try await Task.sleep(for: .nanoseconds(cadence.advance()))
         }
+    }
+
+    /// The step cadence, on the monotonic clock.
+    func cadence() -> StepCadence {
+        StepCadence(step: configuration.step.nanoseconds, now: clocks.monotonic)
     }
 
     typealias Resolve = @Sendable (String, IPAddress.Family) async -> Result<IPAddress, HostResolver.ResolveError>
@@ -110,7 +113,7 @@ public struct ProbeSource: Source {
         let window = configuration.spread && !once ? max(step - roundLength - step / 20, 0) : 0
         let monotonicStart = stepStart
         // Rounds that cannot start are stamped where they would have started, in wall time.
-        let wallStart = Clocks.realtime() + (stepStart - Clocks.monotonic())
+        let wallStart = clocks.realtime() + (stepStart - clocks.monotonic())
         var requests: [RoundRequest] = []
         var failures: [RoundResult] = []
         requests.reserveCapacity(targets.count)
@@ -179,4 +182,33 @@ final class AnswerOnce: Sendable {
     private let taken = Atomic<Bool>(false)
 
     func claim() -> Bool { !taken.exchange(true, ordering: .acquiringAndReleasing) }
+}
+
+/// The clocks the probe source reads.
+struct ProbeClocks: Sendable {
+    var monotonic: @Sendable () -> Int64 = Clocks.monotonic
+    var realtime: @Sendable () -> Int64 = Clocks.realtime
+}
+
+/// When each step starts: `step` apart from the first (so two steps' spread rounds never
+/// overlap); after a stall, again from now. `now` must be a clock that never jumps.
+struct StepCadence {
+    let step: Int64
+    let now: @Sendable () -> Int64
+    /// The current step's start, on `now`'s clock.
+    private(set) var stepStart: Int64
+
+    init(step: Int64, now: @escaping @Sendable () -> Int64) {
+        self.step = step
+        self.now = now
+        stepStart = now()
+    }
+
+    /// Moves on to the next step; the nanoseconds to wait for its start.
+    mutating func advance() -> Int64 {
+        stepStart += step
+        let current = now()
+        if stepStart < current { stepStart = current }
+        return stepStart - current
+    }
 }
