@@ -106,8 +106,16 @@ extension ConfigAPI {
         })
     }
 
+    /// `metadata` (what a GET answered) may come back; it is not stored, but it must be an object.
+    static func checkMetadata(_ body: JSONFields) throws(APIError) {
+        if let metadata = body.values["metadata"], case .object = metadata {} else if let metadata = body.values["metadata"] {
+            throw APIError.invalid(field: "metadata", "metadata must be an object, not \(metadata.kindName)")
+        }
+    }
+
     static func targetRecords(_ body: JSONFields) throws(APIError) -> [TargetRecord] {
         try body.rejectUnknown(["targets", "metadata"])
+        try Self.checkMetadata(body)
         guard case .array(let items)? = body.values["targets"] else {
             throw APIError.invalid(field: "targets", "targets must be a list of targets")
         }
@@ -131,6 +139,7 @@ extension ConfigAPI {
 
     static func probeRecords(_ body: JSONFields) throws(APIError) -> [ProbeRecord] {
         try body.rejectUnknown(["probes", "metadata"])
+        try Self.checkMetadata(body)
         guard case .array(let items)? = body.values["probes"] else {
             throw APIError.invalid(field: "probes", "probes must be a list of probes")
         }

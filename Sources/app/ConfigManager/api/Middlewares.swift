@@ -58,7 +58,8 @@ struct TokenAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     static var apiTokenHeader: HTTPField.Name { HTTPField.Name("X-API-Token")! }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.method == .get, request.uri.path == "/health" { return try await next(request, context) }
+        // Any method: other methods than GET get their 405 from the router, not a 401.
+        if request.uri.path == "/health" { return try await next(request, context) }
         var offered: Substring?
         if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
             offered = authorization.dropFirst(7)

@@ -572,8 +572,8 @@ components:
         site: {$ref: "#/components/schemas/NullableText"}
         cachegroup: {$ref: "#/components/schemas/NullableText"}
         is_active: {type: boolean}
-        category_id: {type: integer, description: The replaced API's way to name the category.}
-        probe_id: {type: integer, description: The replaced API's way to name the probe.}
+        category_id: {type: integer, minimum: 1, maximum: 2147483647, description: The replaced API's way to name the category.}
+        probe_id: {type: integer, minimum: 1, maximum: 2147483647, description: The replaced API's way to name the probe.}
     TargetCreate:
       allOf:
         - {$ref: "#/components/schemas/TargetUpdate"}

@@ -11,12 +11,17 @@ public struct RouteTable: Sendable {
 
     mutating func add(_ method: String, _ path: String) { routes.append(Route(method: method, path: path)) }
 
+    /// The methods of the routes a path matches; where literal and parameter segments both
+    /// match (`/targets/bulk`, `/targets/{id}`), only the most literal routes count, as the router's.
     func methods(forPath path: String) -> [String] {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        return routes.filter { route in
+        let matches = routes.compactMap { route -> (route: Route, literals: Int)? in
             let template = route.path.split(separator: "/", omittingEmptySubsequences: false)
-            return template.count == parts.count && zip(template, parts).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
-        }.map(\.method).sorted()
+            guard template.count == parts.count, zip(template, parts).allSatisfy({ $0.hasPrefix("{") || $0 == $1 }) else { return nil }
+            return (route, template.count { !$0.hasPrefix("{") })
+        }
+        let best = matches.map(\.literals).max()
+        return matches.filter { $0.literals == best }.map(\.route.method).sorted()
     }
 
     /// A request path as an error may repeat it: printable and short.

@@ -1,0 +1,58 @@
+# schemathesis (PyPI, in a venv of its own) against a live `smokeflow serve` and
+# docs/openapi.yaml, with every check, with the token and without it, in file mode and in
+# database mode (SMOKEFLOW_PG_URL, from postgres.sh). Source this file; call run_schemathesis
+# after the build. The rules that depend on the store's state (a category that exists, a name
+# not taken) and SmokePing's host rule are beyond JSON Schema: the positive-data check accepts
+# their 4xx answers (scripts/lib/schemathesis.toml); every other check runs as shipped.
+
+SCHEMATHESIS_VERSION=4.32.5
+SCHEMATHESIS_VENV=${SCHEMATHESIS_VENV:-$HOME/.cache/smokeflow/schemathesis-$SCHEMATHESIS_VERSION}
+
+ensure_schemathesis() {
+  if [ ! -x "$SCHEMATHESIS_VENV/bin/st" ]; then
+    ensure_packages python3-venv
+    python3 -m venv "$SCHEMATHESIS_VENV"
+    "$SCHEMATHESIS_VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+}
+
+# run_schemathesis_against LABEL ENV_LINE ARGS...: one server, two runs (token, no token).
+# ENV_LINE goes into the server's 0600 env file (DATABASE_URL carries a password).
+run_schemathesis_against() {
+  local label=$1 env_line=$2 dir port token
+  shift 2
+  dir=$(mktemp -d /tmp/smokeflow-st.XXXXXX)
+  port=$(free_port)
+  token=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+  (umask 077 && printf 'API_TOKEN=%s\n%s\n' "$token" "$env_line" > "$dir/.env")
+  .build/debug/smokeflow serve --env-file "$dir/.env" --bind "127.0.0.1:$port" --state-dir "$dir" "$@" > "$dir/serve.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" > /dev/null && break; sleep 0.1; done
+  local status=0
+  (cd "$dir" && "$SCHEMATHESIS_VENV/bin/st" --config-file "$OLDPWD/scripts/lib/schemathesis.toml" run "$OLDPWD/docs/openapi.yaml" \
+    -u "http://127.0.0.1:$port" -H "Authorization: Bearer $token" --checks all --max-time "${SCHEMATHESIS_SECONDS:-60}" -w 2 \
+    --phases examples,coverage,fuzzing) > "$dir/with-token.log" 2>&1 || status=1
+  (cd "$dir" && "$SCHEMATHESIS_VENV/bin/st" --config-file "$OLDPWD/scripts/lib/schemathesis.toml" run "$OLDPWD/docs/openapi.yaml" \
+    -u "http://127.0.0.1:$port" --checks all --max-time 20 -w 2 --phases examples,coverage,fuzzing) > "$dir/without-token.log" 2>&1 || status=1
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  for log in with-token without-token; do
+    echo "schemathesis ($label store, $log): $(grep -E 'generated, ' "$dir/$log.log" | tail -1 | tr -s ' ')"
+  done
+  if [ "$status" -ne 0 ]; then
+    tail -60 "$dir/with-token.log" "$dir/without-token.log" "$dir/serve.log" >&2
+  else
+    rm -rf "$dir"
+  fi
+  return "$status"
+}
+
+run_schemathesis() {
+  ensure_schemathesis
+  local folder
+  folder=$(mktemp -d /tmp/smokeflow-st-file.XXXXXX)
+  run_schemathesis_against file "" --targets-file "$folder/targets.yaml"
+  rm -rf "$folder"
+  local database="st_$$_$RANDOM"
+  "$PG_BIN/psql" "$SMOKEFLOW_PG_URL" -q -c "CREATE DATABASE $database" > /dev/null
+  run_schemathesis_against database "DATABASE_URL=${SMOKEFLOW_PG_URL%/postgres}/$database"
+}
