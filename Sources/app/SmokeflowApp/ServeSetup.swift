@@ -3,6 +3,7 @@ public import Foundation
 public import Logging
 import PipelineConfig
 import Postgres
+import ServiceLifecycle
 import TargetStore
 
 /// Turns `ServeSettings` into a running configuration manager: the store mode (said once, at
@@ -66,6 +67,26 @@ public struct ServeSetup: Sendable {
             snapshotPath: store.mode == .database ? stateDirectory + "/store-snapshot.json" : nil,
             publishing: publishing, logger: logger
         )
+    }
+
+    /// Runs the server beside `body` (a pipeline: `smokeflow run --serve FILE`), one process
+    /// that probes and serves; the server stops when `body` returns or throws.
+    public func runBeside(_ body: () async throws -> Void) async throws {
+        let server = try await server()
+        let group = ServiceGroup(services: server.services, logger: logger)
+        let logger = self.logger
+        let serving = Task {
+            do { try await group.run() } catch { logger.error("smokeflow serve stopped", metadata: ["error": "\(error)"]) }
+        }
+        do {
+            try await body()
+        } catch {
+            await group.triggerGracefulShutdown()
+            await serving.value
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        await serving.value
     }
 
     func makeStore(variables: [String: String], stateDirectory: String) async throws -> any ConfigStore {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PipelineConfig
+import ConfigManager
 import SmokeflowApp
 import PipelineRuntime
 
@@ -53,6 +54,8 @@ struct Run: AsyncParsableCommand {
     var shutdownTimeout: Double?
     @Option(name: .customLong("database-url"), help: "The PostgreSQL configuration store (overrides database_url).")
     var databaseURL: String?
+    @Option(name: .customLong("serve"), help: "Also run `smokeflow serve` in this process, with the settings of this YAML file (as serve --config).")
+    var serveConfig: String?
     @OptionGroup var common: PipelineOptions
 
     func run() async throws {
@@ -63,7 +66,12 @@ struct Run: AsyncParsableCommand {
             once: once)
         try await failing {
             let loaded = try LoadedPipeline.load(file, envFile: common.envFile, overrides: overrides)
-            try await PipelineRunner.runWithJobs(loaded, envFile: common.envFile, logger: logger)
+            guard let serveConfig else { return try await PipelineRunner.runWithJobs(loaded, envFile: common.envFile, logger: logger) }
+            var settings = try ServeSettings.read(serveConfig, environment: ProcessInfo.processInfo.environment)
+            if settings.envFile == nil { settings.envFile = common.envFile }
+            try await ServeSetup(settings: settings, logger: logger).runBeside {
+                try await PipelineRunner.runWithJobs(loaded, envFile: common.envFile, logger: logger)
+            }
         }
     }
 }
