@@ -31,15 +31,22 @@ run_schemathesis_against() {
   local status=0
   (cd "$dir" && "$SCHEMATHESIS_VENV/bin/st" --config-file "$OLDPWD/scripts/lib/schemathesis.toml" run "$OLDPWD/docs/openapi.yaml" \
     -u "http://127.0.0.1:$port" -H "Authorization: Bearer $token" --checks all --max-time "${SCHEMATHESIS_SECONDS:-60}" -w 2 \
-    --phases examples,coverage,fuzzing) > "$dir/with-token.log" 2>&1 || status=1
+    --phases examples,coverage,fuzzing) > "$dir/with-token.log" 2>&1 || true
   (cd "$dir" && "$SCHEMATHESIS_VENV/bin/st" --config-file "$OLDPWD/scripts/lib/schemathesis.toml" run "$OLDPWD/docs/openapi.yaml" \
-    -u "http://127.0.0.1:$port" --checks all --max-time 20 -w 2 --phases examples,coverage,fuzzing) > "$dir/without-token.log" 2>&1 || status=1
+    -u "http://127.0.0.1:$port" --checks all --max-time 20 -w 2 --phases examples,coverage,fuzzing) > "$dir/without-token.log" 2>&1 || true
   kill "$pid"; wait "$pid" 2>/dev/null || true
   for log in with-token without-token; do
     echo "schemathesis ($label store, $log): $(grep -E 'generated, ' "$dir/$log.log" | tail -1 | tr -s ' ')"
+    # A failed check (ST101 server error, ST108 schema violation, …) fails the run, as does a run
+    # that generated nothing. A "Runtime Error" inside schemathesis/hypothesis (seen now and then
+    # in its coverage phase: "AST constructor recursion depth mismatch") is the tool's, said here.
+    if grep -qE '^ +❌ ST[0-9]+' "$dir/$log.log" || ! grep -qE 'generated, ' "$dir/$log.log"; then status=1; fi
+    if grep -qE 'Runtime Error' "$dir/$log.log"; then
+      echo "schemathesis ($label store, $log): an internal error of the tool, not a check: $(grep -A2 'Runtime Error' "$dir/$log.log" | sed -n 3p)"
+    fi
   done
   if [ "$status" -ne 0 ]; then
-    tail -60 "$dir/with-token.log" "$dir/without-token.log" "$dir/serve.log" >&2
+    for log in with-token without-token serve; do tail -n 60 "$dir/$log.log" >&2; done
   else
     rm -rf "$dir"
   fi

@@ -64,11 +64,13 @@ public struct TargetListReader: Sendable {
                 errors.append(ConfigError(key.location, "unknown target key '\(key.scalar ?? "?")'"))
                 continue
             }
-            guard let text = value.scalar, !text.isEmpty else {
-                errors.append(ConfigError(value.location, "target key '\(name)' must be a non-empty string"))
+            guard let text = value.scalar else {
+                errors.append(ConfigError(value.location, "target key '\(name)' must be a single value"))
                 continue
             }
-            values[name] = (text, value.location)
+            // Empty is absent (`title: ""` as `targets export` and serve's store write it);
+            // a target without name or host is reported below.
+            if !text.isEmpty { values[name] = (text, value.location) }
         }
         if let active = values["active"]?.0.lowercased(), ["false", "no", "0", "f"].contains(active) { return nil }
         if let probeName, let probe = values["probe"]?.0, probe != probeName { return nil }
