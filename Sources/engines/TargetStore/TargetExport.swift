@@ -27,12 +27,30 @@ public enum TargetExport {
         return text
     }
 
-    /// A YAML double-quoted scalar; JSON's string escapes are a subset of YAML's. `$` is
-    /// written `$$`, which the readers' `${VAR}` interpolation turns back into one `$`.
+    /// A YAML double-quoted scalar (control characters escaped, the rest as is). `$` is written
+    /// `$$`, which the readers' `${VAR}` interpolation turns back into one `$`. Written by hand:
+    /// a store file of 10,000 targets quotes 50,000 values per write.
     public static func yamlQuoted(_ value: String) -> String {
-        let data = (try? JSONEncoder().encode(value)) ?? Data("\"\"".utf8)
-        return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\\/", with: "/")
-            .replacingOccurrences(of: "$", with: "$$")
+        var quoted = "\""
+        quoted.reserveCapacity(value.utf8.count + 2)
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": quoted += "\\\""
+            case "\\": quoted += "\\\\"
+            case "$": quoted += "$$"
+            case "\n": quoted += "\\n"
+            case "\t": quoted += "\\t"
+            case "\r": quoted += "\\r"
+            default:
+                if scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value) {
+                    let hex = String(scalar.value, radix: 16)
+                    quoted += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    quoted.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return quoted + "\""
     }
 
     static func csv(_ records: [TargetRecord]) -> String {

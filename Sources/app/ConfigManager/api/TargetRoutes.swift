@@ -51,7 +51,7 @@ extension ConfigAPI {
 
     /// The categories and probes, for requests that name them by id.
     func catalog() async throws -> StoreSnapshot {
-        try await gateway.snapshot().snapshot
+        try await gateway.catalog()
     }
 
     /// Applies operations; a refusal becomes a 4xx naming the field or the items.

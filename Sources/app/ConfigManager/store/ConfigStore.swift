@@ -9,6 +9,10 @@ public protocol ConfigStore: Sendable {
 
     func targets(matching query: TargetQuery) async throws -> TargetPage
 
+    /// The categories and probes alone (what a request naming them by id needs), without the
+    /// targets: a snapshot of 10,000 targets per write would cost more than the write.
+    func catalog() async throws -> StoreSnapshot
+
     /// Applies every operation or none; throws `StoreRejection` naming each item that failed,
     /// `StoreUnavailable` when the store cannot be reached.
     func apply(_ operations: [StoreOperation]) async throws -> [OperationResult]

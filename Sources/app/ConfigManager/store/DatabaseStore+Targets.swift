@@ -41,12 +41,13 @@ extension DatabaseStore {
             INSERT INTO targets (name, host, title, is_active, category_id, probe_id, site, cachegroup, lookup)
             VALUES (\(record.name), \(record.host), \(record.title), \(record.isActive), \(catalog.categoryID(record.category)),
                     \(catalog.probeID(record.probe)), \(record.site), \(record.cachegroup), \(record.lookup))
-            ON CONFLICT (name) DO NOTHING RETURNING id
+            ON CONFLICT (name) DO NOTHING RETURNING id, \(Self.timestamps)
             """)
-        guard let id = try rows.first?.decode(0, as: Int.self) else {
+        guard let row = rows.first else {
             throw StoreRejection(index: index, .conflict, field: "name", "a target named '\(record.name)' exists")
         }
-        return try await target(id, index: index, on: connection)
+        // The record as checked is what was stored: no second read.
+        return StoredTarget(id: try row.decode(0), record: record, createdAt: try row.decode(1), updatedAt: try row.decode(2))
     }
 
     private func updateTarget(
@@ -61,12 +62,12 @@ extension DatabaseStore {
                 category_id = \(catalog.categoryID(record.category)), probe_id = \(catalog.probeID(record.probe)),
                 site = \(record.site), cachegroup = \(record.cachegroup), lookup = \(record.lookup)
             WHERE id = \(id) AND NOT EXISTS (SELECT 1 FROM targets o WHERE o.name = \(record.name) AND o.id <> \(id))
-            RETURNING id
+            RETURNING id, \(Self.timestamps)
             """)
-        guard rows.count == 1 else {
+        guard let row = rows.first else {
             throw StoreRejection(index: index, .conflict, field: "name", "a target named '\(record.name)' exists")
         }
-        return try await target(id, index: index, on: connection)
+        return StoredTarget(id: id, record: record, createdAt: try row.decode(1), updatedAt: try row.decode(2))
     }
 
     /// Keeps targets by name (their ids stay), adds the new ones, removes the rest.

@@ -17,6 +17,10 @@ public struct DatabaseStore: ConfigStore {
         to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
         to_char(t.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
         """)
+    static let timestamps = SQLFragment("""
+        to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+        to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+        """)
     static let targetTables = SQLFragment("""
         FROM targets t LEFT JOIN categories c ON c.id = t.category_id LEFT JOIN probes p ON p.id = t.probe_id
         """)
@@ -47,6 +51,11 @@ public struct DatabaseStore: ConfigStore {
                 throw error
             }
         }
+    }
+
+    public func catalog() async throws -> StoreSnapshot {
+        let catalog = try await pool.withConnection { try await Catalog.load($0) }
+        return StoreSnapshot(categories: catalog.categories, probes: catalog.probes)
     }
 
     public func targets(matching query: TargetQuery) async throws -> TargetPage {

@@ -30,6 +30,11 @@ public actor FileStore: ConfigStore {
         try await current().snapshot
     }
 
+    public func catalog() async throws -> StoreSnapshot {
+        let snapshot = try await current().snapshot
+        return StoreSnapshot(categories: snapshot.categories, probes: snapshot.probes)
+    }
+
     public func targets(matching query: TargetQuery) async throws -> TargetPage {
         let model = try await current()
         let (page, total) = query.page(of: model.snapshot.targets)

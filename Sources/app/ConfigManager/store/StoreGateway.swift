@@ -54,6 +54,19 @@ public actor StoreGateway {
         }
     }
 
+    /// The categories and probes, from the last snapshot when the store cannot be reached.
+    public func catalog() async throws -> StoreSnapshot {
+        do {
+            let catalog = try await store.catalog()
+            markReachable()
+            return catalog
+        } catch where Self.isUnreachable(error) {
+            markUnreachable(error)
+            guard let lastSnapshot else { throw StoreUnavailable("the database is unreachable and no earlier snapshot exists") }
+            return StoreSnapshot(categories: lastSnapshot.categories, probes: lastSnapshot.probes)
+        }
+    }
+
     public func targets(matching query: TargetQuery) async throws -> TargetPage {
         do {
             let page = try await store.targets(matching: query)
