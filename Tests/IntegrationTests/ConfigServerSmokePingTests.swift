@@ -175,6 +175,31 @@ struct ConfigServerSmokePingTests {
                     "\(gone)")
         }
     }
+
+    /// `POST /generate` writes the files without reloading. Right after a change it writes that
+    /// change's files before the debounced generation does, which then finds nothing changed:
+    /// the change must still reach the daemon.
+    @Test func aChangeIsReloadedEvenWhenGenerateWroteItsFilesFirst() async throws {
+        try SmokePingInstallation.requireInstalled()
+        let lab = try SmokePingLab()
+        try await withConfigServer(.file, publishing: lab.publisher, prepare: SmokePingLab.prepare) { server in
+            try await lab.waitForTheFirstGeneration(server)
+            try await lab.withDaemon(targets: 1) { daemon in
+                let offset = lab.logSize()
+                let reloadsBefore = await server.server.publisher.reloads
+                let created = try await server.call(.POST, "/targets", json: #"{"name":"late","host":"127.0.0.3","category":"default"}"#)
+                #expect(created.status == 201, "\(created)")
+                let generated = try await server.call(.POST, "/generate")
+                #expect(generated.status == 200 && generated.object["verified"] as? Bool == true, "\(generated)")
+                #expect(await eventually(within: .seconds(90), every: .milliseconds(200)) {
+                    lab.settled(lab.log(from: offset), targets: 2)
+                }, "generate answered \(generated)\n\(daemon.log)")
+                let status = try await lab.waitForVerifiedReload(server, after: reloadsBefore)
+                #expect((status.object["last_reload"] as? [String: Any])?["verified"] as? Bool == true, "\(status)")
+                #expect(FileManager.default.fileExists(atPath: lab.directory + "/data/default/late.rrd"), "\(daemon.log)")
+            }
+        }
+    }
 }
 
 /// SmokePing set up as a deployment of `serve` is: a complete configuration that `@include`s
