@@ -77,7 +77,7 @@ struct ConfigServerTests {
             let category = try await server.call(.POST, "/categories", json: #"{"name":"core/routers","display_name":"Core routers"}"#)
             #expect(category.status == 201, "\(category)")
             let categoryID = try #require((category.object["category"] as? [String: Any])?["id"] as? Int)
-            let probe = try await server.call(.POST, "/probes", json: #"{"name":"FPingSlow","binary_path":"/usr/bin/fping","step_seconds":600,"pings":10}"#)
+            let probe = try await server.call(.POST, "/probes", json: #"{"name":"FPingSlow","module":"FPing","binary_path":"/usr/bin/fping","step_seconds":600,"pings":10}"#)
             #expect(probe.status == 201, "\(probe)")
             let probeID = try #require((probe.object["probe"] as? [String: Any])?["id"] as? Int)
             for name in ["a1", "a2"] {
