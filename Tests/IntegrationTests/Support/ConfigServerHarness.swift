@@ -28,7 +28,12 @@ final class RunningConfigServer: Sendable {
         return handler
     }
 
-    init(mode: StoreMode, databaseURL: String? = nil, pool: Int = 4, publishing: (any SmokePingPublishing)? = nil) async throws {
+    /// `prepare` is applied to the store before the server starts (no change event): what the
+    /// publisher's first generation writes, with nothing pending after it.
+    init(
+        mode: StoreMode, databaseURL: String? = nil, pool: Int = 4, publishing: (any SmokePingPublishing)? = nil,
+        prepare: [StoreOperation] = []
+    ) async throws {
         self.mode = mode
         directory = temporaryDirectory()
         let store: any ConfigStore
@@ -40,6 +45,7 @@ final class RunningConfigServer: Sendable {
             if let databaseURL { url = databaseURL } else { url = try await Self.migratedDatabase() }
             store = DatabaseStore(pool: PostgresPool(connectionString: url, size: pool))
         }
+        if !prepare.isEmpty { _ = try await store.apply(prepare) }
         server = ConfigManagerServer(
             store: store, token: token, host: "127.0.0.1", port: 0, snapshotPath: directory + "/snapshot.json",
             publishing: publishing, logger: Self.logger
@@ -104,9 +110,10 @@ final class RunningConfigServer: Sendable {
 
 /// Runs `body` against a server of each store mode, stopping it however the body ends.
 func withConfigServer(
-    _ mode: StoreMode, databaseURL: String? = nil, pool: Int = 4, _ body: (RunningConfigServer) async throws -> Void
+    _ mode: StoreMode, databaseURL: String? = nil, pool: Int = 4, publishing: (any SmokePingPublishing)? = nil,
+    prepare: [StoreOperation] = [], _ body: (RunningConfigServer) async throws -> Void
 ) async throws {
-    let server = try await RunningConfigServer(mode: mode, databaseURL: databaseURL, pool: pool)
+    let server = try await RunningConfigServer(mode: mode, databaseURL: databaseURL, pool: pool, publishing: publishing, prepare: prepare)
     do {
         try await body(server)
     } catch {

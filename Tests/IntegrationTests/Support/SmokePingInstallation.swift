@@ -74,7 +74,9 @@ final class OwnSmokePing: @unchecked Sendable {
     let logFile: String
     let pidFile: String
 
-    init(config: String, directory: String) throws {
+    /// `writePidfile: false`: the caller writes it with `writePidfile()` once the daemon has
+    /// installed its SIGHUP handler (a SIGHUP before that ends the process).
+    init(config: String, directory: String, writePidfile: Bool = true) throws {
         logFile = directory + "/smokeping.log"
         pidFile = directory + "/run/smokeping.pid"
         // The test runner's threads block some signals (SIGHUP among them), and a blocked mask
@@ -87,6 +89,10 @@ final class OwnSmokePing: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        if writePidfile { try self.writePidfile() }
+    }
+
+    func writePidfile() throws {
         try "\(process.processIdentifier)\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
     }
 

@@ -16,6 +16,9 @@ public actor ConfigPublisher: Service {
     private var pendingSince: ContinuousClock.Instant?
     private var lastChange: ContinuousClock.Instant?
     private var wake: AsyncStream<Void>.Continuation?
+    /// Files written since the daemon was last signalled (`POST /generate` writes without
+    /// reloading): the next generation that may reload does, even if it finds them unchanged.
+    private var writtenSinceReload = false
     public private(set) var lastGeneration: (at: String, report: GenerationReport?, error: String?)?
     public private(set) var lastReload: (at: String, report: ReloadReport)?
     public private(set) var generations = 0
@@ -106,7 +109,8 @@ public actor ConfigPublisher: Service {
                     "reason": "\(reason)", "changed": "\(report.changed.joined(separator: ","))", "targets": "\(report.targets)",
                 ])
             }
-            guard reloadWhenChanged, !report.changed.isEmpty else { return (report, nil, nil) }
+            if !report.changed.isEmpty { writtenSinceReload = true }
+            guard reloadWhenChanged, writtenSinceReload else { return (report, nil, nil) }
             let reload = await reloadNow()
             return (report, reload, nil)
         } catch {
@@ -121,6 +125,8 @@ public actor ConfigPublisher: Service {
             return ReloadReport(success: false, action: "none", verified: false, message: "no SmokePing directory configured")
         }
         reloads += 1
+        // SmokePing reads the files when signalled: what is written after this needs another reload.
+        writtenSinceReload = false
         let report = await publishing.reload()
         lastReload = (StoreClock.now(), report)
         let level: Logger.Level = report.success ? .info : .warning
