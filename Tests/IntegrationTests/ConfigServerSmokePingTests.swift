@@ -130,6 +130,34 @@ struct ConfigServerSmokePingTests {
         }
     }
 
+    /// A store SmokePing's check refuses (a probe binary that does not exist) leaves the files
+    /// that passed before on disk, reloads nothing, and says why in /status and /generate.
+    @Test func filesSmokePingRefusesAreRolledBackAndNotReloaded() async throws {
+        try SmokePingInstallation.requireInstalled()
+        let lab = try SmokePingLab()
+        try await withConfigServer(.file, publishing: lab.publisher, prepare: SmokePingLab.prepare) { server in
+            try await lab.waitForTheFirstGeneration(server)
+            let probesFile = lab.directory + "/Probes"
+            let before = try String(contentsOfFile: probesFile, encoding: .utf8)
+            let probes = try await server.call(.GET, "/probes").object["probes"] as? [[String: Any]] ?? []
+            let fping = try #require(probes.first { $0["name"] as? String == "FPing" }?["id"] as? Int)
+            let reloadsBefore = await server.server.publisher.reloads
+            let changed = try await server.call(.PUT, "/probes/\(fping)", json: #"{"binary_path":"/nonexistent/fping"}"#)
+            #expect(changed.status == 200, "\(changed)")
+            let refused = try await server.call(.POST, "/generate")
+            #expect(refused.status == 409, "\(refused)")
+            #expect((refused.object["error"] as? String)?.contains("smokeping --check refused the new files") == true, "\(refused)")
+            #expect(try String(contentsOfFile: probesFile, encoding: .utf8) == before)
+            let status = try await server.call(.GET, "/status")
+            let generation = try #require(status.object["last_generation"] as? [String: Any], "\(status)")
+            #expect(generation["success"] as? Bool == false, "\(status)")
+            // The debounced generation of the change is refused the same way, and signals nothing.
+            try await Task.sleep(for: .seconds(7))
+            #expect(try String(contentsOfFile: probesFile, encoding: .utf8) == before)
+            #expect(await server.server.publisher.reloads == reloadsBefore)
+        }
+    }
+
     @Test func generateAndReloadAnswerWithTheCheckAndTheDaemon() async throws {
         try SmokePingInstallation.requireInstalled()
         let lab = try SmokePingLab()

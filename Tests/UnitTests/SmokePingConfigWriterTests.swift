@@ -53,4 +53,19 @@ struct SmokePingConfigWriterTests {
         try "\(ProcessInfo.processInfo.processIdentifier)\n".write(toFile: directory + "/smokeping.pid", atomically: true, encoding: .utf8)
         #expect(await SmokePingDaemon(pidFile: directory + "/smokeping.pid").status().running)
     }
+
+    /// A stale pidfile whose pid a later process took: that process gets no SIGHUP (which
+    /// would end `sleep`).
+    @Test func aPidThatIsNotSmokePingIsNotSignalled() async throws {
+        let directory = temporaryDirectory()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        process.arguments = ["60"]
+        try process.run()
+        defer { process.terminate() }
+        try "\(process.processIdentifier)\n".write(toFile: directory + "/smokeping.pid", atomically: true, encoding: .utf8)
+        let result = await SmokePingDaemon(pidFile: directory + "/smokeping.pid").reload()
+        #expect(!result.signalled && result.message.hasSuffix("is not smokeping (a stale pidfile?)"), "\(result)")
+        #expect(process.isRunning)
+    }
 }

@@ -45,6 +45,10 @@ public struct SmokePingDaemon: Sendable {
             let reason = errno == ESRCH ? "is not running" : "cannot be signalled (\(String(cString: strerror(errno))))"
             return ReloadResult(pid: pid, signalled: false, verified: false, message: "smokeping (pid \(pid) from \(pidFile)) \(reason)")
         }
+        // A stale pidfile whose pid now names another process must not get the signal.
+        if let command = await commandLine(of: pid), !command.contains("smokeping") {
+            return ReloadResult(pid: pid, signalled: false, verified: false, message: "pid \(pid) from \(pidFile) is not smokeping (a stale pidfile?)")
+        }
         let logOffset = await logSize()
         guard kill(pid, SIGHUP) == 0 else {
             return ReloadResult(pid: pid, signalled: false, verified: false, message: "SIGHUP to pid \(pid) failed: \(String(cString: strerror(errno)))")
@@ -88,6 +92,14 @@ public struct SmokePingDaemon: Sendable {
     }
 
     struct Problem: Error { var message: String }
+
+    /// `/proc/PID/cmdline` with its NULs as spaces; nil where there is no /proc to read.
+    func commandLine(of pid: Int32) async -> String? {
+        let path = "/proc/\(pid)/cmdline"
+        let data = try? await NIOThreadPool.singleton.runIfActive { FileManager.default.contents(atPath: path) }
+        guard let bytes = data ?? nil else { return nil }
+        return String(decoding: bytes.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+    }
 
     func readPid() async -> Result<Int32, Problem> {
         let path = pidFile

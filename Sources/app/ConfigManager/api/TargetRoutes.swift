@@ -78,6 +78,10 @@ extension ConfigAPI {
     static func targetQuery(_ parameter: (String) -> String?) throws(APIError) -> TargetQuery {
         var query = TargetQuery()
         func text(_ key: String) -> String? { parameter(key).flatMap { $0.isEmpty ? nil : $0 } }
+        // An empty number or boolean (`offset=`) is a bad value, not an absent one.
+        for key in ["active_only", "limit", "offset"] where parameter(key)?.isEmpty == true {
+            throw APIError.invalid(field: key, "\(key) has no value")
+        }
         if let value = text("active_only") {
             switch value.lowercased() {
             case "true", "1", "yes": query.activeOnly = true

@@ -30,6 +30,7 @@ public struct SmokePingFilesPublisher: SmokePingPublishing {
             targets: snapshot.targets.sorted { $0.id < $1.id }.map(\.record),
             categories: snapshot.categories.map(\.record), probes: snapshot.probes.map(\.record)
         )
+        let previous = try await currentFiles()
         let result = try await writer.write(files)
         let active = snapshot.targets.count(where: \.record.isActive)
         guard let configFile else {
@@ -39,10 +40,32 @@ public struct SmokePingFilesPublisher: SmokePingPublishing {
             )
         }
         let verdict = await check.check(config: configFile)
+        if !verdict.passed, result.anyChanged, let previous {
+            // SmokePing would refuse these files at its next start too: the files that passed
+            // before go back, and nothing is reloaded.
+            _ = try await writer.write(previous)
+            throw CheckFailed(message: "smokeping --check refused the new files (the previous ones are back): \(verdict.message)")
+        }
         return GenerationReport(
             changed: result.changed, targets: active, probes: snapshot.probes.count, verified: verdict.passed,
             message: verdict.passed ? "smokeping --check passed" : "smokeping --check failed: \(verdict.message)"
         )
+    }
+
+    struct CheckFailed: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+
+    /// The files as they are now, when both exist (what a failed check puts back).
+    func currentFiles() async throws -> SmokePingConfigFiles? {
+        let paths = (writer.targetsPath, writer.probesPath)
+        return try await NIOThreadPool.singleton.runIfActive {
+            guard let targets = FileManager.default.contents(atPath: paths.0), let probes = FileManager.default.contents(atPath: paths.1) else {
+                return nil
+            }
+            return SmokePingConfigFiles(targets: String(decoding: targets, as: UTF8.self), probes: String(decoding: probes, as: UTF8.self))
+        }
     }
 
     public func reload() async -> ReloadReport {
