@@ -23,6 +23,7 @@ let ArgumentParser = Target.Dependency.product(name: "ArgumentParser", package: 
 let Yams = Target.Dependency.product(name: "Yams", package: "Yams")
 let Hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 let HTTPTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
+let Mustache = Target.Dependency.product(name: "Mustache", package: "swift-mustache")
 
 /// A Swift library target in `Sources/<layer>/<name>`.
 func library(_ name: String, _ layer: String, _ dependencies: [Target.Dependency]) -> Target {
@@ -58,6 +59,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // native: C libraries and their thin Swift wrappers.
@@ -66,6 +68,8 @@ let package = Package(
         systemLibrary("CRRD", "librrd", apt: "librrd-dev"),
         systemLibrary("CLibPQ", "libpq", apt: "libpq-dev"),
         systemLibrary("CCrypt", "libcrypt", apt: "libcrypt-dev"),
+        // OpenSSL's libcrypto, for PBKDF2 (werkzeug's `pbkdf2:sha256` hashes, smoking-pi's format).
+        systemLibrary("CLibCrypto", "libcrypto", apt: "libssl-dev"),
         // librrd's reading calls guarded against SIGBUS (a file truncated while mapped).
         .target(name: "CRRDGuard", dependencies: ["CRRD"], path: "Sources/native/CRRDGuard"),
         // librrd's thread-safe calls on NIO's blocking thread pool.
@@ -73,7 +77,7 @@ let package = Package(
         // libpq: parameterized queries, transactions, LISTEN/NOTIFY, a thread per connection.
         library("Postgres", "native", ["CLibPQ", NIOCore, NIOPosix]),
         // libxcrypt's crypt(3): bcrypt password hashes for the web admin's login.
-        library("PasswordHash", "native", ["CCrypt"]),
+        library("PasswordHash", "native", ["CCrypt", "CLibCrypto"]),
 
         // core: the event model and its schema, pipeline files, the runtime.
         library("EventModel", "core", []),
@@ -93,6 +97,8 @@ let package = Package(
         library("TargetStore", "engines", ["EventModel", "PipelineConfig", "Postgres", Logging, NIOPosix]),
         // SmokePing's own configuration: Targets/Probes generated from the store, parsed back, reloads.
         library("SmokePingConfig", "engines", ["EventModel", "PipelineConfig", "TargetStore", "Postgres", NIOPosix]),
+        // SmokePing's smoke graph as SVG, from RRD archives or from rounds read elsewhere.
+        library("SmokeGraph", "engines", ["EventModel", "LibRRD", NIOPosix]),
         // A sink's disk buffer: checksummed, compressed records in segment files.
         library("DiskBuffer", "engines", ["EventModel", "LineProtocol", "Zstd", NIOCore]),
 
@@ -113,7 +119,7 @@ let package = Package(
         library("JobScheduler", "app", ["EventModel", "PipelineRuntime", "PipelineConfig", Logging, ServiceLifecycle]),
         library("PipelineTesting", "app", ["EventModel", "PipelineRuntime", "PipelineConfig", "LineProtocol", Logging]),
         library("SmokeflowApp", "app", [
-            "EventModel", "PipelineConfig", "PipelineRuntime", "Components", "JobScheduler", "PipelineTesting", "ConfigManager",
+            "EventModel", "PipelineConfig", "PipelineRuntime", "Components", "JobScheduler", "PipelineTesting", "ConfigManager", "WebAdmin",
             "TargetStore", "SmokePingConfig", "Postgres", "PasswordHash", Logging, ServiceLifecycle,
         ]),
         // `smokeflow serve`: the REST API over the target store, SmokePing's files out.
@@ -121,6 +127,17 @@ let package = Package(
             "EventModel", "PipelineConfig", "PipelineRuntime", "TargetStore", "SmokePingConfig", "Postgres", Hummingbird, HTTPTypes, Logging,
             ServiceLifecycle, NIOCore, NIOPosix,
         ]),
+        // The web admin of `smokeflow serve`: pages over the store, login, smoke graphs.
+        .target(
+            name: "WebAdmin",
+            dependencies: [
+                "EventModel", "ConfigManager", "TargetStore", "SmokeGraph", "PasswordHash", "CZlib", Hummingbird, HTTPTypes, Mustache,
+                AsyncHTTPClient, Logging, ServiceLifecycle, NIOCore, NIOPosix,
+            ],
+            path: "Sources/app/WebAdmin",
+            exclude: ["assets", "templates", "README.md"],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "smokeflow",
             dependencies: ["SmokeflowApp", "ConfigManager", "PipelineConfig", "PipelineRuntime", "Postgres", "TargetStore", "SmokePingConfig", ArgumentParser, Logging, ServiceLifecycle],
@@ -150,7 +167,7 @@ let package = Package(
             dependencies: [
                 "EventModel", "LineProtocol", "Zstd", "PipelineConfig", "PipelineRuntime", "Components",
                 "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "SmokePingConfig", "Downsampling", "DiskBuffer", "PasswordHash", "PipelineTesting",
-                "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting", "ConfigManager",
+                "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting", "ConfigManager", "WebAdmin", "SmokeGraph",
                 NIOCore, NIOPosix, Logging, ServiceLifecycle,
             ],
             swiftSettings: strictSettings
@@ -161,7 +178,7 @@ let package = Package(
             dependencies: [
                 "EventModel", "LineProtocol", "Zstd", "PipelineConfig", "PipelineRuntime", "Components",
                 "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "SmokePingConfig", "Downsampling", "DiskBuffer", "PasswordHash", "PipelineTesting",
-                "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting", "ConfigManager",
+                "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting", "ConfigManager", "WebAdmin", "SmokeGraph",
                 NIOCore, NIOHTTP1, NIOPosix, AsyncHTTPClient, Logging, ServiceLifecycle,
             ],
             swiftSettings: strictSettings
