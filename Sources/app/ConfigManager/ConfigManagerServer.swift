@@ -9,7 +9,7 @@ import Synchronization
 public struct ConfigManagerServer: Sendable {
     public let gateway: StoreGateway
     public let publisher: ConfigPublisher
-    public let services: [any Service]
+    public var services: [any Service]
     /// The port the API listens on once it runs (for `bind: ...:0`).
     public let boundPort: BoundPort
 
@@ -17,7 +17,9 @@ public struct ConfigManagerServer: Sendable {
         private let port = Mutex<Int?>(nil)
         private let waiters = Mutex<[CheckedContinuation<Int, Never>]>([])
 
-        func set(_ value: Int) {
+        public init() {}
+
+        public func set(_ value: Int) {
             port.withLock { $0 = value }
             for waiter in waiters.withLock({ list in defer { list.removeAll() }; return list }) { waiter.resume(returning: value) }
         }

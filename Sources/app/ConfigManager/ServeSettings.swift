@@ -15,7 +15,15 @@ public struct ServeSettings: Sendable, Equatable {
     /// SmokePing's log (`--logfile`): where a reload is seen to succeed.
     public var smokePingLog: String?
     public var bind = "127.0.0.1:5000"
+    /// The web admin's address; `off` serves the API alone.
     public var webBind = "127.0.0.1:8080"
+    /// `Secure` session cookies, for a web admin behind a TLS proxy.
+    public var webSecureCookies = false
+    /// Where the graphs read rounds: SmokePing's (or the rrd sink's) RRD tree…
+    public var rrdDirectory: String?
+    /// …or InfluxDB 1.x (`latency` and the rollups), when set.
+    public var influxURL: String?
+    public var influxDatabase = "smokeping"
     public var databasePool = 4
     public var noAuth = false
     public var stateDirectory: String?
@@ -24,7 +32,7 @@ public struct ServeSettings: Sendable, Equatable {
 
     public static let keys = [
         "env_file", "database_url", "targets_file", "smokeping_dir", "smokeping_pidfile", "smokeping_config", "smokeping_log", "bind", "web_bind", "database_pool",
-        "no_auth", "state_dir",
+        "no_auth", "state_dir", "web_secure_cookies", "rrd_dir", "influx_url", "influx_database",
     ]
 
     /// Reads `--config FILE`; `${VAR}` works in values as in pipeline files.
@@ -62,6 +70,10 @@ public struct ServeSettings: Sendable, Equatable {
                 }
                 settings.databasePool = size
             case "no_auth": settings.noAuth = ["true", "yes", "1"].contains(text.lowercased())
+            case "web_secure_cookies": settings.webSecureCookies = ["true", "yes", "1"].contains(text.lowercased())
+            case "rrd_dir": settings.rrdDirectory = text
+            case "influx_url": settings.influxURL = text
+            case "influx_database": settings.influxDatabase = text
             default: settings.stateDirectory = text
             }
         }

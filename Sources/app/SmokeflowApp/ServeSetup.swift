@@ -3,8 +3,9 @@ public import Foundation
 public import Logging
 import PipelineConfig
 import Postgres
-import ServiceLifecycle
+public import ServiceLifecycle
 import TargetStore
+public import WebAdmin
 
 /// Turns `ServeSettings` into a running configuration manager: the store mode (said once, at
 /// start, and in `/status`), the token, the snapshot path, the migrations.
@@ -23,7 +24,14 @@ public struct ServeSetup: Sendable {
         self.environment = environment
     }
 
-    public func server() async throws -> ConfigManagerServer {
+    /// The API and, unless `web_bind: off`, the web admin beside it on the same store.
+    public struct Stack: Sendable {
+        public let api: ConfigManagerServer
+        public let web: WebAdminServer?
+        public var services: [any Service] { api.services + (web?.services ?? []) }
+    }
+
+    public func server() async throws -> Stack {
         var variables = environment
         if let envFile = settings.envFile {
             let values = try EnvironmentFile.parse(try EnvironmentFile.readPrivate(envFile), file: envFile)
@@ -62,11 +70,36 @@ public struct ServeSetup: Sendable {
         } else {
             logger.notice("no --smokeping-dir: SmokePing's files are not generated")
         }
-        return ConfigManagerServer(
+        let api = ConfigManagerServer(
             store: store, token: token, host: host, port: port,
             snapshotPath: store.mode == .database ? stateDirectory + "/store-snapshot.json" : nil,
             publishing: publishing, logger: logger
         )
+        return Stack(api: api, web: try webAdmin(api: api, variables: variables))
+    }
+
+    func webAdmin(api: ConfigManagerServer, variables: [String: String]) throws -> WebAdminServer? {
+        guard settings.webBind != "off" else {
+            logger.notice("web admin: off (--web-bind off)")
+            return nil
+        }
+        guard let (host, port) = ServeSettings.address(settings.webBind) else {
+            throw Failure(description: "smokeflow serve: --web-bind '\(settings.webBind)' is not HOST:PORT (or off)")
+        }
+        var web = WebAdminServer.Settings(credentials: WebCredentials(environment: variables))
+        web.host = host
+        web.port = port
+        web.secureCookies = settings.webSecureCookies
+        if !web.credentials.configured {
+            logger.warning("web admin: no WEB_ADMIN_PASSWORD_HASH or WEB_ADMIN_PASSWORD (run smokeflow init, then --env-file): nobody can sign in")
+        }
+        logger.notice("web admin: http://\(settings.webBind)/", metadata: ["user": "\(web.credentials.username)"])
+        return try WebAdminServer(settings: web, gateway: api.gateway, publisher: api.publisher, graphs: graphProvider(), logger: logger)
+    }
+
+    /// Where the graphs read rounds: InfluxDB when `influx_url` is set, else the RRD tree.
+    func graphProvider() -> (any SmokeGraphProvider)? {
+        nil
     }
 
     /// Runs the server beside `body` (a pipeline: `smokeflow run --serve FILE`), one process

@@ -23,7 +23,11 @@ struct Serve: AsyncParsableCommand {
     var smokePingConfig: String?
     @Option(name: .customLong("smokeping-log"), help: "SmokePing's --logfile, where a reload is seen to succeed.") var smokePingLog: String?
     @Option(help: "The API's address.") var bind: String?
-    @Option(name: .customLong("web-bind"), help: "The web admin's address.") var webBind: String?
+    @Option(name: .customLong("web-bind"), help: "The web admin's address (default 127.0.0.1:8080; off: none).") var webBind: String?
+    @Flag(name: .customLong("web-secure-cookies"), help: "Secure session cookies (the web admin is behind a TLS proxy).") var webSecureCookies = false
+    @Option(name: .customLong("rrd-dir"), help: "The RRD tree the web admin's graphs read (SmokePing's datadir or the rrd sink's path).") var rrdDir: String?
+    @Option(name: .customLong("influx-url"), help: "Graphs from InfluxDB 1.x instead (latency and its rollups).") var influxURL: String?
+    @Option(name: .customLong("influx-database"), help: "The InfluxDB database of the graphs (default smokeping).") var influxDatabase: String?
     @Option(name: .customLong("database-pool"), help: "Database connections at most (default 4).") var databasePool: Int?
     @Flag(name: .customLong("no-auth"), help: "No API token (loopback binds only).") var noAuth = false
     @Option(name: .customLong("state-dir"), help: "Where the store snapshot for stale reads is kept.") var stateDir: String?
@@ -53,6 +57,10 @@ struct Serve: AsyncParsableCommand {
         if let smokePingLog { settings.smokePingLog = smokePingLog }
         if let bind { settings.bind = bind }
         if let webBind { settings.webBind = webBind }
+        if webSecureCookies { settings.webSecureCookies = true }
+        if let rrdDir { settings.rrdDirectory = rrdDir }
+        if let influxURL { settings.influxURL = influxURL }
+        if let influxDatabase { settings.influxDatabase = influxDatabase }
         if let databasePool {
             guard (1...64).contains(databasePool) else { throw ValidationError("--database-pool must be 1 to 64") }
             settings.databasePool = databasePool

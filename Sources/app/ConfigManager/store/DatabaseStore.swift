@@ -64,6 +64,7 @@ public struct DatabaseStore: ConfigStore {
                 SELECT \(Self.targetColumns), count(*) OVER () \(Self.targetTables)
                 WHERE (\(query.id)::integer IS NULL OR t.id = \(query.id))
                   AND (NOT \(query.activeOnly) OR t.is_active)
+                  AND (NOT \(query.inactiveOnly) OR NOT t.is_active)
                   AND (\(query.category)::text IS NULL OR c.name = \(query.category))
                   AND (\(query.site)::text IS NULL OR t.site = \(query.site))
                   AND (\(query.probe)::text IS NULL OR p.name = \(query.probe))
@@ -71,7 +72,7 @@ public struct DatabaseStore: ConfigStore {
                        OR position(lower(\(query.text)::text) in lower(t.name)) > 0
                        OR position(lower(\(query.text)::text) in lower(t.host)) > 0
                        OR position(lower(\(query.text)::text) in lower(t.title)) > 0)
-                ORDER BY t.id LIMIT \(query.limit) OFFSET \(query.offset)
+                ORDER BY \(Self.order(query.sort, descending: query.descending)) LIMIT \(query.limit) OFFSET \(query.offset)
                 """)
             let targets = try rows.map(Self.target)
             if let first = rows.first { return TargetPage(targets: targets, total: try first.decode(12)) }
@@ -81,6 +82,26 @@ public struct DatabaseStore: ConfigStore {
             all.offset = 0
             all.limit = nil
             return TargetPage(targets: [], total: try await self.targets(matching: all).total)
+        }
+    }
+
+    /// ORDER BY for a sort: fixed SQL per column (never text from the request), ties by id.
+    static func order(_ sort: TargetSort, descending: Bool) -> SQLFragment {
+        switch (sort, descending) {
+        case (.id, false): SQLFragment("t.id")
+        case (.id, true): SQLFragment("t.id DESC")
+        case (.name, false): SQLFragment("lower(t.name), t.id")
+        case (.name, true): SQLFragment("lower(t.name) DESC, t.id DESC")
+        case (.host, false): SQLFragment("lower(t.host), t.id")
+        case (.host, true): SQLFragment("lower(t.host) DESC, t.id DESC")
+        case (.title, false): SQLFragment("lower(t.title), t.id")
+        case (.title, true): SQLFragment("lower(t.title) DESC, t.id DESC")
+        case (.category, false): SQLFragment("lower(coalesce(c.name, '')), t.id")
+        case (.category, true): SQLFragment("lower(coalesce(c.name, '')) DESC, t.id DESC")
+        case (.probe, false): SQLFragment("lower(coalesce(p.name, '')), t.id")
+        case (.probe, true): SQLFragment("lower(coalesce(p.name, '')) DESC, t.id DESC")
+        case (.site, false): SQLFragment("lower(coalesce(t.site, '')), t.id")
+        case (.site, true): SQLFragment("lower(coalesce(t.site, '')) DESC, t.id DESC")
         }
     }
 
