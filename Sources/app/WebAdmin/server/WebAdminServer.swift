@@ -30,8 +30,9 @@ public struct WebAdminServer: Sendable {
             sessions: WebSessions(), throttle: LoginThrottle(), logger: logger)
         let router = Router(context: WebContext.self)
         router.add(middleware: SecurityHeadersMiddleware())
-        router.add(middleware: WebErrorMiddleware(pages: pages, logger: logger))
+        // The session first: an error page rendered inside it still carries the CSRF token.
         router.add(middleware: SessionMiddleware(sessions: admin.sessions))
+        router.add(middleware: WebErrorMiddleware(pages: pages, logger: logger))
         admin.register(router)
         let boundPort = ConfigManagerServer.BoundPort()
         let application = Application(
