@@ -17,16 +17,19 @@ final class RunningWebAdmin: Sendable {
     let base: String
     let directory: String
     let api: ConfigManagerServer
+    let apiBase: String
+    static let apiToken = "web-test-token-0123456789"
     let group: ServiceGroup
     let running: Task<Void, any Error>
 
     init(credentials: WebCredentials = WebCredentials(username: "admin", passwordHash: nil, password: RunningWebAdmin.password),
-         graphs: (any SmokeGraphProvider)? = nil, prepare: [StoreOperation] = []) async throws {
+         graphs: (any SmokeGraphProvider)? = nil, prepare: [StoreOperation] = [], generatesFiles: Bool = false) async throws {
         directory = temporaryDirectory()
         let store = FileStore(path: directory + "/targets.yaml", logger: RunningConfigServer.logger)
         if !prepare.isEmpty { _ = try await store.apply(prepare) }
         api = ConfigManagerServer(
-            store: store, token: "web-test-token-0123456789", host: "127.0.0.1", port: 0, snapshotPath: nil, publishing: nil,
+            store: store, token: RunningWebAdmin.apiToken, host: "127.0.0.1", port: 0, snapshotPath: nil,
+            publishing: generatesFiles ? SmokePingFilesPublisher(directory: directory + "/smokeping", configFile: nil, pidfile: nil, logFile: nil) : nil,
             logger: RunningConfigServer.logger)
         var settings = WebAdminServer.Settings(credentials: credentials)
         settings.port = 0
@@ -34,6 +37,7 @@ final class RunningWebAdmin: Sendable {
         group = ServiceGroup(services: api.services + web.services, logger: RunningConfigServer.logger)
         running = Task { [group] in try await group.run() }
         base = "http://127.0.0.1:\(await web.boundPort.value())"
+        apiBase = "http://127.0.0.1:\(await api.boundPort.value())"
     }
 
     func stop() async throws {
@@ -46,9 +50,10 @@ final class RunningWebAdmin: Sendable {
 
 func withWebAdmin(
     credentials: WebCredentials = WebCredentials(username: "admin", passwordHash: nil, password: RunningWebAdmin.password),
-    graphs: (any SmokeGraphProvider)? = nil, prepare: [StoreOperation] = [], _ body: (RunningWebAdmin) async throws -> Void
+    graphs: (any SmokeGraphProvider)? = nil, prepare: [StoreOperation] = [], generatesFiles: Bool = false,
+    _ body: (RunningWebAdmin) async throws -> Void
 ) async throws {
-    let server = try await RunningWebAdmin(credentials: credentials, graphs: graphs, prepare: prepare)
+    let server = try await RunningWebAdmin(credentials: credentials, graphs: graphs, prepare: prepare, generatesFiles: generatesFiles)
     do {
         try await body(server)
     } catch {

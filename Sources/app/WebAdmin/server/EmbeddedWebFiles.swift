@@ -26,11 +26,12 @@ enum EmbeddedWebFiles {
 <p>Last reload: <span id="last-reload">{{last_reload}}</span></p></div>
 <div class="card"><h2>Pipeline</h2><p id="pipeline-status">{{pipeline_status}}</p></div>
 </div>
+{{^graphs_on}}<p class="flash">Graphs are off: give <code>smokeflow serve</code> the RRD tree (<code>--rrd-dir</code>) or InfluxDB (<code>--influx-url</code>) the rounds are kept in.</p>{{/graphs_on}}
 {{#categories}}
 <section class="category">
 <h2>{{label}} <small>{{count}} targets</small></h2>
 <ul class="graphs">
-{{#targets}}<li><a href="/targets/{{id}}"><img src="/graphs/{{id}}.svg?range=3h&amp;compact=1" alt="3 hours of {{name}}" width="240" height="80" loading="lazy"><span>{{title}}</span></a></li>{{/targets}}
+{{#targets}}<li><a href="/targets/{{id}}">{{#graphs_on}}<img src="/graphs/{{id}}.svg?range=3h&amp;compact=1" alt="3 hours of {{name}}" width="240" height="80" loading="lazy">{{/graphs_on}}<span>{{title}}</span></a></li>{{/targets}}
 </ul>
 {{#more}}<p><a href="/targets?category={{name}}">{{more}} more…</a></p>{{/more}}
 </section>
@@ -132,8 +133,9 @@ enum EmbeddedWebFiles {
 {{#graphs}}
 <section class="graph">
 <h2>{{label}}</h2>
-<img src="/graphs/{{id}}.svg?range={{range}}" alt="{{label}} of {{name}}" width="800" height="300">
-<p class="stats">{{stats}} <a href="/graphs/{{id}}.png?range={{range}}" download>PNG</a> <a href="/graphs/{{id}}.svg?range={{range}}" download>SVG</a></p>
+{{#graphs_on}}<img src="/graphs/{{id}}.svg?range={{range}}" alt="{{label}} of {{name}}" width="800" height="300">
+<p class="stats">{{stats}} <a href="/graphs/{{id}}.png?range={{range}}" download>PNG</a> <a href="/graphs/{{id}}.svg?range={{range}}" download>SVG</a></p>{{/graphs_on}}
+{{^graphs_on}}<p>{{stats}}</p>{{/graphs_on}}
 </section>
 {{/graphs}}
 <form method="get" action="/targets/{{id}}" class="custom-range">

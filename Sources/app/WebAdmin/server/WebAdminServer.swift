@@ -24,7 +24,7 @@ public struct WebAdminServer: Sendable {
     public let boundPort: ConfigManagerServer.BoundPort
 
     public init(settings: Settings, gateway: StoreGateway, publisher: ConfigPublisher, graphs: (any SmokeGraphProvider)?, logger: Logger) throws {
-        let pages = try WebPage()
+        let pages = try WebPage(graphsOn: graphs != nil)
         let admin = WebAdmin.Routes(
             settings: settings, gateway: gateway, publisher: publisher, graphs: graphs, pages: pages,
             sessions: WebSessions(), throttle: LoginThrottle(), logger: logger)

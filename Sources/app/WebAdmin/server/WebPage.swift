@@ -13,8 +13,11 @@ struct WebRefusal: Error {
 /// The templates (embedded in the binary) and the answers pages give.
 struct WebPage: Sendable {
     let library: MustacheLibrary
+    /// Whether graphs can be drawn: pages show no image that could only fail.
+    let graphsOn: Bool
 
-    init() throws {
+    init(graphsOn: Bool) throws {
+        self.graphsOn = graphsOn
         var library = MustacheLibrary()
         for (name, text) in EmbeddedWebFiles.templates {
             try library.register(text, named: name)
@@ -30,6 +33,7 @@ struct WebPage: Sendable {
         values["signed_in"] = context.session?.signedIn == true
         values["user"] = context.session?.user ?? ""
         values["nav_" + template] = true
+        values["graphs_on"] = graphsOn
         values = Self.withoutEmptyText(values)
         let body = library.render(values, withTemplate: template) ?? "template \(template) is missing"
         var page = values
