@@ -15,6 +15,7 @@ enum EmbeddedWebFiles {
 {{#fields}}<label>{{label}} <input name="{{name}}" value="{{value}}"{{#required}} required{{/required}}></label>{{/fields}}
 <button type="submit" class="primary">Save</button>
 </form>
+
 """#,
         "dashboard": #"""
 <h1>Dashboard</h1>
@@ -36,11 +37,13 @@ enum EmbeddedWebFiles {
 {{#more}}<p><a href="/targets?category={{name}}">{{more}} more…</a></p>{{/more}}
 </section>
 {{/categories}}
+
 """#,
         "error": #"""
 <h1>{{status}} {{page_title}}</h1>
 <p class="flash error" id="error-message">{{message}}</p>
 <p><a href="/">Back to the dashboard</a></p>
+
 """#,
         "import": #"""
 <h1>Import targets from CSV</h1>
@@ -56,6 +59,7 @@ enum EmbeddedWebFiles {
 <label>or paste it <textarea name="csv" rows="8">{{pasted}}</textarea></label>
 <button type="submit">Preview</button>
 </form>
+
 """#,
         "layout": #"""
 <!DOCTYPE html>
@@ -91,6 +95,7 @@ enum EmbeddedWebFiles {
 </main>
 </body>
 </html>
+
 """#,
         "login": #"""
 <section class="login">
@@ -106,6 +111,7 @@ enum EmbeddedWebFiles {
 <button type="submit" class="primary">Sign in</button>
 </form>
 </section>
+
 """#,
         "sites": #"""
 <h1>Site lists</h1>
@@ -121,6 +127,7 @@ enum EmbeddedWebFiles {
 <label>Into category <select name="category">{{#category_options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/category_options}}</select></label>
 <button type="submit">Review</button>
 </form>
+
 """#,
         "target_detail": #"""
 <h1>{{title}} <small>{{name}}</small></h1>
@@ -143,6 +150,7 @@ enum EmbeddedWebFiles {
 <label>To <input type="datetime-local" name="to" value="{{to}}"></label>
 <button type="submit">Show</button>
 </form>
+
 """#,
         "target_form": #"""
 <h1>{{heading}}</h1>
@@ -168,6 +176,7 @@ enum EmbeddedWebFiles {
 <button type="submit" name="step" value="check">Check host</button>
 <button type="submit" name="step" value="save" class="primary">Save</button>
 </form>
+
 """#,
         "targets": #"""
 <h1>Targets <small id="total">{{total}}</small></h1>
@@ -205,6 +214,7 @@ enum EmbeddedWebFiles {
 </table>
 </form>
 <nav class="pages">{{#previous}}<a href="/targets?{{previous}}">← previous</a>{{/previous}} <span>{{range_text}}</span> {{#next}}<a href="/targets?{{next}}">next →</a>{{/next}}</nav>
+
 """#,
     ]
 
@@ -246,6 +256,7 @@ dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem
 dl.meta dt { color: var(--muted); }
 .pages { margin: .8rem 0; }
 .answer { color: var(--muted); }
+
 """#),
         "app.js": ("text/javascript; charset=utf-8", #"""
 // The web admin's only script: confirmations, select-all, and the CSRF header for fetch().
@@ -270,9 +281,11 @@ window.smokeflowFetch = (url, options = {}) => {
   options.credentials = "same-origin";
   return fetch(url, options);
 };
+
 """#),
         "logo.svg": ("image/svg+xml", #"""
 <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><rect width="24" height="24" rx="4" fill="#1d2430"/><path d="M3 15h3l2-6 3 10 3-13 2 9h5" fill="none" stroke="#4fc3f7" stroke-width="2" stroke-linejoin="round"/></svg>
+
 """#),
     ]
 }
