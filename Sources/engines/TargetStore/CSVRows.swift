@@ -79,3 +79,24 @@ enum CSVRows {
         return records
     }
 }
+
+/// The same RFC 4180 reading and writing for callers with their own header rules (the web
+/// admin's CSV import and export), without `ConfigError`s.
+public enum CSVRecords {
+    public struct Record: Sendable, Equatable {
+        public var fields: [String]
+        /// The line the record starts on (1-based; a quoted newline makes a record span lines).
+        public var line: Int
+    }
+
+    /// The records of `text` (a UTF-8 BOM dropped, LF or CRLF), and the line of a quoted field
+    /// that is never closed, if there is one.
+    public static func split(_ text: String) -> (records: [Record], unclosedQuoteLine: Int?) {
+        var errors: [ConfigError] = []
+        let records = CSVRows.split(text, file: "", errors: &errors).map { Record(fields: $0.fields, line: $0.location.line) }
+        return (records, errors.first?.location.line)
+    }
+
+    /// `value` as one field: quoted (quotes doubled) when it holds a comma, quote or line break.
+    public static func field(_ value: String) -> String { TargetExport.csvField(value) }
+}

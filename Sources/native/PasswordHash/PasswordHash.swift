@@ -4,8 +4,9 @@ import Glibc
 #endif
 
 /// Password hashes in the crypt(3) format, through libxcrypt: bcrypt (`$2b$`) by default, the
-/// format Apache, nginx and most admin tools read. Hashing is slow by design (cost 12 is about
-/// a quarter of a second): call it off the cooperative pool.
+/// format Apache, nginx and most admin tools read; and werkzeug's PBKDF2 (`pbkdf2:sha256:…`,
+/// `PBKDF2Hash`), the format smoking-pi's web admin took. Hashing is slow by design (cost 12 is
+/// about a quarter of a second): call it off the cooperative pool.
 public enum PasswordHash {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -23,8 +24,10 @@ public enum PasswordHash {
         return hash
     }
 
-    /// Whether `password` matches `hash`, comparing the whole result in constant time.
+    /// Whether `password` matches `hash` (crypt(3) or werkzeug PBKDF2), comparing the whole
+    /// result in constant time.
     public static func verify(_ password: String, against hash: String) -> Bool {
+        if hash.hasPrefix("pbkdf2") { return PBKDF2Hash(parsing: hash)?.matches(password) ?? false }
         guard hash.hasPrefix("$"), let computed = try? Self.hash(password, setting: Array(hash.utf8CString)) else { return false }
         return constantTimeEqual(Array(computed.utf8), Array(hash.utf8))
     }
