@@ -18,11 +18,16 @@ extension WebAdmin.Routes {
             return try await targetForm(context, heading: "Add a target", action: "/targets/new", values: values, isNew: true, errors: ["host: give an IP address or a host name"], status: .unprocessableContent)
         }
         let check = await HostCheck.check(host)
-        let answer = check.summary
+        let answer: String
+        switch check {
+        case .literal(let address): answer = "\(address.text) is an IPv\(address.family == .v6 ? 6 : 4) address"
+        case .resolved(let addresses): answer = "\(host) resolves to " + addresses.map(\.text).joined(separator: ", ")
+        case .unresolvable(let reason): answer = reason
+        }
         if !check.isValid { errors.append("host: \(answer)") }
         var name = form["name"] ?? ""
         if name.isEmpty {
-            name = TargetNaming.unique(TargetNaming.derive(fromHost: isDNS ? (form["lookup"] ?? host) : host), taken: snapshotNames)
+            name = TargetNaming.unique(TargetNaming.name(for: isDNS ? (form["lookup"] ?? host) : host), taken: snapshotNames)
             values["name"] = name
         }
         var probe = form["probe"] ?? ""

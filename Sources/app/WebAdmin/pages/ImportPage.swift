@@ -21,42 +21,57 @@ extension WebAdmin.Routes {
         router.post("/targets/import/apply") { request, context in
             let form = try await WebPage.form(request, context)
             let csv = form["csv"] ?? ""
-            let (snapshot, _) = try await gateway.snapshot()
-            switch TargetCSV.importPlan(csv, snapshot: snapshot) {
-            case .failure(let problems):
-                return pages.render("import", title: "Import targets", context: context, [
-                    "has_problems": true, "problem_count": problems.count, "problems": problems.map(\.description), "pasted": csv,
-                ], status: .unprocessableContent)
-            case .success(let plan):
-                do {
-                    _ = try await gateway.apply(plan.operations)
-                } catch let rejection as StoreRejection {
-                    let problems = rejection.problems.map { problem in
-                        let line = plan.lines.indices.contains(problem.index) ? "line \(plan.lines[problem.index]): " : ""
-                        return line + (problem.field.map { "\($0): " } ?? "") + problem.message
-                    }
-                    return pages.render("import", title: "Import targets", context: context, [
-                        "has_problems": true, "problem_count": problems.count, "problems": problems, "pasted": csv,
-                    ], status: .unprocessableContent)
-                }
-                return try await targetList(request, context, flash: "Imported \(plan.operations.count) rows.")
+            let plan: TargetImportPlan
+            do throws(CSVRejection) {
+                plan = try await importPlan(csv)
+            } catch {
+                return problemsPage(context, error.problems, csv: csv)
             }
+            do {
+                _ = try await gateway.apply(plan.operations)
+            } catch let rejection as StoreRejection {
+                return problemsPage(context, plan.problems(from: rejection), csv: csv)
+            }
+            return try await targetList(request, context, flash: "Imported \(plan.operations.count) rows: \(plan.created) new, \(plan.updated) updated.")
         }
     }
 
-    func importPreview(_ context: WebContext, csv: String) async throws -> Response {
-        let (snapshot, _) = try await gateway.snapshot()
-        switch TargetCSV.importPlan(csv, snapshot: snapshot) {
-        case .failure(let problems):
-            return pages.render("import", title: "Import targets", context: context, [
-                "nav_targets": true, "has_problems": true, "problem_count": problems.count, "problems": problems.map(\.description), "pasted": csv,
-            ], status: .unprocessableContent)
-        case .success(let plan):
-            return pages.render("import", title: "Import targets", context: context, [
-                "nav_targets": true, "preview": true, "csv": csv, "row_count": plan.rows.count,
-                "summary": "\(plan.rows.filter { !$0.updates }.count) new targets, \(plan.rows.filter(\.updates).count) updates. Nothing is written until you import.",
-                "rows": plan.rows.map { ["line": $0.line, "action": $0.updates ? "update" : "create", "name": $0.record.name, "host": $0.record.host, "category": $0.record.category ?? ""] },
-            ])
+    func importPlan(_ csv: String) async throws(CSVRejection) -> TargetImportPlan {
+        let snapshot: StoreSnapshot
+        do {
+            snapshot = try await gateway.snapshot().snapshot
+        } catch {
+            throw CSVRejection(problems: [CSVProblem(line: 0, message: "the store cannot be read now; try again")])
         }
+        return try TargetCSV.plan(csv, existing: snapshot.targets, catalog: snapshot)
+    }
+
+    func problemsPage(_ context: WebContext, _ problems: [CSVProblem], csv: String) -> Response {
+        pages.render("import", title: "Import targets", context: context, [
+            "nav_targets": true, "has_problems": true, "problem_count": problems.count, "problems": problems.map(\.description), "pasted": csv,
+        ], status: .unprocessableContent)
+    }
+
+    func importPreview(_ context: WebContext, csv: String) async throws -> Response {
+        let plan: TargetImportPlan
+        do throws(CSVRejection) {
+            plan = try await importPlan(csv)
+        } catch {
+            return problemsPage(context, error.problems, csv: csv)
+        }
+        let rows: [[String: Any]] = zip(plan.lines, plan.operations).map { line, operation in
+            switch operation {
+            case .createTarget(let fields):
+                return ["line": line, "action": "create", "name": fields.name ?? "", "host": fields.host ?? "", "category": (fields.category ?? nil) ?? ""]
+            case .updateTarget(_, let fields):
+                return ["line": line, "action": "update", "name": fields.name ?? "", "host": fields.host ?? "", "category": (fields.category ?? nil) ?? ""]
+            default:
+                return ["line": line, "action": "change"]
+            }
+        }
+        return pages.render("import", title: "Import targets", context: context, [
+            "nav_targets": true, "preview": true, "csv": csv, "row_count": plan.operations.count,
+            "summary": "\(plan.created) new targets, \(plan.updated) updates. Nothing is written until you import.", "rows": rows,
+        ])
     }
 }

@@ -15,13 +15,16 @@ extension WebAdmin.Routes {
             guard let file = form.file("file"), !file.bytes.isEmpty else {
                 return try await sitesPage(context, values: ["top": top, "errors": ["choose a list file"]], status: .unprocessableContent)
             }
-            let domains: [String]
+            let sites: SiteList.Sites
             do {
-                domains = Array(try SiteList.read(file.bytes, fileName: file.filename).prefix(top))
+                sites = try SiteList.read(file.bytes, fileName: file.filename, limit: top)
             } catch {
                 return try await sitesPage(context, values: ["top": top, "errors": ["\(file.filename): \(error)"]], status: .unprocessableContent)
             }
-            return try await siteReview(context, domains: domains, category: category, top: top)
+            guard !sites.domains.isEmpty else {
+                return try await sitesPage(context, values: ["top": top, "errors": ["\(file.filename): no domain in the list"]], status: .unprocessableContent)
+            }
+            return try await siteReview(context, domains: sites.domains, category: category, top: top, skipped: sites.rejectedCount)
         }
         router.post("/sites/merge") { request, context in
             let form = try await WebPage.form(request, context)
@@ -30,16 +33,7 @@ extension WebAdmin.Routes {
             let (snapshot, _) = try await gateway.snapshot()
             let plan = SiteMerge.plan(domains, into: category, existing: snapshot.targets, probe: defaultProbe(snapshot))
             do {
-                _ = try await gateway.apply(plan.created.map { record in
-                    var fields = TargetFields()
-                    fields.name = record.name
-                    fields.host = record.host
-                    fields.title = record.title
-                    fields.isActive = true
-                    fields.category = .some(record.category)
-                    fields.probe = .some(record.probe)
-                    return .createTarget(fields)
-                })
+                if !plan.operations.isEmpty { _ = try await gateway.apply(plan.operations) }
             } catch let rejection as StoreRejection {
                 return try await sitesPage(context, values: ["top": domains.count, "errors": Self.messages(rejection)], status: .unprocessableContent)
             }
@@ -53,11 +47,11 @@ extension WebAdmin.Routes {
         (snapshot.probes.first { $0.record.isDefault } ?? snapshot.probes.first { $0.record.moduleName == "FPing" })?.record.name
     }
 
-    func siteReview(_ context: WebContext, domains: [String], category: String, top: Int) async throws -> Response {
+    func siteReview(_ context: WebContext, domains: [String], category: String, top: Int, skipped: Int) async throws -> Response {
         let (snapshot, _) = try await gateway.snapshot()
         let plan = SiteMerge.plan(domains, into: category, existing: snapshot.targets, probe: defaultProbe(snapshot))
         let created = Dictionary(plan.created.map { ($0.host.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
-        let kept = Dictionary(plan.kept.map { ($0.domain.lowercased(), $0.target) }, uniquingKeysWith: { first, _ in first })
+        let kept = Dictionary(plan.kept.map { ($0.site.lowercased(), $0.target) }, uniquingKeysWith: { first, _ in first })
         let rows: [[String: Any]] = domains.map { domain in
             if let record = created[domain.lowercased()] { return ["domain": domain, "name": record.name, "action": "new target"] }
             if let target = kept[domain.lowercased()] { return ["domain": domain, "name": target.record.name, "action": "kept (already a target)"] }
@@ -66,7 +60,7 @@ extension WebAdmin.Routes {
         return try await sitesPage(context, values: [
             "top": top, "review": true, "category": category, "rows": rows, "new_count": plan.created.count,
             "domains": domains.joined(separator: "\n"),
-            "summary": "\(domains.count) domains: \(plan.created.count) new targets, \(plan.kept.count) already there. Nothing is written until you merge.",
+            "summary": "\(domains.count) domains: \(plan.created.count) new targets, \(plan.kept.count) already there\(skipped > 0 ? ", \(skipped) entries of the file skipped as not domains" : ""). Nothing is written until you merge.",
         ], selected: category)
     }
 
