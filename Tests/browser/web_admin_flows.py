@@ -154,7 +154,7 @@ flow = "delete-target"
 driver.get(args.base + "/targets?q=browser_one")
 driver.find_element(By.CSS_SELECTOR, f"tr[data-id='{stored['id']}'] button.danger").click()
 accept_confirm()
-wait.until(lambda d: "browser_one" not in d.page_source)
+wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, f"tr[data-id='{stored['id']}']"))
 check(flow, by_name("browser_one") is None, "the store no longer has it")
 page_checks(flow)
 passed(flow)
