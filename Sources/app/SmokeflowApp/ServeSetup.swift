@@ -99,7 +99,16 @@ public struct ServeSetup: Sendable {
 
     /// Where the graphs read rounds: InfluxDB when `influx_url` is set, else the RRD tree.
     func graphProvider() -> (any SmokeGraphProvider)? {
-        nil
+        if let url = settings.influxURL {
+            logger.notice("web admin graphs: InfluxDB \(url), database \(settings.influxDatabase)")
+            return StoredRoundsGraphs(source: .influx(InfluxSmokeReader(baseURL: url, database: settings.influxDatabase)))
+        }
+        if let directory = settings.rrdDirectory {
+            logger.notice("web admin graphs: RRD files under \(directory)")
+            return StoredRoundsGraphs(source: .rrd(directory: directory))
+        }
+        logger.notice("web admin graphs: off (no --rrd-dir or --influx-url)")
+        return nil
     }
 
     /// Runs the server beside `body` (a pipeline: `smokeflow run --serve FILE`), one process
