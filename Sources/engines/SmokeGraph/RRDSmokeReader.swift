@@ -1,4 +1,4 @@
-import LibRRD
+public import LibRRD
 
 /// Reads a SmokePing RRD file (`uptime`, `loss`, `median`, `ping1` … `pingN`, times in seconds)
 /// into `SmokeRounds` in milliseconds. librrd runs on `RRDClient`'s thread pool, never on the

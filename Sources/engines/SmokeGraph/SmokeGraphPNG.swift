@@ -22,46 +22,28 @@ public enum SmokeGraphPNG {
         return nil
     }
 
+    /// The SVG goes in and the PNG comes out through files in a private temporary folder: no
+    /// pipes to keep drained while the tool works.
     static func run(_ executable: String, input: [UInt8]) throws -> [UInt8] {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("smokegraph-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let svg = folder.appendingPathComponent("graph.svg"), png = folder.appendingPathComponent("graph.png")
+        let errors = folder.appendingPathComponent("errors.txt")
+        try Data(input).write(to: svg)
+        FileManager.default.createFile(atPath: errors.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["--format", "png"]
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
+        process.arguments = ["--format", "png", "--output", png.path, svg.path]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: errors)
         try process.run()
-        // Write on another thread: a large SVG would fill the pipe while rsvg-convert's output
-        // fills the other one, and neither side would move.
-        let writer = Thread {
-            stdin.fileHandleForWriting.write(Data(input))
-            try? stdin.fileHandleForWriting.close()
-        }
-        writer.start()
-        let errors = ErrorCollector(stderr.fileHandleForReading)
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw SmokeGraphError.conversionFailed(tool: tool, status: process.terminationStatus, message: errors.text())
+            let message = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+            throw SmokeGraphError.conversionFailed(tool: tool, status: process.terminationStatus, message: message.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        return Array(output)
-    }
-}
-
-/// Drains stderr on its own thread so a chatty tool cannot block on a full pipe.
-final class ErrorCollector: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var data = Data()
-
-    init(_ handle: FileHandle) {
-        Thread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }.start()
-    }
-
-    func text() -> String {
-        done.wait()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return Array(try Data(contentsOf: png))
     }
 }

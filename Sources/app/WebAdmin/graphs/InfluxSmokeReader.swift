@@ -62,8 +62,8 @@ public struct InfluxSmokeReader: Sendable {
         request.body = .bytes(ByteBuffer(string: form))
         let response = try await client.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 64 << 20)
-        let data = Data(buffer: body)
-        guard response.status == .ok else {
+        let data = Data(body.readableBytesView)
+        guard response.status.code == 200 else {
             throw InfluxSmokeReaderError(status: Int(response.status.code), message: String(decoding: data, as: UTF8.self))
         }
         return try Self.rounds(fromQueryAnswer: data, start: start, end: end, step: step)
