@@ -28,7 +28,8 @@ struct SmokeGraphRRDTests {
     static func times(_ round: Int) -> [Double] {
         let received = 20 - lost(round)
         let spread = 2 + 6 * (0.5 + 0.5 * sin(Double(round) / 30))
-        return (0..<received).map { 0.018 + Double($0) / 19 * spread / 1000 + Double(round % 7) / 10000 }
+        let offset: Double = 0.018 + Double(round % 7) / 10_000
+        return (0..<received).map { (index: Int) -> Double in offset + Double(index) / 19 * spread / 1000 }
     }
 
     static var artefacts: String {

@@ -31,7 +31,7 @@ public enum SmokeGraphPNG {
         let svg = folder.appendingPathComponent("graph.svg"), png = folder.appendingPathComponent("graph.png")
         let errors = folder.appendingPathComponent("errors.txt")
         try Data(input).write(to: svg)
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["--format", "png", "--output", png.path, svg.path]
