@@ -59,7 +59,3 @@ func graphBenchmark(directory: String, rounds: Int) async throws {
 }
 
 struct GraphBenchFailed: Error { var status: Int32 }
-
-private func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
