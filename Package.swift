@@ -155,7 +155,7 @@ let package = Package(
             name: "smokeflow-bench",
             dependencies: [
                 "EventModel", "LineProtocol", "LibRRD", "SmokePingFiles", "Components", "TargetStore",
-                "PipelineRuntime", "PipelineConfig", "Postgres", "Downsampling", NIOCore, Logging,
+                "PipelineRuntime", "PipelineConfig", "Postgres", "Downsampling", "SmokeGraph", NIOCore, Logging,
             ],
             path: "Benchmarks/smokeflow-bench",
             swiftSettings: strictSettings

@@ -62,6 +62,9 @@ case "join-targets":
     print(TargetExport.render(benchmarkTargets(Int(arguments[2])!), as: .csv), terminator: "")
 case "join-refresh":
     try await joinRefreshBenchmark(url: arguments[2])
+case "web-graphs":
+    // web-graphs DIRECTORY [ROUNDS]: our smoke graph vs rrdtool graph on the same RRD.
+    try await graphBenchmark(directory: arguments[2], rounds: arguments.count > 3 ? Int(arguments[3])! : 10)
 case "encode":
     let count = arguments.count > 2 ? Int(arguments[2])! : 1_000_000
     try encodeBenchmark(points: count, rounds: 5)
