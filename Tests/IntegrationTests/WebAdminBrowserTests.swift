@@ -1,6 +1,7 @@
 import ConfigManager
 import Foundation
 import TargetStore
+import SmokeflowTesting
 import Testing
 import WebAdmin
 
@@ -22,8 +23,10 @@ import WebAdmin
         let prepare: [StoreOperation] = [
             .createCategory(CategoryRecord(name: "moved", displayName: "Moved")),
             .createCategory(CategoryRecord(name: "websites", displayName: "Popular websites")),
-        ] + ["bulk_a", "bulk_b", "bulk_c"].map { WebAdminTests.target($0) }
-        try await withWebAdmin(prepare: prepare, generatesFiles: true) { server in
+        ] + ["bulk_a", "bulk_b", "bulk_c", "graphed"].map { WebAdminTests.target($0) }
+        let rrd = temporaryDirectory() + "/rrd"
+        try await RecentRoundsFile.write(directory: rrd, name: "graphed", rounds: 360)
+        try await withWebAdmin(graphs: StoredRoundsGraphs(source: .rrd(directory: rrd)), prepare: prepare, generatesFiles: true) { server in
             let siteList = server.directory + "/tranco.csv"
             try "1,example.com\n2,example.org\n3,example.net\n4,example.edu\n".write(toFile: siteList, atomically: true, encoding: .utf8)
             let (status, output) = try await Self.run(python, [

@@ -12,6 +12,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.support import expected_conditions
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--base", required=True)
@@ -78,12 +79,15 @@ def page_checks(flow):
         except Exception as error:
             fail(flow, f"{path} is not valid HTML: {error}")
 
-def accept_confirm():
-    try:
-        WebDriverWait(driver, 5).until(lambda d: d.switch_to.alert)
+def go(element, confirm=False):
+    """Clicks what submits a form or follows a link, and waits for the next page to replace this
+    one: a check right after a click must never race the request it sent."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    if confirm:
+        WebDriverWait(driver, 10).until(expected_conditions.alert_is_present())
         driver.switch_to.alert.accept()
-    except NoAlertPresentException:
-        pass
+    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
 
 def submit(form_field_locator):
     driver.find_element(*form_field_locator).click()
@@ -99,13 +103,13 @@ page_checks(flow)
 before = driver.get_cookie("smokeflow_session")["value"]
 driver.find_element(By.NAME, "username").send_keys("admin")
 driver.find_element(By.NAME, "password").send_keys("wrong")
-driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+go(driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button"))
 check(flow, "Wrong user or password" in driver.page_source, "a bad password says so")
 driver.get_log("browser")  # the 401 of the refused sign-in is logged; it is meant
 driver.get(args.base + "/login?next=//evil.example/")
 driver.find_element(By.NAME, "username").send_keys("admin")
 driver.find_element(By.NAME, "password").send_keys(args.password)
-driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+go(driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button"))
 check(flow, driver.current_url == args.base + "/", f"next=//evil.example/ must land on / (at {driver.current_url})")
 after = driver.get_cookie("smokeflow_session")
 check(flow, after["value"] != before, "the session id changes at login (fixation)")
@@ -120,14 +124,14 @@ flow = "add-target"
 driver.get(args.base + "/targets/new")
 page_checks(flow)
 driver.find_element(By.NAME, "host").send_keys("127.0.0.1")
-driver.find_element(By.CSS_SELECTOR, "button[value=check]").click()
+go(driver.find_element(By.CSS_SELECTOR, "button[value=check]"))
 check(flow, "127.0.0.1" in driver.find_element(By.ID, "host-answer").text, "the host's answer is shown before saving")
 check(flow, by_name("browser_one") is None, "checking saves nothing")
 name = driver.find_element(By.NAME, "name")
 name.clear(); name.send_keys("browser_one")
 driver.find_element(By.NAME, "title").send_keys("Browser one")
 Select(driver.find_element(By.NAME, "category")).select_by_value("default")
-driver.find_element(By.CSS_SELECTOR, "button[value=save]").click()
+go(driver.find_element(By.CSS_SELECTOR, "button[value=save]"))
 check(flow, "/targets/" in driver.current_url and "Browser one" in driver.page_source, "saving shows the new target")
 stored = by_name("browser_one")
 check(flow, stored and stored["host"] == "127.0.0.1" and stored["probe"] == "FPing", f"the store has it with probe FPing: {stored}")
@@ -138,22 +142,21 @@ flow = "edit-target"
 driver.get(args.base + f"/targets/{stored['id']}/edit")
 title = driver.find_element(By.NAME, "title")
 title.clear(); title.send_keys("Browser one, edited")
-driver.find_element(By.CSS_SELECTOR, "button[value=save]").click()
+go(driver.find_element(By.CSS_SELECTOR, "button[value=save]"))
 check(flow, "Browser one, edited" in driver.page_source, "the detail page shows the edit")
 check(flow, by_name("browser_one")["title"] == "Browser one, edited", "the store has the edit")
 passed(flow)
 
 flow = "toggle-target"
 driver.get(args.base + "/targets?q=browser_one")
-driver.find_element(By.CSS_SELECTOR, f"tr[data-id='{stored['id']}'] button.toggle").click()
+go(driver.find_element(By.CSS_SELECTOR, f"tr[data-id='{stored['id']}'] button.toggle"))
 check(flow, by_name("browser_one")["is_active"] is False, "the store has it inactive")
 check(flow, "Activate" in driver.find_element(By.CSS_SELECTOR, f"tr[data-id='{stored['id']}'] button.toggle").text, "the row offers Activate")
 passed(flow)
 
 flow = "delete-target"
 driver.get(args.base + "/targets?q=browser_one")
-driver.find_element(By.CSS_SELECTOR, f"tr[data-id='{stored['id']}'] button.danger").click()
-accept_confirm()
+go(driver.find_element(By.CSS_SELECTOR, f"tr[data-id='{stored['id']}'] button.danger"), confirm=True)
 wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, f"tr[data-id='{stored['id']}']"))
 check(flow, by_name("browser_one") is None, "the store no longer has it")
 page_checks(flow)
@@ -170,17 +173,13 @@ boxes = driver.find_elements(By.CSS_SELECTOR, "input[name=ids]")
 boxes[0].click(); boxes[1].click()
 Select(driver.find_element(By.NAME, "action")).select_by_value("move")
 Select(driver.find_element(By.CSS_SELECTOR, "#bulk .bulk select[name=category]")).select_by_value("moved")
-driver.find_element(By.CSS_SELECTOR, "#bulk .bulk button").click()
-accept_confirm()
-wait.until(lambda d: "/targets" in d.current_url)
+go(driver.find_element(By.CSS_SELECTOR, "#bulk .bulk button"), confirm=True)
 moved = [t["name"] for t in api_targets() if t.get("category") == "moved"]
 check(flow, moved == names[:2], f"the first two moved: {moved}")
 driver.get(args.base + "/targets?q=bulk_&sort=name")
 driver.find_element(By.ID, "select-all").click()
 Select(driver.find_element(By.NAME, "action")).select_by_value("delete")
-driver.find_element(By.CSS_SELECTOR, "#bulk .bulk button").click()
-accept_confirm()
-wait.until(lambda d: "of" not in d.find_element(By.CSS_SELECTOR, "nav.pages").text or "no targets" in d.page_source)
+go(driver.find_element(By.CSS_SELECTOR, "#bulk .bulk button"), confirm=True)
 check(flow, not [t for t in api_targets() if t["name"].startswith("bulk_")], "every bulk_ target deleted")
 passed(flow)
 
@@ -190,7 +189,7 @@ before_names = sorted(t["name"] for t in api_targets())
 bad = "name,host,title,category,probe,active\ncsv_ok,127.0.0.5,ok,default,FPing,true\ncsv_bad,127.0.0.6,bad,no_such_category,FPing,true\n"
 driver.get(args.base + "/targets/import")
 driver.find_element(By.NAME, "csv").send_keys(bad)
-driver.find_element(By.CSS_SELECTOR, "form[enctype] button").click()
+go(driver.find_element(By.CSS_SELECTOR, "form[enctype] button"))
 problems = driver.find_element(By.ID, "import-problems").text
 check(flow, "line 3" in problems and "no_such_category" in problems, f"the bad row is named: {problems}")
 check(flow, sorted(t["name"] for t in api_targets()) == before_names, "nothing written")
@@ -198,10 +197,10 @@ driver.get_log("browser")  # the preview's 422 is meant
 good = "name,host,title,category,probe,active\ncsv_one,127.0.0.5,one,default,FPing,true\ncsv_two,127.0.0.6,two,default,FPing,false\n"
 textarea = driver.find_element(By.CSS_SELECTOR, "form[enctype] textarea[name=csv]")
 textarea.clear(); textarea.send_keys(good)
-driver.find_element(By.CSS_SELECTOR, "form[enctype] button").click()
+go(driver.find_element(By.CSS_SELECTOR, "form[enctype] button"))
 check(flow, "2 new targets" in driver.find_element(By.ID, "import-preview").text, "the preview counts the rows")
 check(flow, by_name("csv_one") is None, "a preview writes nothing")
-driver.find_element(By.CSS_SELECTOR, "#import-preview button").click()
+go(driver.find_element(By.CSS_SELECTOR, "#import-preview button"))
 check(flow, by_name("csv_one") and by_name("csv_two") and by_name("csv_two")["is_active"] is False, "both imported")
 page_checks(flow)
 passed(flow)
@@ -212,10 +211,10 @@ driver.get(args.base + "/sites")
 driver.find_element(By.NAME, "file").send_keys(args.site_list)
 top = driver.find_element(By.NAME, "top"); top.clear(); top.send_keys("3")
 Select(driver.find_element(By.NAME, "category")).select_by_value("websites")
-driver.find_element(By.CSS_SELECTOR, "form[enctype] button").click()
+go(driver.find_element(By.CSS_SELECTOR, "form[enctype] button"))
 review = driver.find_element(By.ID, "site-review").text
 check(flow, "3 domains" in review, f"the top 3 are reviewed: {review}")
-driver.find_element(By.CSS_SELECTOR, "#site-review button").click()
+go(driver.find_element(By.CSS_SELECTOR, "#site-review button"))
 sites = [t for t in api_targets() if t.get("category") == "websites"]
 check(flow, len(sites) == 3, f"3 targets in websites: {[t['name'] for t in sites]}")
 # The same list again: nothing duplicated.
@@ -223,15 +222,15 @@ driver.get(args.base + "/sites")
 driver.find_element(By.NAME, "file").send_keys(args.site_list)
 top = driver.find_element(By.NAME, "top"); top.clear(); top.send_keys("3")
 Select(driver.find_element(By.NAME, "category")).select_by_value("websites")
-driver.find_element(By.CSS_SELECTOR, "form[enctype] button").click()
-driver.find_element(By.CSS_SELECTOR, "#site-review button").click()
+go(driver.find_element(By.CSS_SELECTOR, "form[enctype] button"))
+go(driver.find_element(By.CSS_SELECTOR, "#site-review button"))
 check(flow, len([t for t in api_targets() if t.get("category") == "websites"]) == 3, "a second merge duplicates nothing")
 passed(flow)
 
 # --- apply configuration -------------------------------------------------------------------------
 flow = "apply-configuration"
 driver.get(args.base + "/")
-driver.find_element(By.CSS_SELECTOR, "form[action='/apply'] button").click()
+go(driver.find_element(By.CSS_SELECTOR, "form[action='/apply'] button"))
 check(flow, "Generated" in driver.page_source or "Nothing generated" in driver.page_source, "the result of the apply is shown")
 check(flow, "Generated" in driver.page_source, f"the files were generated: {driver.find_element(By.CSS_SELECTOR, 'p.flash').text}")
 passed(flow)
@@ -244,13 +243,13 @@ driver.find_element(By.NAME, "host").send_keys("127.0.0.7")
 driver.find_element(By.NAME, "name").send_keys("xss_target")
 for field in ["title", "site", "cachegroup"]:
     driver.find_element(By.NAME, field).send_keys(payload)
-driver.find_element(By.CSS_SELECTOR, "button[value=save]").click()
+go(driver.find_element(By.CSS_SELECTOR, "button[value=save]"))
 check(flow, by_name("xss_target") is not None, "the hostile target was saved (as text)")
 driver.get(args.base + "/categories")
 driver.find_element(By.NAME, "name").send_keys("xss_category")
 driver.find_element(By.NAME, "display_name").send_keys(payload)
 driver.find_element(By.NAME, "description").send_keys(payload)
-driver.find_element(By.CSS_SELECTOR, "form.catalog-form button").click()
+go(driver.find_element(By.CSS_SELECTOR, "form.catalog-form button"))
 xss_id = by_name("xss_target")["id"]
 for path in ["/", "/targets", "/targets?q=xss", f"/targets/{xss_id}", f"/targets/{xss_id}/edit", "/categories"]:
     driver.get(args.base + path)
@@ -272,7 +271,8 @@ threading.Thread(target=attacker.serve_forever, daemon=True).start()
 # localhost and 127.0.0.1 are different sites to the browser.
 for variant in ["no-token", "wrong-token"]:
     driver.get(f"http://localhost:{attacker.server_address[1]}/{variant}")
-    time.sleep(1)
+    # The forged form posts itself: wait until the admin has answered it (the login page or a 403).
+    WebDriverWait(driver, 15).until(lambda d: d.current_url.startswith(args.base) and d.execute_script("return document.readyState") == "complete")
     check(flow, by_name("xss_target") is not None, f"a cross-site post ({variant}) deleted the target")
 attacker.shutdown()
 driver.get_log("browser")  # the attacker's refused page may log; it is not ours
@@ -295,12 +295,12 @@ for attempt in range(6):
     driver.get(args.base + "/login")
     driver.find_element(By.NAME, "username").send_keys("admin")
     driver.find_element(By.NAME, "password").send_keys(f"wrong-{attempt}")
-    driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+    go(driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button"))
 check(flow, "Too many failed sign-ins" in driver.page_source, "the sixth attempt is locked out")
 driver.get(args.base + "/login")
 driver.find_element(By.NAME, "username").send_keys("admin")
 driver.find_element(By.NAME, "password").send_keys(args.password)
-driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+go(driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button"))
 check(flow, "Too many failed sign-ins" in driver.page_source, "even the right password waits out the lockout")
 driver.get_log("browser")
 passed(flow)
