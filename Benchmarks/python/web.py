@@ -7,8 +7,9 @@ import http.cookiejar, json, os, re, statistics, sys, time, urllib.parse, urllib
 
 web, api, token, password, rounds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 
-bulk = {"targets": [{"name": f"t{i:05d}", "host": f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}", "title": f"Target {i}",
-                     "category": "default", "probe": "FPing", "site": f"site{i % 20}"} for i in range(10000)]}
+bulk = {"operations": [{"action": "create", "target": {"name": f"t{i:05d}", "host": f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}",
+                                                     "title": f"Target {i}", "category": "default", "probe": "FPing", "site": f"site{i % 20}"}}
+                       for i in range(10000)]}
 request = urllib.request.Request(api + "/targets/bulk", data=json.dumps(bulk).encode(), method="POST",
                                  headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
 urllib.request.urlopen(request, timeout=300).read()
