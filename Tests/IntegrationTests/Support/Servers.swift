@@ -17,9 +17,15 @@ enum Servers {
     static let required = environment["SMOKEFLOW_REQUIRE_SERVERS"] == "1"
     static var runIntegration: Bool { required || influxURL != nil }
     /// Query answers of repetitive test data compress far beyond the shared client's ratio limit.
-    static let client = HTTPClient(
-        eventLoopGroupProvider: .singleton, configuration: .init(decompression: .enabled(limit: .none))
-    )
+    /// Waiting for a pooled connection is bounded by the connect timeout (10 s by default): 50
+    /// concurrent clients on 8 connections overran it on a CI machine also running Chromium. A
+    /// pool as wide as the widest test and a minute to connect keep that test about the store.
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration(decompression: .enabled(limit: .none))
+        configuration.timeout = .init(connect: .seconds(60))
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     static func get(_ url: String) async throws -> (status: UInt, body: String) {
         try await request(url, method: .GET)
