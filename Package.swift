@@ -24,6 +24,8 @@ let Yams = Target.Dependency.product(name: "Yams", package: "Yams")
 let Hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 let HTTPTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
 let Mustache = Target.Dependency.product(name: "Mustache", package: "swift-mustache")
+let CoreMetrics = Target.Dependency.product(name: "CoreMetrics", package: "swift-metrics")
+let Prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
 
 /// A Swift library target in `Sources/<layer>/<name>`.
 func library(_ name: String, _ layer: String, _ dependencies: [Target.Dependency]) -> Target {
@@ -60,6 +62,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // native: C libraries and their thin Swift wrappers.
@@ -82,8 +86,10 @@ let package = Package(
         // core: the event model and its schema, pipeline files, the runtime.
         library("EventModel", "core", []),
         library("PipelineConfig", "core", [Yams]),
+        // Metrics (swift-metrics handles on a Prometheus registry per run) and readiness checks.
+        library("Telemetry", "core", [CoreMetrics, Prometheus]),
         library("PipelineRuntime", "core", [
-            "EventModel", "PipelineConfig", Logging, NIOPosix, ServiceLifecycle, UnixSignals,
+            "EventModel", "PipelineConfig", "Telemetry", CoreMetrics, Logging, NIOPosix, ServiceLifecycle, UnixSignals,
         ]),
 
         // formats: InfluxDB line protocol, streaming zstd.
@@ -108,7 +114,7 @@ let package = Package(
             dependencies: [
                 "EventModel", "PipelineConfig", "PipelineRuntime", "LineProtocol", "Zstd", "CZlib",
                 "LibRRD", "Postgres", "Downsampling", "ProbeEngine", "SmokePingFiles", "TargetStore", "DiskBuffer",
-                "SmokePingConfig", AsyncHTTPClient, NIOCore, NIOPosix, NIOHTTP1, Logging, ServiceLifecycle,
+                "SmokePingConfig", "Telemetry", CoreMetrics, AsyncHTTPClient, NIOCore, NIOPosix, NIOHTTP1, Logging, ServiceLifecycle,
             ],
             path: "Sources/components",
             exclude: ["README.md", "buffers/README.md"] + componentDocuments,
@@ -116,22 +122,24 @@ let package = Package(
         ),
 
         // app: what the commands do, as a library; the executable is a thin shell over it.
-        library("JobScheduler", "app", ["EventModel", "PipelineRuntime", "PipelineConfig", Logging, ServiceLifecycle]),
+        library("JobScheduler", "app", ["EventModel", "PipelineRuntime", "PipelineConfig", "Telemetry", CoreMetrics, Logging, ServiceLifecycle]),
         library("PipelineTesting", "app", ["EventModel", "PipelineRuntime", "PipelineConfig", "LineProtocol", Logging]),
         library("SmokeflowApp", "app", [
             "EventModel", "PipelineConfig", "PipelineRuntime", "Components", "JobScheduler", "PipelineTesting", "ConfigManager", "WebAdmin",
-            "TargetStore", "SmokePingConfig", "Postgres", "PasswordHash", Logging, ServiceLifecycle,
+            "TargetStore", "SmokePingConfig", "Postgres", "PasswordHash", "Telemetry", "MetricsEndpoint", Logging, ServiceLifecycle,
         ]),
+        // `/metrics`, `/health` and `/ready` on an address of their own.
+        library("MetricsEndpoint", "app", ["Telemetry", "PipelineConfig", Hummingbird, Logging, ServiceLifecycle, NIOCore]),
         // `smokeflow serve`: the REST API over the target store, SmokePing's files out.
         library("ConfigManager", "app", [
-            "EventModel", "PipelineConfig", "PipelineRuntime", "TargetStore", "SmokePingConfig", "Postgres", Hummingbird, HTTPTypes, Logging,
+            "EventModel", "PipelineConfig", "PipelineRuntime", "TargetStore", "SmokePingConfig", "Postgres", "Telemetry", "MetricsEndpoint", Hummingbird, HTTPTypes, Logging,
             ServiceLifecycle, NIOCore, NIOPosix,
         ]),
         // The web admin of `smokeflow serve`: pages over the store, login, smoke graphs.
         .target(
             name: "WebAdmin",
             dependencies: [
-                "EventModel", "ConfigManager", "TargetStore", "SmokeGraph", "PasswordHash", "CZlib", Hummingbird, HTTPTypes, Mustache,
+                "EventModel", "ConfigManager", "TargetStore", "SmokeGraph", "PasswordHash", "CZlib", "Telemetry", "MetricsEndpoint", Hummingbird, HTTPTypes, Mustache,
                 AsyncHTTPClient, Logging, ServiceLifecycle, NIOCore, NIOPosix,
             ],
             path: "Sources/app/WebAdmin",
@@ -168,7 +176,7 @@ let package = Package(
                 "EventModel", "LineProtocol", "Zstd", "PipelineConfig", "PipelineRuntime", "Components",
                 "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "SmokePingConfig", "Downsampling", "DiskBuffer", "PasswordHash", "PipelineTesting",
                 "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting", "ConfigManager", "WebAdmin", "SmokeGraph",
-                NIOCore, NIOPosix, Logging, ServiceLifecycle,
+                "Telemetry", "MetricsEndpoint", NIOCore, NIOPosix, Logging, ServiceLifecycle,
             ],
             swiftSettings: strictSettings
         ),
@@ -179,7 +187,7 @@ let package = Package(
                 "EventModel", "LineProtocol", "Zstd", "PipelineConfig", "PipelineRuntime", "Components",
                 "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "SmokePingConfig", "Downsampling", "DiskBuffer", "PasswordHash", "PipelineTesting",
                 "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting", "ConfigManager", "WebAdmin", "SmokeGraph",
-                NIOCore, NIOHTTP1, NIOPosix, AsyncHTTPClient, Logging, ServiceLifecycle,
+                "Telemetry", "MetricsEndpoint", NIOCore, NIOHTTP1, NIOPosix, AsyncHTTPClient, Logging, ServiceLifecycle,
             ],
             swiftSettings: strictSettings
         ),

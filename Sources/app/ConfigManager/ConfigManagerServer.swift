@@ -3,6 +3,7 @@ public import Logging
 import NIOCore
 import Postgres
 public import ServiceLifecycle
+public import Telemetry
 import Synchronization
 
 /// `smokeflow serve` as services for a `ServiceGroup`: the HTTP server and the publisher.
@@ -39,12 +40,12 @@ public struct ConfigManagerServer: Sendable {
 
     public init(
         store: any ConfigStore, token: String?, host: String, port: Int, snapshotPath: String?,
-        publishing: (any SmokePingPublishing)?, logger: Logger
+        publishing: (any SmokePingPublishing)?, logger: Logger, metrics: MetricsRegistry = .discarding
     ) {
         let gateway = StoreGateway(store: store, snapshotPath: snapshotPath, logger: logger)
         let publisher = ConfigPublisher(gateway: gateway, publishing: publishing, logger: logger)
         let api = ConfigAPI(gateway: gateway, publisher: publisher, logger: logger)
-        let (router, _) = api.router(token: token)
+        let (router, _) = api.router(token: token, metrics: metrics)
         let boundPort = BoundPort()
         let application = Application(
             router: router,

@@ -17,6 +17,8 @@ public struct ServeSettings: Sendable, Equatable {
     public var bind = "127.0.0.1:5000"
     /// The web admin's address; `off` serves the API alone.
     public var webBind = "127.0.0.1:8080"
+    /// `/metrics`, `/health` and `/ready` of the server; `off` (the default) serves none.
+    public var metricsBind = "off"
     /// `Secure` session cookies, for a web admin behind a TLS proxy.
     public var webSecureCookies = false
     /// Where the graphs read rounds: SmokePing's (or the rrd sink's) RRD tree…
@@ -32,7 +34,7 @@ public struct ServeSettings: Sendable, Equatable {
 
     public static let keys = [
         "env_file", "database_url", "targets_file", "smokeping_dir", "smokeping_pidfile", "smokeping_config", "smokeping_log", "bind", "web_bind", "database_pool",
-        "no_auth", "state_dir", "web_secure_cookies", "rrd_dir", "influx_url", "influx_database",
+        "no_auth", "state_dir", "web_secure_cookies", "rrd_dir", "influx_url", "influx_database", "metrics_bind",
     ]
 
     /// Reads `--config FILE`; `${VAR}` works in values as in pipeline files.
@@ -63,6 +65,7 @@ public struct ServeSettings: Sendable, Equatable {
             case "smokeping_log": settings.smokePingLog = text
             case "bind": settings.bind = text
             case "web_bind": settings.webBind = text
+            case "metrics_bind": settings.metricsBind = text
             case "database_pool":
                 guard let size = Int(text), (1...64).contains(size) else {
                     errors.append(ConfigError(value.location, "database_pool must be 1 to 64"))
@@ -83,13 +86,10 @@ public struct ServeSettings: Sendable, Equatable {
 
     /// `HOST:PORT` (IPv6 as `[::1]:5000`) into its parts.
     public static func address(_ text: String) -> (host: String, port: Int)? {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
-        var host = String(text[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return host.isEmpty ? nil : (host, port)
+        ListenAddress(text).map { ($0.host, $0.port) }
     }
 
     public static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        ListenAddress(host: host, port: 0).isLoopback
     }
 }

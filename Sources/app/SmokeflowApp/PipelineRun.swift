@@ -5,6 +5,8 @@ import Components
 public import PipelineConfig
 public import PipelineRuntime
 import ServiceLifecycle
+public import Telemetry
+import MetricsEndpoint
 
 /// A run that failed: each line says which stage or job and why (the commands print them).
 public struct RunFailed: Error, CustomStringConvertible {
@@ -17,6 +19,12 @@ public enum PipelineRunner {
     /// Runs the pipeline alone; throws `RunFailed` naming each failed stage. The checkpoint
     /// storage is closed at the end (its connection ends with the run), unless jobs still use it.
     public static func run(_ plan: [PlannedComponent], settings: RuntimeSettings, logger: Logger, closingStorage: Bool = true) async throws {
+        var settings = settings
+        let endpoint = settings.metricsAddress.map { address in
+            if settings.metrics.isDiscarding { settings.metrics = MetricsRegistry() }
+            ProcessMetrics.register(in: settings.metrics, version: SmokeflowVersion.current)
+            return MetricsEndpoint(address: address, registry: settings.metrics, health: settings.health, logger: logger)
+        }
         let pipeline: Pipeline
         do {
             pipeline = try Pipeline(plan: plan, settings: settings, logger: logger)
@@ -24,7 +32,17 @@ public enum PipelineRunner {
             await settings.checkpointStorage?.close()
             throw RunFailed(failures: ["\(error)"])
         }
-        let report = await pipeline.run()
+        let report: RunReport
+        if let endpoint {
+            do {
+                report = try await endpoint.serving(logger: logger) { await pipeline.run() }
+            } catch {
+                await settings.checkpointStorage?.close()
+                throw RunFailed(failures: ["\(error)"])
+            }
+        } else {
+            report = await pipeline.run()
+        }
         if closingStorage { await settings.checkpointStorage?.close() }
         for (kind, id, received, sent, dropped) in report.counts where kind == .sink {
             logger.info("\(kind) '\(id)': \(received) points in, \(sent) written, \(dropped) dropped")
@@ -34,6 +52,9 @@ public enum PipelineRunner {
 
     /// The pipeline and its jobs (a file of jobs alone runs its scheduler alone).
     public static func runWithJobs(_ loaded: LoadedPipeline, envFile: String?, logger: Logger) async throws {
+        var loaded = loaded
+        // Made here, so the jobs' series go into the registry the pipeline's endpoint serves.
+        if loaded.settings.metricsAddress != nil, loaded.settings.metrics.isDiscarding { loaded.settings.metrics = MetricsRegistry() }
         if let state = loaded.defaultStateDirectory {
             logger.info("state in \(state) (default: \(loaded.definition.file) names no state_dir)")
         }
@@ -55,7 +76,7 @@ public enum PipelineRunner {
     /// The pipeline with its jobs' scheduler beside it (or the scheduler alone).
     static func runBeside(_ runners: [JobRunner], _ loaded: LoadedPipeline, logger: Logger) async throws {
         let settings = loaded.settings
-        let scheduler = JobSchedulerService(runners: runners, logger: logger, once: settings.once)
+        let scheduler = JobSchedulerService(runners: runners, logger: logger, once: settings.once, metrics: settings.metrics)
         let service = ServiceGroupConfiguration.ServiceConfiguration(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup)
         if loaded.plan.isEmpty {
             // A job file: the scheduler alone, until SIGTERM/SIGINT (or one catch-up with --once).

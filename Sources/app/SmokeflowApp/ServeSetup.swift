@@ -2,6 +2,8 @@ public import ConfigManager
 public import Foundation
 public import Logging
 import PipelineConfig
+public import MetricsEndpoint
+import Telemetry
 import Postgres
 public import ServiceLifecycle
 import TargetStore
@@ -28,7 +30,9 @@ public struct ServeSetup: Sendable {
     public struct Stack: Sendable {
         public let api: ConfigManagerServer
         public let web: WebAdminServer?
-        public var services: [any Service] { api.services + (web?.services ?? []) }
+        /// `/metrics`, `/health`, `/ready` (`metrics_bind`), when on.
+        public let metrics: MetricsEndpoint?
+        public var services: [any Service] { api.services + (web?.services ?? []) + (metrics.map { [$0.service] } ?? []) }
     }
 
     public func server() async throws -> Stack {
@@ -70,15 +74,37 @@ public struct ServeSetup: Sendable {
         } else {
             logger.notice("no --smokeping-dir: SmokePing's files are not generated")
         }
+        let metricsAddress = try metricsAddress()
+        let registry = metricsAddress == nil ? MetricsRegistry.discarding : MetricsRegistry()
         let api = ConfigManagerServer(
             store: store, token: token, host: host, port: port,
             snapshotPath: store.mode == .database ? stateDirectory + "/store-snapshot.json" : nil,
-            publishing: publishing, logger: logger
+            publishing: publishing, logger: logger, metrics: registry
         )
-        return Stack(api: api, web: try webAdmin(api: api, variables: variables))
+        let web = try webAdmin(api: api, variables: variables, metrics: registry)
+        return Stack(api: api, web: web, metrics: metricsAddress.map { metricsEndpoint($0, registry: registry, gateway: api.gateway) })
     }
 
-    func webAdmin(api: ConfigManagerServer, variables: [String: String]) throws -> WebAdminServer? {
+    func metricsAddress() throws -> ListenAddress? {
+        guard settings.metricsBind != "off" else { return nil }
+        guard let address = ListenAddress(settings.metricsBind) else {
+            throw Failure(description: "smokeflow serve: --metrics-bind '\(settings.metricsBind)' is not HOST:PORT (or off)")
+        }
+        return address
+    }
+
+    /// The server's own series and readiness: ready while the configuration store answers.
+    func metricsEndpoint(_ address: ListenAddress, registry: MetricsRegistry, gateway: StoreGateway) -> MetricsEndpoint {
+        ProcessMetrics.register(in: registry, version: SmokeflowVersion.current)
+        let health = HealthChecks()
+        health.register("configuration_store") {
+            gateway.isReachable ? .ready : .notReady("the configuration store is unreachable: reads answer from the last snapshot, writes get 503")
+        }
+        logger.notice("serve metrics: http://\(address)/metrics")
+        return MetricsEndpoint(address: address, registry: registry, health: health, logger: logger)
+    }
+
+    func webAdmin(api: ConfigManagerServer, variables: [String: String], metrics: MetricsRegistry) throws -> WebAdminServer? {
         guard settings.webBind != "off" else {
             logger.notice("web admin: off (--web-bind off)")
             return nil
@@ -90,6 +116,7 @@ public struct ServeSetup: Sendable {
         web.host = host
         web.port = port
         web.secureCookies = settings.webSecureCookies
+        web.metrics = metrics
         if !web.credentials.configured {
             logger.warning("web admin: no WEB_ADMIN_PASSWORD_HASH or WEB_ADMIN_PASSWORD (run smokeflow init, then --env-file): nobody can sign in")
         }

@@ -24,6 +24,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("smokeping-log"), help: "SmokePing's --logfile, where a reload is seen to succeed.") var smokePingLog: String?
     @Option(help: "The API's address.") var bind: String?
     @Option(name: .customLong("web-bind"), help: "The web admin's address (default 127.0.0.1:8080; off: none).") var webBind: String?
+    @Option(name: .customLong("metrics-bind"), help: "Where /metrics, /health and /ready are served (default off).") var metricsBind: String?
     @Flag(name: .customLong("web-secure-cookies"), help: "Secure session cookies (the web admin is behind a TLS proxy).") var webSecureCookies = false
     @Option(name: .customLong("rrd-dir"), help: "The RRD tree the web admin's graphs read (SmokePing's datadir or the rrd sink's path).") var rrdDir: String?
     @Option(name: .customLong("influx-url"), help: "Graphs from InfluxDB 1.x instead (latency and its rollups).") var influxURL: String?
@@ -57,6 +58,7 @@ struct Serve: AsyncParsableCommand {
         if let smokePingLog { settings.smokePingLog = smokePingLog }
         if let bind { settings.bind = bind }
         if let webBind { settings.webBind = webBind }
+        if let metricsBind { settings.metricsBind = metricsBind }
         if webSecureCookies { settings.webSecureCookies = true }
         if let rrdDir { settings.rrdDirectory = rrdDir }
         if let influxURL { settings.influxURL = influxURL }

@@ -109,7 +109,7 @@ final class DiskBufferStatus: Sendable {
     }
 
     /// The buffer's counters, in the shape a memory buffer's have.
-    private static func counters(_ usage: SegmentLog.Usage, droppedPoints: Int) -> SinkBufferCounters {
+    static func counters(_ usage: SegmentLog.Usage, droppedPoints: Int) -> SinkBufferCounters {
         let now = Int64(Date().timeIntervalSince1970 * 1e9)
         return SinkBufferCounters(
             points: usage.points, records: usage.records, bytes: usage.bytes,
@@ -151,6 +151,14 @@ final class DiskBufferStatus: Sendable {
         guard first else { return }
         let action = dropping ? "dropping the newest points for this sink (when_full: drop_newest)" : "holding the input until the sink frees space (when_full: block)"
         logger.warning("disk buffer full: \(reason); \(action)")
+    }
+
+    /// The buffer's counters now, and how full it is (bytes of `max_size`).
+    func current(_ log: SegmentLog) -> (counters: SinkBufferCounters, usage: Double) {
+        let usage = log.usage
+        let dropped = counters.withLock { $0.droppedPoints }
+        let full = counters.withLock { $0.fullSince != nil }
+        return (Self.counters(usage, droppedPoints: dropped), full ? 1 : min(1, Double(usage.bytes) / Double(max(1, maxSize))))
     }
 
     func noteDropped(_ points: Int) {

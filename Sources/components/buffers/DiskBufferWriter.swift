@@ -55,7 +55,7 @@ struct DiskBufferWriter: Sendable {
                 switch await input.next(before: deadline) {
                 case .batch(let batch):
                     let unwritable = codec.stage(batch.points)
-                    if unwritable > 0 { context.counters.add(dropped: unwritable) }
+                    if unwritable > 0 { context.counters.add(dropped: unwritable, reason: .rejected) }
                     waiting.staged.append((batch.receipt, unwritable > 0 ? .rejected : .delivered))
                     if waiting.since == nil { waiting.since = .now }
                     if codec.stagedBytes >= recordLimit { try await writeRecord(codec, waiting) }
@@ -114,7 +114,7 @@ struct DiskBufferWriter: Sendable {
     /// True when the record was dropped; otherwise waits a moment for the sink to free space.
     private func dropOrWait(_ record: RecordCodec.Encoded, _ waiting: Waiting) async throws -> Bool {
         if settings.whenFull == .dropNewest {
-            context.counters.add(dropped: record.pointCount)
+            context.counters.add(dropped: record.pointCount, reason: .bufferFull)
             status.noteDropped(record.pointCount)
             for (batch, _) in waiting.staged { batch.acknowledge(.rejected) }
             waiting.staged = []

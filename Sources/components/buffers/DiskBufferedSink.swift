@@ -40,6 +40,9 @@ struct DiskBufferedSink: Sink {
             return try SegmentLog.open(layout, acknowledged: status.loadAcknowledged())
         }
         status.reportRecovery(recovery)
+        BufferMetrics.register(context.metrics, health: context.health, type: "disk", fullIsFault: true) { [status, log] in
+            status.current(log)
+        }
         let toSink = BoundedChannel(capacity: 2, producers: 1)
         let newRecords = Doorbell()
         let writer = DiskBufferWriter(log: log, settings: settings, status: status, context: context, newRecords: newRecords)

@@ -49,7 +49,7 @@ struct BatchEncoder {
     mutating func account(_ encoded: EncodedBatch, for batch: Batch, context: StageContext) -> Int {
         context.counters.add(received: batch.points.count)
         if encoded.rejected > 0 {
-            context.counters.add(dropped: encoded.rejected)
+            context.counters.add(dropped: encoded.rejected, reason: .rejected)
             for _ in 0..<encoded.rejected { rejections.note(encoded.firstError!) }
             batch.markRejected()
         }

@@ -31,7 +31,7 @@ public struct PipelineDefinition: Sendable {
 
     public static let topLevelKeys: Set<String> = [
         "sources", "transforms", "sinks", "shutdown_timeout", "channel_capacity", "state_dir", "database_url", "checkpoints",
-        "agent", "jobs", "tests",
+        "agent", "jobs", "tests", "metrics",
     ]
 
     public func component(_ id: String) -> ComponentDefinition? { components.first { $0.id == id } }

@@ -165,7 +165,7 @@ public final class BoundedChannel: Sendable {
         case .resume(let receiver): receiver.resume(returning: .batch(batch))
         case .closed: batch.acknowledge(.failed)
         case .full:
-            counters?.add(dropped: batch.points.count)
+            counters?.add(dropped: batch.points.count, reason: .bufferFull)
             batch.acknowledge(.rejected)
         }
     }

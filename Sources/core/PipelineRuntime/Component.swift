@@ -1,6 +1,7 @@
 public import Logging
 public import PipelineConfig
 public import EventModel
+public import Telemetry
 
 /// What every stage gets at run time.
 public struct StageContext: Sendable {
@@ -9,6 +10,19 @@ public struct StageContext: Sendable {
     public let counters: StageCounters
     /// `run --once`: sources that would run forever do one pass (one probe round, one poll) and end.
     public let once: Bool
+    /// Where the stage reports whether it can do its work (`GET /ready`).
+    public let health: HealthChecks
+
+    public init(id: String, logger: Logger, counters: StageCounters, once: Bool, health: HealthChecks = HealthChecks()) {
+        self.id = id
+        self.logger = logger
+        self.counters = counters
+        self.once = once
+        self.health = health
+    }
+
+    /// The stage's series (its counters' registry and labels).
+    public var metrics: ComponentMetrics { counters.metrics }
 }
 
 /// A source produces batches until it is done (finite) or cancelled (graceful shutdown).
@@ -72,12 +86,19 @@ public struct BuildContext: Sendable {
     public let checkpoints: (any CheckpointStorage)?
     /// The pipeline's `database_url:`, for components that read the configuration store.
     public let databaseURL: Secret?
+    /// The component's series; they count nothing unless the run exposes metrics.
+    public let metrics: ComponentMetrics
+    /// Where the component reports whether it can do its work (`GET /ready`).
+    public let health: HealthChecks
 
     /// For building a component outside a pipeline (benchmarks, tools).
     public init(
         id: String, logger: Logger, once: Bool = false, stateDirectory: String? = nil,
-        checkpoints: (any CheckpointStorage)? = nil, databaseURL: Secret? = nil
+        checkpoints: (any CheckpointStorage)? = nil, databaseURL: Secret? = nil,
+        metrics: ComponentMetrics? = nil, health: HealthChecks = HealthChecks()
     ) {
+        self.metrics = metrics ?? .discarding(id: id)
+        self.health = health
         self.id = id
         self.logger = logger
         self.once = once

@@ -2,6 +2,7 @@ public import Logging
 public import PipelineConfig
 import ServiceLifecycle
 public import UnixSignals
+public import Telemetry
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -27,6 +28,13 @@ public struct RuntimeSettings: Sendable {
     public var checkpointStorage: (any CheckpointStorage)?
     public var once = false
     public var signals: [UnixSignal] = [.sigterm, .sigint]
+    /// `metrics: { address: 127.0.0.1:9598 }`: where `smokeflow run` serves `/metrics`,
+    /// `/health` and `/ready`; nil: no endpoint, and no series kept.
+    public var metricsAddress: ListenAddress?
+    /// The run's series: `.discarding` unless something serves them.
+    public var metrics = MetricsRegistry.discarding
+    /// The run's readiness checks (`GET /ready`).
+    public var health = HealthChecks()
 
     public init() {}
 
@@ -47,6 +55,9 @@ public struct RuntimeSettings: Sendable {
                 reader.fail(node.location, "agent: must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
             }
         }
+        if let node = reader.node("metrics") {
+            metricsAddress = Self.metricsAddress(node, reader: &reader)
+        }
         // Read by `smokeflow test` and the job scheduler, not by the streaming pipeline.
         _ = reader.node("jobs")
         _ = reader.node("tests")
@@ -55,6 +66,24 @@ public struct RuntimeSettings: Sendable {
 }
 
 extension RuntimeSettings {
+    /// `metrics: { address: HOST:PORT }`.
+    static func metricsAddress(_ node: ConfigNode, reader: inout OptionsReader) -> ListenAddress? {
+        guard let pairs = node.mapping else {
+            reader.fail(node.location, "metrics: must be a mapping such as { address: 127.0.0.1:9598 }")
+            return nil
+        }
+        var options = OptionsReader(componentID: "metrics", location: node.location, pairs: pairs)
+        var address: ListenAddress?
+        if let value = options.node("address") {
+            address = value.scalar.flatMap(ListenAddress.init)
+            if address == nil { options.fail(value.location, "metrics.address: '\(value.scalar ?? value.kindName)' is not HOST:PORT (IPv6 as [::1]:9598)") }
+        } else {
+            options.fail(node.location, "metrics: needs 'address' (HOST:PORT, such as 127.0.0.1:9598)")
+        }
+        do { try options.finish() } catch { for problem in error.errors { reader.fail(problem.location, problem.message) } }
+        return address
+    }
+
     /// A name that is safe in a key, a path and a log line.
     public static func isAgentName(_ name: String) -> Bool {
         guard let first = name.utf8.first, name.utf8.count <= 64, isAlphanumeric(first) else { return false }
@@ -103,7 +132,13 @@ public struct Pipeline: Sendable {
         var inputChannels: [String: BoundedChannel] = [:]
         var downstream: [String: [BoundedChannel]] = [:]
         // Created first, so a sink's input channel can count the drops of its buffer.
-        let stageCounters = Dictionary(plan.map { ($0.definition.id, StageCounters()) }, uniquingKeysWith: { first, _ in first })
+        let stageCounters = Dictionary(
+            plan.map { component in
+                let definition = component.definition
+                let metrics = ComponentMetrics(
+                    registry: settings.metrics, id: definition.id, kind: definition.kind.rawValue, type: definition.type)
+                return (definition.id, StageCounters(metrics: metrics))
+            }, uniquingKeysWith: { first, _ in first })
         for component in plan where component.definition.kind != .source {
             let channel = BoundedChannel(
                 capacity: component.buffer.maxBatches ?? settings.channelCapacity, producers: component.definition.inputs.count,
@@ -126,13 +161,15 @@ public struct Pipeline: Sendable {
             stageLogger[metadataKey: "component"] = "\(definition.id)"
             let stageCounters = stageCounters[definition.id] ?? StageCounters()
             counters.append((definition.kind, definition.id, stageCounters))
-            let context = StageContext(id: definition.id, logger: stageLogger, counters: stageCounters, once: settings.once)
+            let context = StageContext(
+                id: definition.id, logger: stageLogger, counters: stageCounters, once: settings.once, health: settings.health)
             let built: BuiltComponent
             do {
                 built = try component.build(
                     BuildContext(
                         id: definition.id, logger: stageLogger, once: settings.once, stateDirectory: settings.stateDirectory,
-                        checkpoints: checkpoints, databaseURL: settings.databaseURL
+                        checkpoints: checkpoints, databaseURL: settings.databaseURL, metrics: stageCounters.metrics,
+                        health: settings.health
                     )
                 )
             } catch {
@@ -154,6 +191,14 @@ public struct Pipeline: Sendable {
                 )
             case .sink(let sink):
                 let channel = inputChannels[definition.id]!
+                if component.buffer.kind == .memory {
+                    BufferMetrics.register(
+                        context.metrics, health: settings.health, type: "memory", fullIsFault: component.buffer.whenFull == .dropNewest
+                    ) { [channel] in
+                        let usage = channel.usage
+                        return (usage, Double(usage.records) / Double(max(1, channel.capacity)))
+                    }
+                }
                 service = SinkStage(
                     sink: sink, context: context, input: StageInput(channel), monitor: monitor,
                     bufferStatus: component.buffer.kind == .memory ? MemoryBufferStatus(channel: channel, logger: stageLogger) : nil)

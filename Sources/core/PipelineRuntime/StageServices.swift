@@ -3,6 +3,7 @@ import ServiceLifecycle
 import EventModel
 import PipelineConfig
 import Synchronization
+import Telemetry
 
 /// Records stage failures and notices when every sink has drained.
 final class RunMonitor: Sendable {
@@ -87,6 +88,7 @@ struct SourceStage: Service, CustomStringConvertible {
         } catch {
             output.finish()
             let failure = StageError(kind: .source, id: context.id, failure: error)
+            context.metrics.counter(.errors, "stage_failed").increment()
             monitor.record(failure)
             throw failure
         }
@@ -116,6 +118,7 @@ struct TransformStage: Service, CustomStringConvertible {
                 throw error
             }
             let failure = StageError(kind: .transform, id: context.id, failure: error)
+            context.metrics.counter(.errors, "stage_failed").increment()
             monitor.record(failure)
             throw failure
         }
@@ -152,6 +155,7 @@ struct SinkStage: Service, CustomStringConvertible {
                 throw error
             }
             let failure = StageError(kind: .sink, id: context.id, failure: error)
+            context.metrics.counter(.errors, "stage_failed").increment()
             monitor.record(failure)
             throw failure
         }

@@ -96,7 +96,7 @@ struct EngineLoop {
             if pendingSlots >= slots.count { return deadline }
             if limiter.earliest(now: now) > now { return min(limiter.refilled, deadline) }
             _ = sendQueue.pop()
-            send(round: next.round, now: now)
+            send(round: next.round, now: now, due: next.due)
             limiter.take(now: now)
             now = Clocks.monotonic()
         }
@@ -104,7 +104,7 @@ struct EngineLoop {
     }
 
     /// Works on the round in place: no copy of its state per ping.
-    private mutating func send(round index: Int32, now: Int64) {
+    private mutating func send(round index: Int32, now: Int64, due: Int64) {
         let i = Int(index)
         guard rounds[i] != nil else { return }
         guard let sequence = allocateSequence() else {
@@ -131,6 +131,10 @@ struct EngineLoop {
             }
             sentAt = Clocks.monotonic()
             sent = socket.send(packet, to: address)
+            if let observer = settings.observer {
+                observer.pingSent(max(0, sentAt - due))
+                if ping == 0 { observer.roundStarted(max(0, sentAt - rounds[i]!.request.start)) }
+            }
         }
         if sent {
             slots[Int(sequence)] = Slot(state: .pending, round: index, serial: rounds[i]!.serial, sentAt: sentAt, token: token)

@@ -22,8 +22,13 @@ public final class ProbeEngine: @unchecked Sendable {
         public var rate: Double
         /// ICMP payload bytes (fping `-b`).
         public var payloadSize: Int
+        /// Told of each ping's and each round's lateness, on the engine's thread (metrics).
+        public var observer: ProbeObserver?
 
-        public init(transport: Transport, interval: Duration, timeout: Duration, rate: Double, payloadSize: Int = 56) {
+        public init(
+            transport: Transport, interval: Duration, timeout: Duration, rate: Double, payloadSize: Int = 56, observer: ProbeObserver? = nil
+        ) {
+            self.observer = observer
             self.transport = transport
             self.interval = interval
             self.timeout = timeout
@@ -31,6 +36,23 @@ public final class ProbeEngine: @unchecked Sendable {
             self.payloadSize = payloadSize
         }
     }
+
+    /// What the engine tells about its schedule as it goes. Each call runs on the engine's thread
+    /// between two sends: it must be quick and never block.
+    public struct ProbeObserver: Sendable {
+        /// A ping left `lateness` nanoseconds after it was due (0 when early).
+        public var pingSent: @Sendable (_ lateness: Int64) -> Void
+        /// A round's first ping left `lateness` nanoseconds after the round's start.
+        public var roundStarted: @Sendable (_ lateness: Int64) -> Void
+
+        public init(pingSent: @escaping @Sendable (Int64) -> Void, roundStarted: @escaping @Sendable (Int64) -> Void) {
+            self.pingSent = pingSent
+            self.roundStarted = roundStarted
+        }
+    }
+
+    /// Sockets the engine holds open.
+    public var socketCount: Int { sockets.count }
 
     struct Inbox {
         var requests: [RoundRequest] = []

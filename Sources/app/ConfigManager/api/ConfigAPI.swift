@@ -1,5 +1,7 @@
 public import Hummingbird
 public import Logging
+public import Telemetry
+import MetricsEndpoint
 
 /// The REST API: its routes, over the store gateway and the publisher.
 public struct ConfigAPI: Sendable {
@@ -25,8 +27,9 @@ public struct ConfigAPI: Sendable {
     }
 
     /// The router with every route; `token` nil only with `--no-auth`.
-    public func router(token: String?) -> (Router<BasicRequestContext>, RouteTable) {
+    public func router(token: String?, metrics: MetricsRegistry = .discarding) -> (Router<BasicRequestContext>, RouteTable) {
         let router = Router()
+        router.add(middleware: RequestMetricsMiddleware(registry: metrics, listener: "api"))
         var table = RouteTable()
         // The error middleware goes first: it also answers the auth middleware's 401.
         let routes = RouteTableBox()

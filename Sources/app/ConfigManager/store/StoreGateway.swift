@@ -4,6 +4,7 @@ public import Logging
 import NIOPosix
 public import Postgres
 import PipelineRuntime
+import Synchronization
 
 /// The store as the API sees it. Reads go to the store; when the database cannot be reached
 /// they are answered from the last snapshot, marked stale (kept in memory and in
@@ -19,6 +20,9 @@ public actor StoreGateway {
     private nonisolated let changed: AsyncStream<Void>.Continuation
     /// Whether the last call reached the store, for `/status`.
     public private(set) var reachable = true
+    /// `reachable`, readable without awaiting the actor (readiness checks).
+    private nonisolated let reachableNow = Atomic<Bool>(true)
+    public nonisolated var isReachable: Bool { reachableNow.load(ordering: .relaxed) }
     public private(set) var lastError: String?
 
     public init(store: any ConfigStore, snapshotPath: String?, logger: Logger) {
@@ -105,12 +109,14 @@ public actor StoreGateway {
     private func markReachable() {
         if !reachable { logger.notice("store reachable again", metadata: ["mode": "\(mode.rawValue)"]) }
         reachable = true
+        reachableNow.store(true, ordering: .relaxed)
         lastError = nil
     }
 
     private func markUnreachable(_ error: any Error) {
         if reachable { logger.error("store unreachable; reads answer from the last snapshot (stale), writes get 503", metadata: ["error": "\(error)"]) }
         reachable = false
+        reachableNow.store(false, ordering: .relaxed)
         lastError = "\(error)"
     }
 

@@ -3,6 +3,8 @@ import HTTPTypes
 import Hummingbird
 public import Logging
 public import ServiceLifecycle
+public import Telemetry
+import MetricsEndpoint
 
 /// The web admin as a service of `smokeflow serve`: a second listener (127.0.0.1:8080 by
 /// default) whose pages read and write the same store gateway as the REST API, so a change made
@@ -17,6 +19,8 @@ public struct WebAdminServer: Sendable {
         /// What the dashboard says about the streaming pipeline (`run --serve` sets it).
         public var pipelineStatus: @Sendable () async -> String = { "not run by this server (smokeflow run)" }
 
+        /// Where its requests are counted (`serve --metrics-bind`); nothing by default.
+        public var metrics = MetricsRegistry.discarding
         public init(credentials: WebCredentials) { self.credentials = credentials }
     }
 
@@ -29,6 +33,7 @@ public struct WebAdminServer: Sendable {
             settings: settings, gateway: gateway, publisher: publisher, graphs: graphs, pages: pages,
             sessions: WebSessions(), throttle: LoginThrottle(), logger: logger)
         let router = Router(context: WebContext.self)
+        router.add(middleware: RequestMetricsMiddleware(registry: settings.metrics, listener: "web"))
         router.add(middleware: SecurityHeadersMiddleware())
         // The session first: an error page rendered inside it still carries the CSRF token.
         router.add(middleware: SessionMiddleware(sessions: admin.sessions))

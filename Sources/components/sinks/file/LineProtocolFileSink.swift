@@ -1,4 +1,5 @@
 import Foundation
+import Telemetry
 import LineProtocol
 import Logging
 import NIOCore
@@ -34,6 +35,7 @@ public struct LineProtocolFileSink: Sink {
         var encoding = OrderedEncoder(precision: precision, width: ProcessInfo.processInfo.activeProcessorCount)
         var unsynced: [Batch] = []
         var lastSync = ContinuousClock.now
+        let sentBytes = context.metrics.counter(.sentBytes)
 
         func writeOldest() async throws {
             guard let (batch, encoded) = await encoding.next() else { return }
@@ -41,6 +43,7 @@ public struct LineProtocolFileSink: Sink {
             if encoded.bytes.readableBytes > 0 {
                 do {
                     try await file.write(encoded.bytes)
+                    sentBytes.increment(by: Int64(encoded.bytes.readableBytes))
                 } catch {
                     batch.acknowledge(.failed)
                     for pending in unsynced { pending.acknowledge(.failed) }

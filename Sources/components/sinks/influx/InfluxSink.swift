@@ -37,7 +37,8 @@ public struct InfluxSink: Sink {
 
     public func run(context: StageContext, input: StageInput) async throws {
         let writer = InfluxWriter(
-            configuration: configuration, endpoint: endpoint, client: client, logger: context.logger, outage: OutageLog()
+            configuration: configuration, endpoint: endpoint, client: client, logger: context.logger, outage: OutageLog(),
+            metrics: SinkWriteMetrics(context)
         )
         var encoder = LineProtocolEncoder(precision: configuration.precision)
         var rejections = RejectionLog(logger: context.logger)
@@ -71,7 +72,7 @@ public struct InfluxSink: Sink {
                             for acknowledgement in request.acknowledgements { acknowledgement.release(.delivered) }
                         case .rejected(let dropped):
                             context.counters.add(sent: request.lines - dropped)
-                            context.counters.add(dropped: dropped)
+                            context.counters.add(dropped: dropped, reason: .rejected)
                             for acknowledgement in request.acknowledgements { acknowledgement.release(.rejected) }
                         }
                     } catch {
@@ -104,7 +105,7 @@ public struct InfluxSink: Sink {
                             do {
                                 try encoder.encode(point, into: &request.body)
                             } catch {
-                                context.counters.add(dropped: 1)
+                                context.counters.add(dropped: 1, reason: .rejected)
                                 rejections.note(error)
                                 batch.markRejected()
                                 continue

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Synchronization
+import PipelineRuntime
 
 /// The largest body (bytes, before compression) the server has accepted in this run: a 413
 /// for a single line no larger than that is not about the line.
@@ -26,6 +27,7 @@ struct InfluxWriter: Sendable {
     let client: HTTPClient
     let logger: Logger
     let outage: OutageLog
+    let metrics: SinkWriteMetrics
     let largestAccepted = LargestAccepted()
 
     func write(_ body: ByteBuffer, lines: Int) async throws -> Outcome {
@@ -36,8 +38,9 @@ struct InfluxWriter: Sendable {
             attempt += 1
             let failure: WriteFailure
             do {
-                switch try await send(body, lines: lines) {
+                switch try await metrics.request(bytes: body.readableBytes, { try await send(body, lines: lines) }) {
                 case .accepted:
+                    metrics.succeeded(bytes: body.readableBytes)
                     outage.recovered(logger: logger, endpoint: server)
                     largestAccepted.record(body.readableBytes)
                     return .accepted
@@ -54,6 +57,7 @@ struct InfluxWriter: Sendable {
                     outage.recovered(logger: logger, endpoint: server)
                     return try await split(body, lines: lines)
                 case .rejected(let dropped, let status, let message):
+                    metrics.succeeded(bytes: body.readableBytes)
                     outage.recovered(logger: logger, endpoint: server)
                     outage.rejected(logger: logger, status: status, message: message, dropped: dropped)
                     return .rejected(dropped: dropped)
@@ -67,8 +71,10 @@ struct InfluxWriter: Sendable {
             }
             outage.failed(logger: logger, endpoint: server, failure)
             if configuration.retryMaxAttempts > 0 && attempt >= configuration.retryMaxAttempts {
+                metrics.failed(errorType: "request_failed", reason: failure.summary)
                 throw InfluxWriteError(exhausted: attempt, failure, server: server, api: endpoint.api)
             }
+            metrics.retrying(cause: failure.cause, reason: failure.summary)
             let wait = backoff.next(unreachable: failure.kind == .unreachable, retryAfter: failure.retryAfter, random: .random(in: 0...1))
             try await Task.sleep(for: wait)
         }

@@ -77,6 +77,17 @@ struct WriteFailure: Sendable, Equatable {
         self.retryAfter = retryAfter
     }
 
+    /// The `cause` label of `smokeflow_sink_retries_total`.
+    var cause: String {
+        switch (kind, status) {
+        case (.unreachable, _): "connection"
+        case (.noAnswer, _): "timeout"
+        case (_, 429?): "status_429"
+        case (_, let code?) where code >= 500: "status_5xx"
+        default: "status_other"
+        }
+    }
+
     /// `HTTP 503: overloaded`, or why there was no answer.
     var summary: String {
         guard let status else { return message }

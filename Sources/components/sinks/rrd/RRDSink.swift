@@ -93,7 +93,7 @@ public struct RRDSink: Sink {
             }
             context.counters.add(sent: written)
             if refused > 0 {
-                context.counters.add(dropped: refused)
+                context.counters.add(dropped: refused, reason: .rejected)
                 batch.markRejected()
             }
             batch.acknowledge(.delivered)

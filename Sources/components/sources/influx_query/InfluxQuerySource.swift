@@ -1,5 +1,7 @@
 import AsyncHTTPClient
 import Foundation
+import CoreMetrics
+import Telemetry
 import NIOCore
 import EventModel
 public import PipelineRuntime
@@ -20,6 +22,7 @@ public struct InfluxQuerySource: Source {
     }
 
     public func run(context: StageContext, output: StageOutput) async throws {
+        let rows = context.metrics.counter(.influxQueryRows)
         for measurement in configuration.measurements {
             let types = try await fieldTypes(measurement)
             guard !types.isEmpty else { continue }
@@ -27,8 +30,9 @@ public struct InfluxQuerySource: Source {
             if let from = configuration.from { conditions.append("time >= \(from)") }
             if let to = configuration.to { conditions.append("time < \(to)") }
             let query = "SELECT * FROM \(source(measurement))" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " GROUP BY *"
-            try await stream(query, chunked: true) { answer in
+            try await stream(query, chunked: true, received: context.metrics.counter(.receivedBytes)) { answer in
                 let points = answer.points(types: types)
+                rows.increment(by: Int64(points.count))
                 if !points.isEmpty { try await output.send(Batch(points: points)) }
             }
         }
@@ -52,7 +56,9 @@ public struct InfluxQuerySource: Source {
         return types
     }
 
-    func stream(_ query: String, chunked: Bool, _ body: (InfluxAnswer) async throws -> Void) async throws {
+    func stream(
+        _ query: String, chunked: Bool, received: CoreMetrics.Counter? = nil, _ body: (InfluxAnswer) async throws -> Void
+    ) async throws {
         let url = try server.url("/query", query: [
             URLQueryItem(name: "db", value: configuration.database), URLQueryItem(name: "q", value: query),
             URLQueryItem(name: "epoch", value: "ns"),
@@ -65,6 +71,7 @@ public struct InfluxQuerySource: Source {
         }
         var pending = ByteBuffer()
         for try await chunk in response.body {
+            received?.increment(by: Int64(chunk.readableBytes))
             var chunk = chunk
             pending.writeBuffer(&chunk)
             while let newline = pending.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {

@@ -28,9 +28,11 @@ public struct ProbeSource: Source {
         let dropping = Atomic<Bool>(false)
         let counters = context.counters
         let logger = context.logger
+        let sockets = Atomic<Int>(0)
+        let metrics = ProbeMetrics(context.metrics, sockets: { sockets.load(ordering: .relaxed) })
         let handOver: @Sendable ([RoundResult]) -> Void = { results in
             if case .dropped(let lost) = continuation.yield(results) {
-                counters.add(dropped: lost.count)
+                counters.add(dropped: lost.count, reason: .bufferFull)
                 if !dropping.exchange(true, ordering: .relaxed) {
                     logger.warning("the pipeline is not taking probe rounds: dropping the newest (\(Self.pendingLimit) handovers held); further drops are only counted")
                 }
@@ -42,16 +44,19 @@ public struct ProbeSource: Source {
         let engine = try ProbeEngine(
             settings: .init(
                 transport: configuration.kind == .dns ? .dns : .icmp, interval: configuration.interval,
-                timeout: configuration.timeout, rate: configuration.rate, payloadSize: configuration.packetSize),
+                timeout: configuration.timeout, rate: configuration.rate, payloadSize: configuration.packetSize,
+                observer: metrics.observer),
             families: configuration.kind == .icmp ? [.v4] : configuration.kind == .icmp6 ? [.v6] : [.v4, .v6],
             onResults: handOver, onFinish: { continuation.finish() })
         defer { engine.stop() }
+        sockets.store(engine.socketCount, ordering: .relaxed)
         let points = RoundPoints(kind: configuration.kind)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                try await schedule(engine: engine, results: continuation, context: context)
+                try await schedule(engine: engine, results: continuation, context: context, metrics: metrics)
             }
             for await results in stream {
+                metrics.finished(results)
                 let batch = results.map(points.point)
                 try await output.send(Batch(points: batch))
             }
@@ -63,7 +68,9 @@ public struct ProbeSource: Source {
     /// rounds start spread over the part of the step that leaves them time to finish. The
     /// cadence runs on the monotonic clock: a wall clock stepped back (NTP at boot, a VM
     /// resumed) must not pause probing for the length of the jump.
-    func schedule(engine: ProbeEngine, results: AsyncStream<[RoundResult]>.Continuation, context: StageContext) async throws {
+    func schedule(
+        engine: ProbeEngine, results: AsyncStream<[RoundResult]>.Continuation, context: StageContext, metrics: ProbeMetrics? = nil
+    ) async throws {
         let step = configuration.step.nanoseconds
         var previous: [ProbeTarget] = []
         var cadence = cadence()
@@ -79,6 +86,7 @@ public struct ProbeSource: Source {
                 context.logger.error("targets not reloaded, keeping the last list: \(error)")
             }
             let (requests, failures) = await rounds(for: targets, stepStart: cadence.stepStart, step: step, once: context.once)
+            metrics?.step(targets: targets, rounds: requests.count + failures.count)
             if !failures.isEmpty { results.yield(failures) }
             engine.submit(requests)
             if context.once {

@@ -26,6 +26,8 @@ public final class CheckpointStore: Sendable {
         var failing = false
         /// After flush gave up: no more writes (the run is over).
         var stopped = false
+        /// When the positions were last stored (or the store was created), for the age metric.
+        var savedAt = Date()
     }
 
     private let state = Mutex(State())
@@ -59,6 +61,9 @@ public final class CheckpointStore: Sendable {
     }
 
     public func position(_ file: String) -> Int? { state.withLock { $0.positions[file] } }
+
+    /// Seconds since the positions were last stored (since the start before the first save).
+    public var secondsSinceSave: Double { state.withLock { Date().timeIntervalSince($0.savedAt) } }
 
     /// Every file's position (the stamps of their last acknowledged rows).
     public var positions: [String: Int] { state.withLock { $0.positions } }
@@ -120,6 +125,7 @@ public final class CheckpointStore: Sendable {
                 try await storage.save(name, try JSONEncoder().encode(Stored(files: snapshot)))
                 backoff = Self.initialBackoff
                 let recovered = state.withLock { state in
+                    state.savedAt = Date()
                     defer { state.failing = false }
                     return state.failing
                 }

@@ -11,6 +11,7 @@ import Synchronization
 public struct RRDSource: Source {
     let configuration: RRDSourceConfiguration
     let checkpoints: CheckpointStore
+    let metrics: RRDSourceMetrics
     let client = RRDClient()
 
     struct FailedFiles: PartialSourceFailure, CustomStringConvertible {
@@ -173,6 +174,7 @@ public struct RRDSource: Source {
         output: StageOutput, progress: BackfillProgress?
     ) async throws -> Int? {
         let info = try await client.info(file.absolutePath)
+        metrics.scanned(file.relativePath, newestRow: info.lastUpdate / info.step * info.step)
         let names = info.dataSources.map(\.name)
         guard names.count >= 4, Array(names.prefix(3)) == ["uptime", "loss", "median"], names.dropFirst(3).allSatisfy({ $0.hasPrefix("ping") })
         else { throw LayoutError(description: "not SmokePing's layout (data sources: \(names.joined(separator: ", ")))") }

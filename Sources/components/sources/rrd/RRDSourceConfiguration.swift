@@ -59,7 +59,11 @@ public struct RRDSourceConfiguration: SourceConfiguration {
 
     public func build(_ context: BuildContext) throws -> RRDSource {
         guard let storage = context.checkpoints else { throw MissingCheckpointStorage() }
-        return RRDSource(configuration: self, checkpoints: CheckpointStore(storage: storage, name: "rrd-\(context.id)", logger: context.logger))
+        let checkpoints = CheckpointStore(storage: storage, name: "rrd-\(context.id)", logger: context.logger)
+        let tree = path.isEmpty ? smokepingConfig ?? "" : path
+        return RRDSource(
+            configuration: self, checkpoints: checkpoints,
+            metrics: RRDSourceMetrics(context.metrics, tree: tree, checkpoints: checkpoints))
     }
 
     func probeType(for file: SmokePingFile) -> String {

@@ -1,5 +1,6 @@
 import Downsampling
 import Foundation
+import Telemetry
 import NIOPosix
 import EventModel
 public import PipelineRuntime
@@ -121,6 +122,17 @@ public final class DownsampleTransform: Transform {
             try await emit(forgotten)
         }
 
+        let openWindows = context.metrics.gauge(.openWindows)
+        let seriesGauge = context.metrics.gauge(.downsampledSeries)
+        var lastGauges = ContinuousClock.now - .seconds(1)
+        /// At most once a second: counting the open windows walks every series.
+        func updateGauges() {
+            guard !context.metrics.registry.isDiscarding, ContinuousClock.now - lastGauges >= .seconds(1) else { return }
+            lastGauges = .now
+            openWindows.set(engine.openWindows)
+            seriesGauge.set(engine.activeSeries)
+        }
+
         do {
             reading: while true {
                 let saveDue = checkpoints != nil && (changed || !held.isEmpty) ? lastSave + configuration.checkpointInterval : nil
@@ -134,14 +146,14 @@ public final class DownsampleTransform: Transform {
                     changed = changed || !batch.points.isEmpty
                     if engine.lateDropped > lateCounted {
                         if lateCounted == 0 { context.logger.warning("dropping points later than allowed_lateness; further ones are only counted") }
-                        context.counters.add(dropped: engine.lateDropped - lateCounted)
+                        context.counters.add(dropped: engine.lateDropped - lateCounted, reason: .late)
                         lateCounted = engine.lateDropped
                     }
                     if engine.futureDropped > futureCounted {
                         if futureCounted == 0 {
                             context.logger.warning("dropping points stamped more than future_limit after the wall clock (a wrong clock at the source?); further ones are only counted")
                         }
-                        context.counters.add(dropped: engine.futureDropped - futureCounted)
+                        context.counters.add(dropped: engine.futureDropped - futureCounted, reason: .future)
                         futureCounted = engine.futureDropped
                     }
                     if checkpoints == nil { batch.acknowledge(.delivered) } else { held += batch.acknowledgements }
@@ -151,6 +163,7 @@ public final class DownsampleTransform: Transform {
                 case .end:
                     break reading
                 }
+                updateGauges()
                 if ContinuousClock.now >= lastSweep + configuration.checkpointInterval { try await sweep() }
                 if checkpoints != nil, changed || !held.isEmpty, ContinuousClock.now >= lastSave + configuration.checkpointInterval { try await save() }
             }

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import TargetStore
+import Telemetry
 public import EventModel
 public import PipelineRuntime
 
@@ -38,6 +39,8 @@ public final class PostgresJoin: Transform {
         for await _ in ready { break }
         var lastStaleLog = ContinuousClock.now
         var unknownSeen: Set<String> = []
+        let unknownCount = context.metrics.counter(.unknownTargets)
+        registerMetrics(context)
         var waitingLogged = false
         for await var batch in input {
             context.counters.add(received: batch.points.count)
@@ -61,17 +64,39 @@ public final class PostgresJoin: Transform {
                 lastStaleLog = .now
             }
             let before = batch.points.count
-            for key in apply(state, to: &batch.points) where unknownSeen.count < 1000 && unknownSeen.insert(key).inserted {
+            let unknownKeys = apply(state, to: &batch.points)
+            if !unknownKeys.isEmpty { unknownCount.increment(by: Int64(unknownKeys.count)) }
+            for key in unknownKeys where unknownSeen.count < 1000 && unknownSeen.insert(key).inserted {
                 // Once per name: a target missing from the store is a configuration gap, not noise.
                 let what = key.isEmpty ? "points without a '\(configuration.matchTag)' tag" : "'\(key)'"
                 context.logger.warning("no target \(what) in the metadata (\(configuration.unknown.rawValue)); logged once")
             }
-            context.counters.add(dropped: before - batch.points.count)
+            context.counters.add(dropped: before - batch.points.count, reason: .filtered)
             if batch.points.isEmpty {
                 batch.acknowledge(.delivered)
             } else {
                 try await output.send(batch)
             }
+        }
+    }
+
+    /// The snapshot's age and stale flag, read when scraped; not ready while there is no
+    /// snapshot or it is stale (the configuration store unreachable past `max_staleness`).
+    func registerMetrics(_ context: StageContext) {
+        let age = context.metrics.gauge(.snapshotAge)
+        let stale = context.metrics.gauge(.snapshotStale)
+        context.metrics.onCollect { [cache] in
+            let state = cache.current
+            age.set(state.snapshot.map { max(0, Date().timeIntervalSince1970 - $0.loadedAt) } ?? 0)
+            stale.set(state.staleSince == nil ? 0 : 1)
+        }
+        context.health.register(context.id) { [cache] in
+            let state = cache.current
+            guard let snapshot = state.snapshot else { return .notReady("no target metadata loaded yet (the configuration store has not answered)") }
+            guard state.staleSince == nil else {
+                return .notReady("target metadata stale: \(Int(Date().timeIntervalSince1970 - snapshot.loadedAt)) s old, the configuration store unreachable")
+            }
+            return .ready
         }
     }
 

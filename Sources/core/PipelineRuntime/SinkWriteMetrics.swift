@@ -1,0 +1,86 @@
+import CoreMetrics
+import EventModel
+import Foundation
+import Synchronization
+public import Telemetry
+
+/// A sink's writes as metrics and as readiness: request durations, retries by cause, requests
+/// in flight, bytes written, errors; and whether its writes have been failing for longer than
+/// `failureBudget` (then `GET /ready` says so, with the last failure).
+public final class SinkWriteMetrics: Sendable {
+    private let metrics: ComponentMetrics
+    private let duration: CoreMetrics.Timer
+    private let inFlight: CoreMetrics.Meter
+    private let lastSuccess: CoreMetrics.Meter
+    private let sentBytes: CoreMetrics.Counter
+    private let labelled = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let failing = Mutex<(since: ContinuousClock.Instant, reason: String)?>(nil)
+    private let failureBudget: Duration
+
+    /// The budget after which failing writes make the run not ready: long enough to ride out a
+    /// server restart, short enough that a load balancer or an operator hears of an outage.
+    public static let defaultFailureBudget = Duration.seconds(60)
+
+    public init(_ context: StageContext, failureBudget: Duration = SinkWriteMetrics.defaultFailureBudget) {
+        metrics = context.metrics
+        duration = metrics.timer(.requestDuration)
+        inFlight = metrics.gauge(.requestsInFlight)
+        lastSuccess = metrics.gauge(.lastSuccess)
+        sentBytes = metrics.counter(.sentBytes)
+        self.failureBudget = failureBudget
+        context.health.register(context.id) { [self] in readiness() }
+    }
+
+    private func readiness() -> Readiness {
+        guard let (since, reason) = failing.withLock({ $0 }) else { return .ready }
+        let elapsed = ContinuousClock.now - since
+        guard elapsed >= failureBudget else { return .ready }
+        return .notReady("writes failing for \(elapsed.components.seconds) s: \(reason)")
+    }
+
+    /// Times one request; `body` says whether it succeeded.
+    public func request<T>(bytes: Int, _ body: () async throws -> T) async rethrows -> T {
+        inFlight.increment()
+        let start = ContinuousClock.now
+        defer {
+            inFlight.decrement()
+            duration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
+        }
+        return try await body()
+    }
+
+    /// A write went through: `bytes` of payload written.
+    public func succeeded(bytes: Int) {
+        sentBytes.increment(by: Int64(bytes))
+        lastSuccess.set(Date().timeIntervalSince1970)
+        failing.withLock { $0 = nil }
+    }
+
+    /// A write failed and will be retried (`cause`: timeout, connection, status_5xx, status_429,
+    /// status_other); `reason` is one redacted line for `/ready`.
+    public func retrying(cause: String, reason: String) {
+        count(.retries, cause)
+        noteFailure(reason)
+    }
+
+    /// A write failed for good (`errorType`: request_failed, write_failed).
+    public func failed(errorType: String, reason: String) {
+        count(.errors, errorType)
+        noteFailure(reason)
+    }
+
+    private func noteFailure(_ reason: String) {
+        failing.withLock { state in state = (state?.since ?? .now, reason) }
+    }
+
+    private func count(_ family: MetricFamily, _ value: String) {
+        guard !metrics.registry.isDiscarding else { return }
+        let key = family.name + "\u{0}" + value
+        labelled.withLock { series in
+            if let counter = series[key] { return counter }
+            let counter = metrics.counter(family, value)
+            series[key] = counter
+            return counter
+        }.increment()
+    }
+}

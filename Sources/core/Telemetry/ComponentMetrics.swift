@@ -1,0 +1,40 @@
+public import CoreMetrics
+
+/// A stage's view of its run's metrics: every series it makes carries its `component_id`,
+/// `component_kind` and `component_type`, then the family's own labels.
+public struct ComponentMetrics: Sendable {
+    public let registry: MetricsRegistry
+    public let id: String
+    /// `source`, `transform` or `sink`.
+    public let kind: String
+    public let labels: [(String, String)]
+
+    public init(registry: MetricsRegistry, id: String, kind: String, type: String) {
+        self.registry = registry
+        self.id = id
+        self.kind = kind
+        labels = [("component_id", id), ("component_kind", kind), ("component_type", type)]
+    }
+
+    /// Counts nothing: for components built outside a pipeline (tools, tests of one stage).
+    public static func discarding(id: String, kind: String = "", type: String = "") -> ComponentMetrics {
+        ComponentMetrics(registry: .discarding, id: id, kind: kind, type: type)
+    }
+
+    /// `values` are the family's own labels, in the order `family.labels` names them.
+    public func counter(_ family: MetricFamily, _ values: String...) -> CoreMetrics.Counter {
+        registry.counter(family, labels + zip(family.labels, values).map { ($0, $1) })
+    }
+
+    public func gauge(_ family: MetricFamily, _ values: String...) -> CoreMetrics.Meter {
+        registry.gauge(family, labels + zip(family.labels, values).map { ($0, $1) })
+    }
+
+    public func timer(_ family: MetricFamily, _ values: String...) -> CoreMetrics.Timer {
+        registry.timer(family, labels + zip(family.labels, values).map { ($0, $1) })
+    }
+
+    public func onCollect(_ collect: @escaping @Sendable () -> Void) {
+        registry.onCollect(collect)
+    }
+}
