@@ -104,3 +104,38 @@ struct PrometheusTests {
         serverEnded = true
     }
 }
+
+/// `/ready` of a running pipeline whose sink cannot write: 503 naming the sink once its
+/// failures outlast `sink_failure_budget`, while `/health` stays 200.
+@Suite(.timeLimit(.minutes(2)))
+struct PipelineReadinessTests {
+    @Test(.enabled(if: ProbeLab.enabled))
+    func aSinkFailingPastItsBudgetMakesTheRunNotReady() async throws {
+        let directory = temporaryDirectory()
+        let metricsPort = Servers.freePort()
+        let pipeline = directory + "/probe.yaml"
+        try """
+            shutdown_timeout: 2s
+            metrics: { address: 127.0.0.1:\(metricsPort), sink_failure_budget: 1s }
+            sources:
+              ping: { type: probe, pings: 2, interval: 50ms, timeout: 500ms, step: 1s, targets: [{ name: loopback, host: 127.0.0.1 }] }
+            sinks:
+              influx: { type: influx, inputs: [ping], url: "http://127.0.0.1:\(Servers.freePort())", database: nowhere, username: u, password: secret-in-ready }
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let pid = try ProbeLab.start(packageRoot() + "/.build/debug/smokeflow", ["run", pipeline, "--log-level", "error"], output: directory + "/log")
+        var ended = false
+        defer { if !ended { kill(pid, SIGKILL) } }
+        var answer = ""
+        let notReady = await eventually(within: .seconds(60), every: .milliseconds(200)) {
+            guard let (status, body) = try? await Servers.get("http://127.0.0.1:\(metricsPort)/ready") else { return false }
+            answer = body
+            return status == 503
+        }
+        #expect(notReady, "\(answer)")
+        #expect(answer.contains(#""component":"influx""#) && answer.contains("writes failing for"), "\(answer)")
+        #expect(!answer.contains("secret-in-ready"))
+        #expect(try await Servers.get("http://127.0.0.1:\(metricsPort)/health").status == 200)
+        _ = await ProbeLab.finish(pid)
+        ended = true
+    }
+}

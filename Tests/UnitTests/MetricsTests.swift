@@ -85,13 +85,13 @@ import Testing
     }
 
     @Test func aSinkFailingPastItsBudgetIsNotReadyUntilAWriteSucceeds() {
-        let health = HealthChecks()
+        let health = HealthChecks(sinkFailureBudget: .zero)
         let registry = MetricsRegistry()
         let context = StageContext(
             id: "influx", logger: LogCapture().logger,
             counters: StageCounters(metrics: ComponentMetrics(registry: registry, id: "influx", kind: "sink", type: "influx")),
             once: false, health: health)
-        let writes = SinkWriteMetrics(context, failureBudget: .zero)
+        let writes = SinkWriteMetrics(context)
         #expect(health.problems().isEmpty)
         writes.retrying(cause: "status_5xx", reason: "HTTP 503: overloaded")
         let problems = health.problems()

@@ -56,7 +56,7 @@ public struct RuntimeSettings: Sendable {
             }
         }
         if let node = reader.node("metrics") {
-            metricsAddress = Self.metricsAddress(node, reader: &reader)
+            (metricsAddress, health) = Self.metrics(node, reader: &reader)
         }
         // Read by `smokeflow test` and the job scheduler, not by the streaming pipeline.
         _ = reader.node("jobs")
@@ -66,11 +66,11 @@ public struct RuntimeSettings: Sendable {
 }
 
 extension RuntimeSettings {
-    /// `metrics: { address: HOST:PORT }`.
-    static func metricsAddress(_ node: ConfigNode, reader: inout OptionsReader) -> ListenAddress? {
+    /// `metrics: { address: HOST:PORT, sink_failure_budget: 60s }`.
+    static func metrics(_ node: ConfigNode, reader: inout OptionsReader) -> (ListenAddress?, HealthChecks) {
         guard let pairs = node.mapping else {
             reader.fail(node.location, "metrics: must be a mapping such as { address: 127.0.0.1:9598 }")
-            return nil
+            return (nil, HealthChecks())
         }
         var options = OptionsReader(componentID: "metrics", location: node.location, pairs: pairs)
         var address: ListenAddress?
@@ -80,8 +80,9 @@ extension RuntimeSettings {
         } else {
             options.fail(node.location, "metrics: needs 'address' (HOST:PORT, such as 127.0.0.1:9598)")
         }
+        let budget = options.duration("sink_failure_budget", default: .seconds(60))
         do { try options.finish() } catch { for problem in error.errors { reader.fail(problem.location, problem.message) } }
-        return address
+        return (address, HealthChecks(sinkFailureBudget: budget))
     }
 
     /// A name that is safe in a key, a path and a log line.

@@ -6,7 +6,7 @@ public import Telemetry
 
 /// A sink's writes as metrics and as readiness: request durations, retries by cause, requests
 /// in flight, bytes written, errors; and whether its writes have been failing for longer than
-/// `failureBudget` (then `GET /ready` says so, with the last failure).
+/// the run's `sinkFailureBudget` (then `GET /ready` says so, with the last failure).
 public final class SinkWriteMetrics: Sendable {
     private let metrics: ComponentMetrics
     private let duration: CoreMetrics.Timer
@@ -17,17 +17,14 @@ public final class SinkWriteMetrics: Sendable {
     private let failing = Mutex<(since: ContinuousClock.Instant, reason: String)?>(nil)
     private let failureBudget: Duration
 
-    /// The budget after which failing writes make the run not ready: long enough to ride out a
-    /// server restart, short enough that a load balancer or an operator hears of an outage.
-    public static let defaultFailureBudget = Duration.seconds(60)
-
-    public init(_ context: StageContext, failureBudget: Duration = SinkWriteMetrics.defaultFailureBudget) {
+    /// `failureBudget`: the run's (`HealthChecks.sinkFailureBudget`) unless given.
+    public init(_ context: StageContext, failureBudget: Duration? = nil) {
         metrics = context.metrics
         duration = metrics.timer(.requestDuration)
         inFlight = metrics.gauge(.requestsInFlight)
         lastSuccess = metrics.gauge(.lastSuccess)
         sentBytes = metrics.counter(.sentBytes)
-        self.failureBudget = failureBudget
+        self.failureBudget = failureBudget ?? context.health.sinkFailureBudget
         context.health.register(context.id) { [self] in readiness() }
     }
 

@@ -11,8 +11,14 @@ public enum Readiness: Sendable, Equatable {
 /// request's task.
 public final class HealthChecks: Sendable {
     private let checks = Mutex<[(name: String, check: @Sendable () -> Readiness)]>([])
+    /// How long a sink's writes may fail before the run is not ready (`metrics.sink_failure_budget`).
+    public let sinkFailureBudget: Duration
 
-    public init() {}
+    /// 60 s by default: long enough to ride out a server restart, short enough that a load
+    /// balancer or an operator hears of an outage.
+    public init(sinkFailureBudget: Duration = .seconds(60)) {
+        self.sinkFailureBudget = sinkFailureBudget
+    }
 
     /// `name` names the part in the answer: a component id, `configuration_store`.
     public func register(_ name: String, _ check: @escaping @Sendable () -> Readiness) {
