@@ -10,7 +10,7 @@ extension MetricFamily {
     public static let sentEvents = MetricFamily(
         "smokeflow_component_sent_events_total", .counter, help: "Points a component passed on (a source: produced; a sink: wrote).")
     public static let receivedBytes = MetricFamily(
-        "smokeflow_component_received_bytes_total", .counter, help: "Bytes a source read from outside (RRD rows, query responses).")
+        "smokeflow_component_received_bytes_total", .counter, help: "Bytes a source read from a server (influx_query's responses).")
     public static let sentBytes = MetricFamily(
         "smokeflow_component_sent_bytes_total", .counter, help: "Bytes a sink wrote out (line protocol, before compression).")
     public static let discardedEvents = MetricFamily(
