@@ -82,8 +82,10 @@ let package = Package(
         // core: the event model and its schema, pipeline files, the runtime.
         library("EventModel", "core", []),
         library("PipelineConfig", "core", [Yams]),
+        // swift-log handlers: text, logfmt and JSON lines, each with its component id; repeats rate-limited.
+        library("StructuredLogs", "core", ["EventModel", Logging]),
         library("PipelineRuntime", "core", [
-            "EventModel", "PipelineConfig", Logging, NIOPosix, ServiceLifecycle, UnixSignals,
+            "EventModel", "PipelineConfig", "StructuredLogs", Logging, NIOPosix, ServiceLifecycle, UnixSignals,
         ]),
 
         // formats: InfluxDB line protocol, streaming zstd.
@@ -140,7 +142,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "smokeflow",
-            dependencies: ["SmokeflowApp", "ConfigManager", "PipelineConfig", "PipelineRuntime", "Postgres", "TargetStore", "SmokePingConfig", ArgumentParser, Logging, ServiceLifecycle],
+            dependencies: [
+                "SmokeflowApp", "ConfigManager", "PipelineConfig", "PipelineRuntime", "Postgres", "TargetStore", "SmokePingConfig", "StructuredLogs",
+                ArgumentParser, Logging, ServiceLifecycle,
+            ],
             path: "Sources/app/smokeflow",
             swiftSettings: strictSettings
         ),
@@ -167,7 +172,7 @@ let package = Package(
             dependencies: [
                 "EventModel", "LineProtocol", "Zstd", "PipelineConfig", "PipelineRuntime", "Components",
                 "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "SmokePingConfig", "Downsampling", "DiskBuffer", "PasswordHash", "PipelineTesting",
-                "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting", "ConfigManager", "WebAdmin", "SmokeGraph",
+                "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting", "ConfigManager", "WebAdmin", "SmokeGraph", "StructuredLogs",
                 NIOCore, NIOPosix, Logging, ServiceLifecycle,
             ],
             swiftSettings: strictSettings

@@ -3,6 +3,7 @@ public import PipelineConfig
 import ServiceLifecycle
 public import UnixSignals
 import Synchronization
+import StructuredLogs
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -123,7 +124,7 @@ public struct Pipeline: Sendable {
         for component in plan {
             let definition = component.definition
             var stageLogger = logger
-            stageLogger[metadataKey: "component"] = "\(definition.id)"
+            stageLogger[metadataKey: LogKey.componentID] = "\(definition.id)"
             let stageCounters = stageCounters[definition.id] ?? StageCounters()
             counters.append((definition.kind, definition.id, stageCounters))
             let context = StageContext(id: definition.id, logger: stageLogger, counters: stageCounters, once: settings.once)
