@@ -30,12 +30,6 @@ public struct RepeatLimiter: Sendable {
         public var suppressed: Int
         public var lastMessage: String
 
-        public init(key: RepeatKey, suppressed: Int, lastMessage: String) {
-            self.key = key
-            self.suppressed = suppressed
-            self.lastMessage = lastMessage
-        }
-
         /// "… 1,234 more in the last minute"
         public var message: String { "… \(Self.grouped(suppressed)) more in the last minute" }
 
