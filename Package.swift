@@ -88,8 +88,10 @@ let package = Package(
         library("PipelineConfig", "core", [Yams]),
         // Metrics (swift-metrics handles on a Prometheus registry per run) and readiness checks.
         library("Telemetry", "core", [CoreMetrics, Prometheus]),
+        // swift-log handlers: text, logfmt and JSON lines, each with its component id; repeats rate-limited.
+        library("StructuredLogs", "core", ["EventModel", Logging]),
         library("PipelineRuntime", "core", [
-            "EventModel", "PipelineConfig", "Telemetry", CoreMetrics, Logging, NIOPosix, ServiceLifecycle, UnixSignals,
+            "EventModel", "PipelineConfig", "Telemetry", "StructuredLogs", CoreMetrics, Logging, NIOPosix, ServiceLifecycle, UnixSignals,
         ]),
 
         // formats: InfluxDB line protocol, streaming zstd.
@@ -148,7 +150,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "smokeflow",
-            dependencies: ["SmokeflowApp", "ConfigManager", "PipelineConfig", "PipelineRuntime", "Postgres", "TargetStore", "SmokePingConfig", ArgumentParser, Logging, ServiceLifecycle],
+            dependencies: [
+                "SmokeflowApp", "ConfigManager", "PipelineConfig", "PipelineRuntime", "Postgres", "TargetStore", "SmokePingConfig", "StructuredLogs",
+                ArgumentParser, Logging, ServiceLifecycle,
+            ],
             path: "Sources/app/smokeflow",
             swiftSettings: strictSettings
         ),
@@ -175,7 +180,7 @@ let package = Package(
             dependencies: [
                 "EventModel", "LineProtocol", "Zstd", "PipelineConfig", "PipelineRuntime", "Components",
                 "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "SmokePingConfig", "Downsampling", "DiskBuffer", "PasswordHash", "PipelineTesting",
-                "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting", "ConfigManager", "WebAdmin", "SmokeGraph",
+                "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting", "ConfigManager", "WebAdmin", "SmokeGraph", "StructuredLogs",
                 "Telemetry", "MetricsEndpoint", NIOCore, NIOPosix, Logging, ServiceLifecycle,
             ],
             swiftSettings: strictSettings

@@ -127,7 +127,7 @@ public struct ServeSetup: Sendable {
     /// Where the graphs read rounds: InfluxDB when `influx_url` is set, else the RRD tree.
     func graphProvider() -> (any SmokeGraphProvider)? {
         if let url = settings.influxURL {
-            logger.notice("web admin graphs: InfluxDB \(url), database \(settings.influxDatabase)")
+            logger.notice("web admin graphs: InfluxDB \(Self.withoutCredentials(url)), database \(settings.influxDatabase)")
             return StoredRoundsGraphs(source: .influx(InfluxSmokeReader(baseURL: url, database: settings.influxDatabase)))
         }
         if let directory = settings.rrdDirectory {
@@ -136,6 +136,14 @@ public struct ServeSetup: Sendable {
         }
         logger.notice("web admin graphs: off (no --rrd-dir or --influx-url)")
         return nil
+    }
+
+    /// `url` without a user and password in it, for the log.
+    static func withoutCredentials(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.user != nil || components.password != nil else { return url }
+        components.user = nil
+        components.password = nil
+        return components.string ?? "<url>"
     }
 
     /// Runs the server beside `body` (a pipeline: `smokeflow run --serve FILE`), one process

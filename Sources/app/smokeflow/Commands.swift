@@ -59,7 +59,7 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var common: PipelineOptions
 
     func run() async throws {
-        let logger = bootstrapLogging(common.logLevel)
+        let logger = bootstrapLogging(common.logging)
         warnAboutCommandLineDatabaseURL(databaseURL)
         let overrides = LoadedPipeline.Overrides(
             databaseURL: databaseURL, stateDirectory: stateDir, shutdownTimeout: shutdownTimeout.map { .milliseconds(Int64($0 * 1000)) },
@@ -89,7 +89,7 @@ struct Replay: AsyncParsableCommand {
     @OptionGroup var common: PipelineOptions
 
     func run() async throws {
-        let logger = bootstrapLogging(common.logLevel)
+        let logger = bootstrapLogging(common.logging)
         var options = [("path", fixture)]
         if let speed { options.append(("speed", String(speed))) }
         try await failing {
@@ -132,7 +132,7 @@ struct Record: AsyncParsableCommand {
     @OptionGroup var common: PipelineOptions
 
     func run() async throws {
-        let logger = bootstrapLogging(common.logLevel)
+        let logger = bootstrapLogging(common.logging)
         // A state of its own: what goes only into the fixture must not move the production positions.
         let overrides = LoadedPipeline.Overrides(stateDirectory: stateDir, once: true, isolatedState: true)
         try await failing {

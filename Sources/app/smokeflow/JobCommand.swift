@@ -26,7 +26,7 @@ struct JobRun: AsyncParsableCommand {
     @OptionGroup var common: PipelineOptions
 
     func run() async throws {
-        let logger = bootstrapLogging(common.logLevel)
+        let logger = bootstrapLogging(common.logging)
         let runner: JobRunner
         do {
             let runners = try PipelineRunner.jobRunners(LoadedPipeline.load(pipeline, envFile: common.envFile), logger: logger)

@@ -32,10 +32,10 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("database-pool"), help: "Database connections at most (default 4).") var databasePool: Int?
     @Flag(name: .customLong("no-auth"), help: "No API token (loopback binds only).") var noAuth = false
     @Option(name: .customLong("state-dir"), help: "Where the store snapshot for stale reads is kept.") var stateDir: String?
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+    @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let logger = bootstrapLogging(logLevel)
+        let logger = bootstrapLogging(logging)
         warnAboutCommandLineDatabaseURL(databaseURL)
         try await failing {
             let settings = try settings()

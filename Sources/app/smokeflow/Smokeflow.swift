@@ -1,4 +1,6 @@
 import ArgumentParser
+import Logging
+import StructuredLogs
 
 @main
 struct Smokeflow: AsyncParsableCommand {
@@ -17,6 +19,27 @@ struct PipelineOptions: ParsableArguments {
     @Option(name: .customLong("env-file"), help: "A .env file of NAME=value lines for ${VAR} interpolation (the environment wins).")
     var envFile: String?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
+    @OptionGroup var logging: LoggingOptions
+}
+
+/// `--log-level` and `--log-format`, on every command that logs.
+struct LoggingOptions: ParsableArguments {
+    @Option(
+        name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.",
+        transform: { text in
+            guard let level = Logger.Level(rawValue: text.lowercased()) else {
+                throw ValidationError("--log-level must be trace, debug, info, notice, warning, error or critical, not '\(text)'")
+            }
+            return level
+        })
+    var logLevel: Logger.Level = .info
+
+    @Option(
+        name: .customLong("log-format"),
+        help: "text, logfmt or json (default: text when standard error is a terminal, else logfmt).",
+        transform: { text in
+            guard let format = LogFormat(rawValue: text) else { throw ValidationError("--log-format must be text, logfmt or json, not '\(text)'") }
+            return format
+        })
+    var logFormat: LogFormat?
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PipelineConfig
 import SmokeflowApp
+import StructuredLogs
 
 func report(_ error: any Error) {
     let text: String
@@ -23,13 +24,10 @@ func warnAboutCommandLineDatabaseURL(_ value: String?) {
         + "set DATABASE_URL in the environment or an --env-file instead\n").utf8))
 }
 
-func bootstrapLogging(_ level: String) -> Logger {
-    let parsed = Logger.Level(rawValue: level.lowercased()) ?? .info
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = parsed
-        return handler
-    }
+/// Every line of the process through one `LogOutput`; the command's own lines (not a stage's)
+/// carry `component_id=smokeflow`.
+func bootstrapLogging(_ options: LoggingOptions) -> Logger {
+    LogOutput.bootstrap(format: options.logFormat ?? .standardErrorDefault, level: options.logLevel)
     return Logger(label: "smokeflow")
 }
 

@@ -16,8 +16,7 @@ struct TestPipelines: AsyncParsableCommand {
     @OptionGroup var common: PipelineOptions
 
     func run() async throws {
-        var logger = Logger(label: "smokeflow-test")
-        logger.logLevel = Logger.Level(rawValue: common.logLevel.lowercased()) ?? .warning
+        let logger = bootstrapLogging(common.logging)
         let runner = PipelineTestRunner(registry: .builtin, logger: logger)
         var passed = 0
         var failed = 0

@@ -4,6 +4,7 @@ import ServiceLifecycle
 public import UnixSignals
 public import Telemetry
 import Synchronization
+import StructuredLogs
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -159,7 +160,7 @@ public struct Pipeline: Sendable {
         for component in plan {
             let definition = component.definition
             var stageLogger = logger
-            stageLogger[metadataKey: "component"] = "\(definition.id)"
+            stageLogger[metadataKey: LogKey.componentID] = "\(definition.id)"
             let stageCounters = stageCounters[definition.id] ?? StageCounters()
             counters.append((definition.kind, definition.id, stageCounters))
             let context = StageContext(

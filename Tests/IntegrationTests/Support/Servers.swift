@@ -35,9 +35,12 @@ enum Servers {
         try await request(url, method: .POST, body: body)
     }
 
-    static func request(_ url: String, method: HTTPMethod, body: String = "") async throws -> (status: UInt, body: String) {
+    static func request(
+        _ url: String, method: HTTPMethod, body: String = "", headers: [(String, String)] = []
+    ) async throws -> (status: UInt, body: String) {
         var request = HTTPClientRequest(url: url)
         request.method = method
+        request.headers.add(contentsOf: headers)
         if !body.isEmpty { request.body = .bytes(ByteBuffer(string: body)) }
         let response = try await client.execute(request, timeout: .seconds(10))
         let bytes = try await response.body.collect(upTo: 64 << 20)

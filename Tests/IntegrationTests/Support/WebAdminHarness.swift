@@ -81,6 +81,7 @@ final class WebBrowser {
     var csrfToken: String?
 
     init(_ server: RunningWebAdmin) { base = server.base }
+    init(base: String) { self.base = base }
 
     @discardableResult
     func get(_ path: String) async throws -> Page {
