@@ -58,34 +58,29 @@ public struct MetricsEndpoint: Sendable {
     /// Serves while `body` runs: `body` starts once the address is bound, and the endpoint stops
     /// when it returns. An address that cannot be bound fails before `body` starts.
     public func serving<T: Sendable>(logger: Logger, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                defer { announce.finish() }
-                do {
-                    try await ServiceGroup(configuration: .init(services: [service], logger: logger)).run()
-                } catch is CancellationError {
-                } catch {
-                    throw MetricsEndpointError(description: "metrics: cannot serve on \(address): \(error)")
-                }
-                return nil
-            }
-            var bound: Int?
-            for await port in listening { bound = port }
-            guard let bound else {
-                // The server ended before listening: its error says why.
-                while let result = try await group.next() { _ = result }
-                throw MetricsEndpointError(description: "metrics: cannot listen on \(address)")
-            }
-            logger.info("metrics on http://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(bound)/metrics")
-            group.addTask { try await body() }
-            while let result = try await group.next() {
-                if let value = result {
-                    group.cancelAll()
-                    return value
-                }
-            }
-            throw CancellationError()
+        let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
+        let server = Task {
+            defer { announce.finish() }
+            try await group.run()
         }
+        var bound: Int?
+        for await port in listening { bound = port }
+        guard let bound else {
+            // The server ended before listening: its error says why.
+            let cause = await server.result.failure.map { "\($0)" } ?? "the server stopped"
+            throw MetricsEndpointError(description: "metrics: cannot listen on \(address): \(cause)")
+        }
+        logger.info("metrics on http://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(bound)/metrics")
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body())
+        } catch {
+            result = .failure(error)
+        }
+        // A graceful stop: the listener closes its channels rather than being cancelled.
+        await group.triggerGracefulShutdown()
+        _ = await server.result
+        return try result.get()
     }
 
     private static func json(_ status: HTTPResponse.Status, _ object: [String: any Sendable]) -> Response {
@@ -98,4 +93,11 @@ public struct MetricsEndpoint: Sendable {
 
 public struct MetricsEndpointError: Error, CustomStringConvertible {
     public let description: String
+}
+
+extension Result {
+    fileprivate var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
 }
