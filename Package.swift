@@ -33,7 +33,7 @@ func library(_ name: String, _ layer: String, _ dependencies: [Target.Dependency
 /// Each component folder's README.md and example.yaml are documentation, not sources.
 let componentDocuments = [
     ("sources", ["fixture", "rrd", "influx_query", "probe"]),
-    ("transforms", ["add_tags", "classify", "downsample", "postgres_join"]),
+    ("transforms", ["add_tags", "classify", "downsample", "postgres_join", "alert"]),
     ("sinks", ["file", "stdout", "fixture", "influx", "rrd"]),
 ].flatMap { kind, types in types.flatMap { ["\(kind)/\($0)/README.md", "\(kind)/\($0)/example.yaml"] } }
 
@@ -92,6 +92,8 @@ let package = Package(
 
         // engines: pure logic, never the runtime.
         library("Downsampling", "engines", ["EventModel"]),
+        // SmokePing's alert patterns and per-target alert state, matched as Smokeping.pm does.
+        library("Alerting", "engines", ["EventModel"]),
         library("ProbeEngine", "engines", ["EventModel", Logging, NIOPosix]),
         library("SmokePingFiles", "engines", ["EventModel", "PipelineConfig", "LibRRD"]),
         library("TargetStore", "engines", ["EventModel", "PipelineConfig", "Postgres", Logging, NIOPosix]),
@@ -108,7 +110,7 @@ let package = Package(
             dependencies: [
                 "EventModel", "PipelineConfig", "PipelineRuntime", "LineProtocol", "Zstd", "CZlib",
                 "LibRRD", "Postgres", "Downsampling", "ProbeEngine", "SmokePingFiles", "TargetStore", "DiskBuffer",
-                "SmokePingConfig", AsyncHTTPClient, NIOCore, NIOPosix, NIOHTTP1, Logging, ServiceLifecycle,
+                "SmokePingConfig", "Alerting", AsyncHTTPClient, NIOCore, NIOPosix, NIOHTTP1, Logging, ServiceLifecycle,
             ],
             path: "Sources/components",
             exclude: ["README.md", "buffers/README.md"] + componentDocuments,
@@ -155,7 +157,7 @@ let package = Package(
             name: "smokeflow-bench",
             dependencies: [
                 "EventModel", "LineProtocol", "LibRRD", "SmokePingFiles", "Components", "TargetStore",
-                "PipelineRuntime", "PipelineConfig", "Postgres", "Downsampling", "SmokeGraph", NIOCore, Logging,
+                "PipelineRuntime", "PipelineConfig", "Postgres", "Downsampling", "SmokeGraph", "Alerting", NIOCore, Logging,
             ],
             path: "Benchmarks/smokeflow-bench",
             swiftSettings: strictSettings
@@ -167,7 +169,7 @@ let package = Package(
             dependencies: [
                 "EventModel", "LineProtocol", "Zstd", "PipelineConfig", "PipelineRuntime", "Components",
                 "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "SmokePingConfig", "Downsampling", "DiskBuffer", "PasswordHash", "PipelineTesting",
-                "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting", "ConfigManager", "WebAdmin", "SmokeGraph",
+                "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting", "ConfigManager", "WebAdmin", "SmokeGraph", "Alerting",
                 NIOCore, NIOPosix, Logging, ServiceLifecycle,
             ],
             swiftSettings: strictSettings
@@ -178,7 +180,7 @@ let package = Package(
             dependencies: [
                 "EventModel", "LineProtocol", "Zstd", "PipelineConfig", "PipelineRuntime", "Components",
                 "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "SmokePingConfig", "Downsampling", "DiskBuffer", "PasswordHash", "PipelineTesting",
-                "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting", "ConfigManager", "WebAdmin", "SmokeGraph",
+                "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting", "ConfigManager", "WebAdmin", "SmokeGraph", "Alerting",
                 NIOCore, NIOHTTP1, NIOPosix, AsyncHTTPClient, Logging, ServiceLifecycle,
             ],
             swiftSettings: strictSettings
