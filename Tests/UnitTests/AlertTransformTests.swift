@@ -221,4 +221,22 @@ import Testing
         let retry = RetryPolicy(attempts: 10, initialBackoff: .seconds(1), maximumBackoff: .seconds(5))
         #expect((1...5).map(retry.backoff(after:)) == [.seconds(1), .seconds(2), .seconds(4), .seconds(5), .seconds(5)])
     }
+
+    @Test func aFullQueueDropsNewNotificationsAndCountsThem() throws {
+        let node = try YAMLLoader(environment: [:]).load(text: """
+            rules: { lossy: { type: loss, pattern: ">0%", edgetrigger: true } }
+            targets: { "**": [lossy] }
+            notify: [{ type: exec, command: ["/bin/true"] }]
+            queue_size: 2
+            """, file: "alert.yaml")
+        var options = OptionsReader(componentID: "alerts", location: node.location, pairs: node.mapping ?? [])
+        let configuration = AlertConfiguration(options: &options)
+        try options.finish()
+        let alert = try configuration.build(BuildContext(id: "alerts", logger: LogCapture().logger))
+        // Nothing delivers (the transform does not run): 6 edges, 2 queued, 4 dropped.
+        alert.evaluate(Batch(points: Self.rounds([0, 5, 0, 5, 0, 5, 0])))
+        let counters = alert.counters.snapshot
+        #expect(counters.raised == 3 && counters.cleared == 3)
+        #expect(counters.queued == 2 && counters.overflow == 4 && counters.sent == 0)
+    }
 }
