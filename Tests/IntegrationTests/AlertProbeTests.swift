@@ -5,7 +5,8 @@ import Testing
 
 /// The `alert` transform against namespace hosts whose responder switches loss on and off by
 /// request count (probe-lab.sh `--loss-schedule`: with 5 pings a round, the rounds' losses are
-/// fixed whatever the timing), probed at a 1 s step: each episode's `raised` and `cleared`
+/// fixed whatever the timing; a 1.5 s ping timeout keeps a loaded machine's late answers in),
+/// probed at a 2 s step: each episode's `raised` and `cleared`
 /// reach a local webhook once, at the rounds the patterns start and stop matching. The real
 /// SmokePing daemon (Debian's 2.7.3, FPing, step 2 s, `to = |script`) probes a second host with
 /// the same schedule and raises and clears on the same rounds. Needs root.
@@ -53,8 +54,8 @@ struct AlertProbeTests {
                 type: probe
                 pings: \(Self.pings)
                 interval: 20ms
-                timeout: 500ms
-                step: 1s
+                timeout: 1500ms
+                step: 2s
                 spread: false
                 targets: [{ name: lab, host: \(ours.v4), path: Core/lab, category: Core }]
             transforms:

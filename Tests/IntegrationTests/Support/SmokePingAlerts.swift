@@ -22,8 +22,12 @@ final class SmokePingAlerts: @unchecked Sendable {
         }
         let script = directory + "/alert.sh"
         // Arguments (edgetrigger): alert, target, loss history, rtt history, host, 1 when raised.
+        // SmokePing forks each alert's program without waiting: two alerts of one round run at
+        // once, so they take turns (flock) at asking the responder for its count.
         try """
             #!/bin/sh
+            exec 9> \(directory)/alert.lock
+            flock 9
             received=$(/bin/bash \(packageRoot())/scripts/lib/probe-lab.sh stats \(lab.directory) | awk '/^received/ {print $2}')
             printf '%s %s %s %s\\n' "$1" "${6:-0}" "$received" "$3" >> \(alertLog)
 
@@ -49,7 +53,7 @@ final class SmokePingAlerts: @unchecked Sendable {
             + FPing
             binary = /usr/bin/fping
             hostinterval = 0.02
-            timeout = 0.5
+            timeout = 1.5
 
             *** Targets ***
             probe = FPing
