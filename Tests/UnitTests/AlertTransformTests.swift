@@ -239,4 +239,17 @@ import Testing
         #expect(counters.raised == 3 && counters.cleared == 3)
         #expect(counters.queued == 2 && counters.overflow == 4 && counters.sent == 0)
     }
+
+    @Test func anExecCommandPastItsTimeoutIsKilledAndFailsWithoutAShell() async throws {
+        let notifier = ExecNotifier(name: "slow", command: ["/bin/sleep", "30"], timeout: .milliseconds(200))
+        await #expect(throws: NotificationFailure.self) { try await notifier.deliver(AlertStateTests.notification()) }
+        // Arguments are substituted, never given to a shell: `;` and `$(…)` stay text.
+        let directory = temporaryDirectory()
+        let quoted = ExecNotifier(
+            name: "echo", command: ["/bin/sh", "-c", "printf '%s' \"$0\" > \(directory)/argument", "{rule}; $(touch \(directory)/ran)"],
+            timeout: .seconds(10))
+        try await quoted.deliver(AlertStateTests.notification("r"))
+        #expect(try String(contentsOfFile: directory + "/argument", encoding: .utf8) == "r; $(touch \(directory)/ran)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/ran"))
+    }
 }

@@ -20,56 +20,40 @@ extension AlertPattern {
     /// SmokePing's and are kept: `>0%,*12*,>0%,*12*,>0%` needs four rounds of history and a
     /// late match far back may be refused (the table in the unit tests pins them).
     public func matches(_ history: [AlertValue]) -> Bool {
-        var evaluation = PatternEvaluation(pattern: self, history: history)
-        return evaluation.run()
+        PatternEvaluation(pattern: self, history: history).run()
     }
 }
 
-/// The compiled sub of one pattern against one history.
+/// The compiled sub of one pattern against one history (no allocation: the segments are the
+/// pattern's own).
 struct PatternEvaluation {
-    /// Per segment (the tests between two wildcards, `segments[0]` before the first), its
-    /// tests with SmokePing's base index (`-minlength + position among the tests`).
-    let segments: [[(index: Int, test: AlertPattern.Test)]]
-    /// `imax` of loop `m` (1-based, outermost first): loop `m` belongs to wildcard `k - m + 1`.
-    let loopLimits: [Int]
-    let maxLength: Int
+    let pattern: AlertPattern
     let history: [AlertValue]
     let wildcards: Int
+    let maxLength: Int
+    /// `history − minlength`: how many rounds the wildcards may skip in all.
+    let available: Int
 
     init(pattern: AlertPattern, history: [AlertValue]) {
-        var segments: [[(index: Int, test: AlertPattern.Test)]] = [[]]
-        var counts: [Int] = []
-        var index = -pattern.minLength
-        for element in pattern.elements {
-            switch element {
-            case .test(let test):
-                segments[segments.count - 1].append((index, test))
-                index += 1
-            case .wildcard(let count):
-                counts.append(count)
-                segments.append([])
-            }
-        }
-        self.segments = segments
-        let available = history.count - pattern.minLength
-        // Loop m (1-based) is wildcard k − m + 1 in pattern order; index 0 is unused.
-        loopLimits = [0] + (1...max(counts.count, 1)).map { m in
-            counts.isEmpty ? 0 : min(available, counts[counts.count - m])
-        }
-        maxLength = pattern.maxLength
+        self.pattern = pattern
         self.history = history
-        wildcards = counts.count
+        wildcards = pattern.wildcardCounts.count
+        maxLength = pattern.maxLength
+        available = history.count - pattern.minLength
     }
+
+    /// `imax` of loop `m` (1-based, outermost first): loop `m` belongs to wildcard `k − m + 1`.
+    func limit(_ m: Int) -> Int { min(available, pattern.wildcardCounts[wildcards - m]) }
 
     enum LoopEnd { case ended(skip: Int), patternFails }
 
-    mutating func run() -> Bool {
-        guard history.count >= segments.reduce(0, { $0 + $1.count }) else { return false }
+    func run() -> Bool {
+        guard available >= 0 else { return false }
         if wildcards > 0 {
             switch loop(1, outerSkips: 0) {
             case .patternFails: return false
             case .ended(let skip):
-                if skip >= min(maxLength - skip, loopLimits[1]) { return false }
+                if skip >= min(maxLength - skip, limit(1)) { return false }
             }
         }
         return passes(segment: wildcards, skips: 0)
@@ -77,7 +61,7 @@ struct PatternEvaluation {
 
     /// Loop `m`: its body is loop `m + 1` and that loop's check, then segment `k − m`.
     func loop(_ m: Int, outerSkips: Int) -> LoopEnd {
-        let bound = min(maxLength - outerSkips, loopLimits[m])
+        let bound = min(maxLength - outerSkips, limit(m))
         var skip = 0
         while skip < bound {
             let skips = outerSkips + skip
@@ -85,7 +69,7 @@ struct PatternEvaluation {
                 switch loop(m + 1, outerSkips: skips) {
                 case .patternFails: return .patternFails
                 case .ended(let inner):
-                    if inner >= min(maxLength - skips - inner, loopLimits[m + 1]) { return .patternFails }
+                    if inner >= min(maxLength - skips - inner, limit(m + 1)) { return .patternFails }
                 }
             }
             if passes(segment: wildcards - m, skips: skips) { return .ended(skip: skip) }
@@ -96,7 +80,7 @@ struct PatternEvaluation {
 
     /// Every test of the segment, each at its base index shifted back by the open loops' skips.
     func passes(segment: Int, skips: Int) -> Bool {
-        for (index, test) in segments[segment] {
+        for (index, test) in pattern.segments[segment] {
             let position = history.count + index - skips
             let value: AlertValue? = position >= 0 ? history[position] : nil
             if !Self.passes(test, value) { return false }

@@ -49,8 +49,21 @@ public struct AlertPattern: Sendable, Hashable, CustomStringConvertible {
     /// `minLength` plus every wildcard's N (SmokePing's `maxlength`: how many rounds a target
     /// with this rule keeps, its `fetchlength`, is the largest of its rules').
     public let maxLength: Int
+    /// The tests between wildcards (`segments[0]` before the first), each with SmokePing's
+    /// base index (`-minlength + position among the tests`): the compiled form matching uses.
+    let segments: [[(index: Int, test: Test)]]
+    /// Each wildcard's N, in pattern order.
+    let wildcardCounts: [Int]
 
     public var description: String { text }
+
+    /// Two patterns are the same when their text and type are (the rest follows from those).
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.text == rhs.text && lhs.kind == rhs.kind }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(text)
+        hasher.combine(kind)
+    }
 
     /// Parses as `init_alerts`: the text split at commas (spaces around them dropped, trailing
     /// empty elements too, as Perl's `split`), each element matched against SmokePing's regular
@@ -74,6 +87,21 @@ public struct AlertPattern: Sendable, Hashable, CustomStringConvertible {
         }
         minLength = tests
         maxLength = tests + wildcards
+        var segments: [[(index: Int, test: Test)]] = [[]]
+        var counts: [Int] = []
+        var index = -tests
+        for element in elements {
+            switch element {
+            case .test(let test):
+                segments[segments.count - 1].append((index, test))
+                index += 1
+            case .wildcard(let count):
+                counts.append(count)
+                segments.append([])
+            }
+        }
+        self.segments = segments
+        wildcardCounts = counts
     }
 
     /// `split /\s*,\s*/`: the spaces around each comma go with it.

@@ -41,7 +41,7 @@ public struct AlertConfiguration: TransformConfiguration {
 
     public func build(_ context: BuildContext) throws -> AlertTransform {
         let counters = AlertCounters()
-        let notifiers = notifiers.map { $0.build(counters: counters, retry: retry, logger: context.logger) }
+        let notifiers = notifiers.map { $0.build() }
         let book = AlertBook(
             rules: rules, targets: targets, notifiers: notifiers.map(\.name), queueSize: queueSize,
             storage: context.checkpoints, documentName: "alert-\(context.id)", counters: counters, logger: context.logger)

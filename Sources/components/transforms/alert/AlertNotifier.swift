@@ -1,6 +1,5 @@
 import Foundation
 import Alerting
-import Logging
 import PipelineConfig
 
 /// One destination of notifications (`notify:` list).
@@ -29,7 +28,7 @@ struct NotifierConfiguration: Sendable {
     var timeout: Duration
     var kind: Kind
 
-    func build(counters: AlertCounters, retry: RetryPolicy, logger: Logger) -> any AlertNotifier {
+    func build() -> any AlertNotifier {
         switch kind {
         case .webhook(let url, let headers): WebhookNotifier(name: name, url: url, headers: headers, timeout: timeout)
         case .exec(let command): ExecNotifier(name: name, command: command, timeout: timeout)
