@@ -12,7 +12,7 @@ protocol AlertNotifier: Sendable {
 /// Why a delivery failed, in words that hold no URL, header or secret.
 struct NotificationFailure: Error, Sendable, CustomStringConvertible {
     var message: String
-    /// False for an answer retrying cannot change (an HTTP 4xx other than 408 and 429).
+    /// False for an answer retrying cannot change (an HTTP 3xx or 4xx other than 408 and 429).
     var retryable: Bool
     var description: String { message }
 }
