@@ -35,7 +35,7 @@ func library(_ name: String, _ layer: String, _ dependencies: [Target.Dependency
 /// Each component folder's README.md and example.yaml are documentation, not sources.
 let componentDocuments = [
     ("sources", ["fixture", "rrd", "influx_query", "probe"]),
-    ("transforms", ["add_tags", "classify", "downsample", "postgres_join"]),
+    ("transforms", ["add_tags", "classify", "downsample", "postgres_join", "alert"]),
     ("sinks", ["file", "stdout", "fixture", "influx", "rrd"]),
 ].flatMap { kind, types in types.flatMap { ["\(kind)/\($0)/README.md", "\(kind)/\($0)/example.yaml"] } }
 
@@ -100,6 +100,8 @@ let package = Package(
 
         // engines: pure logic, never the runtime.
         library("Downsampling", "engines", ["EventModel"]),
+        // SmokePing's alert patterns and per-target alert state, matched as Smokeping.pm does.
+        library("Alerting", "engines", ["EventModel"]),
         library("ProbeEngine", "engines", ["EventModel", Logging, NIOPosix]),
         library("SmokePingFiles", "engines", ["EventModel", "PipelineConfig", "LibRRD"]),
         library("TargetStore", "engines", ["EventModel", "PipelineConfig", "Postgres", Logging, NIOPosix]),
@@ -116,7 +118,7 @@ let package = Package(
             dependencies: [
                 "EventModel", "PipelineConfig", "PipelineRuntime", "LineProtocol", "Zstd", "CZlib",
                 "LibRRD", "Postgres", "Downsampling", "ProbeEngine", "SmokePingFiles", "TargetStore", "DiskBuffer",
-                "SmokePingConfig", "Telemetry", CoreMetrics, AsyncHTTPClient, NIOCore, NIOPosix, NIOHTTP1, Logging, ServiceLifecycle,
+                "SmokePingConfig", "Telemetry", "Alerting", CoreMetrics, AsyncHTTPClient, NIOCore, NIOPosix, NIOHTTP1, Logging, ServiceLifecycle,
             ],
             path: "Sources/components",
             exclude: ["README.md", "buffers/README.md"] + componentDocuments,
@@ -168,7 +170,7 @@ let package = Package(
             name: "smokeflow-bench",
             dependencies: [
                 "EventModel", "LineProtocol", "LibRRD", "SmokePingFiles", "Components", "TargetStore",
-                "PipelineRuntime", "PipelineConfig", "Postgres", "Downsampling", "SmokeGraph", NIOCore, Logging,
+                "PipelineRuntime", "PipelineConfig", "Postgres", "Downsampling", "SmokeGraph", "Alerting", NIOCore, Logging,
             ],
             path: "Benchmarks/smokeflow-bench",
             swiftSettings: strictSettings
@@ -180,7 +182,7 @@ let package = Package(
             dependencies: [
                 "EventModel", "LineProtocol", "Zstd", "PipelineConfig", "PipelineRuntime", "Components",
                 "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "SmokePingConfig", "Downsampling", "DiskBuffer", "PasswordHash", "PipelineTesting",
-                "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting", "ConfigManager", "WebAdmin", "SmokeGraph", "StructuredLogs",
+                "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting", "ConfigManager", "WebAdmin", "SmokeGraph", "StructuredLogs", "Alerting",
                 "Telemetry", "MetricsEndpoint", NIOCore, NIOPosix, Logging, ServiceLifecycle,
             ],
             swiftSettings: strictSettings
@@ -191,7 +193,7 @@ let package = Package(
             dependencies: [
                 "EventModel", "LineProtocol", "Zstd", "PipelineConfig", "PipelineRuntime", "Components",
                 "LibRRD", "SmokePingFiles", "Postgres", "TargetStore", "SmokePingConfig", "Downsampling", "DiskBuffer", "PasswordHash", "PipelineTesting",
-                "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting", "ConfigManager", "WebAdmin", "SmokeGraph",
+                "JobScheduler", "ProbeEngine", "SmokeflowApp", "SmokeflowTesting", "ConfigManager", "WebAdmin", "SmokeGraph", "Alerting",
                 "Telemetry", "MetricsEndpoint", NIOCore, NIOHTTP1, NIOPosix, AsyncHTTPClient, Logging, ServiceLifecycle,
             ],
             swiftSettings: strictSettings

@@ -57,6 +57,9 @@ switch arguments.dropFirst().first {
 case "join":
     let count = arguments.count > 2 ? Int(arguments[2])! : 1_000_000
     try joinThroughputBenchmark(points: count, targets: 10_000)
+case "alert":
+    // alert [ROUNDS]: 10,000 targets x 3 rules, ROUNDS rounds each (default 60).
+    try alertBenchmark(targets: 10_000, rounds: arguments.count > 2 ? Int(arguments[2])! : 60)
 case "join-targets":
     // The benchmark's targets as CSV for `smokeflow targets import`.
     print(TargetExport.render(benchmarkTargets(Int(arguments[2])!), as: .csv), terminator: "")

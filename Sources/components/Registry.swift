@@ -22,6 +22,7 @@ extension ComponentRegistry {
         registry.register(InfluxSinkConfiguration.self)
         registry.register(RRDSinkConfiguration.self)
         registry.register(PostgresJoinConfiguration.self)
+        registry.register(AlertConfiguration.self)
         registry.registerCheckpointBackend("postgres") { settings in
             PostgresCheckpointStorage(
                 connectionString: ConnectionString.resolve(explicit: nil, pipeline: settings.databaseURL?.value), agent: settings.agent)

@@ -4,6 +4,9 @@
 // (any number of addresses: route a /16 there as `local`) after --delay-ms, and drops a
 // seeded fraction --loss of them (--duplicate 1 sends every answer twice). On SIGUSR1 (and on exit) it writes its own counts to
 // --stats: "received N\ndropped N\nanswered N\n", written to a temp file and renamed.
+// --loss-schedule "N:F,N:F,…" switches loss on and off by request count, independent of time:
+// the first N requests are dropped with fraction F, the next N' with F', …, then --loss
+// applies (with F 0 or 1 an episode is exact: 3 rounds of 5 pings lost is "…,15:1,…").
 // Build: gcc -O2 -o echo-responder echo-responder.c
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -42,6 +45,37 @@ static uint64_t received, dropped, answered, rng;
 static const char *stats_path;
 static double loss_fraction;
 static int duplicate;  // --duplicate 1: every answer is sent twice
+#define MAX_SEGMENTS 256
+static uint64_t segment_requests[MAX_SEGMENTS];  // --loss-schedule: requests per segment
+static double segment_loss[MAX_SEGMENTS];
+static int segments;
+
+// The loss fraction for the request numbered `index` (0-based, in arrival order).
+static double loss_for(uint64_t index) {
+    for (int i = 0; i < segments; i++) {
+        if (index < segment_requests[i]) return segment_loss[i];
+        index -= segment_requests[i];
+    }
+    return loss_fraction;
+}
+
+// "N:F,N:F,…"; returns 0 when the text is not such a list.
+static int parse_schedule(const char *text) {
+    while (*text && segments < MAX_SEGMENTS) {
+        char *end;
+        unsigned long long count = strtoull(text, &end, 10);
+        if (end == text || *end != ':') return 0;
+        text = end + 1;
+        double fraction = strtod(text, &end);
+        if (end == text) return 0;
+        segment_requests[segments] = count;
+        segment_loss[segments++] = fraction;
+        text = end;
+        if (*text == ',') text++;
+        else if (*text) return 0;
+    }
+    return *text == 0;
+}
 
 static int64_t now_real(void) {
     struct timespec ts;
@@ -127,7 +161,7 @@ static void receive(int fd, int v6, int64_t delay) {
             buf[0] = ICMP6_ECHO_REPLY;
             buf[2] = buf[3] = 0;  // the kernel computes ICMPv6 checksums
         }
-        if (next_random() < loss_fraction) { dropped++; continue; }
+        if (next_random() < loss_for(received - 1)) { dropped++; continue; }
         if (count == QUEUE) { dropped++; continue; }
         p->v6 = v6;
         p->len = (size_t)n;
@@ -151,6 +185,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--seed")) seed = strtoull(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--stats")) stats_path = argv[i + 1];
         else if (!strcmp(argv[i], "--duplicate")) duplicate = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--loss-schedule") && !parse_schedule(argv[i + 1])) {
+            fprintf(stderr, "--loss-schedule: expected N:F,N:F,... (requests:fraction)\n");
+            return 2;
+        }
     }
     if (!stats_path) { fprintf(stderr, "usage: %s --stats FILE [--delay-ms D] [--loss F] [--seed S]\n", argv[0]); return 2; }
     rng = seed ? seed : 1;

@@ -4,11 +4,13 @@
 # echo requests itself and a userspace responder (echo-responder.c) answers them after a delay,
 # dropping a seeded fraction. Traffic only goes to the namespace's addresses.
 #
-#   probe-lab.sh up DIR [--delay-ms D] [--loss F] [--seed S] [--duplicate] [--range16] [--dns]
+#   probe-lab.sh up DIR [--delay-ms D] [--loss F] [--seed S] [--loss-schedule N:F,…] [--duplicate] [--range16] [--dns]
 #       creates the lab (state in DIR, which must not exist) and prints KEY=VALUE lines:
 #       LAB_NS, LAB_V4 / LAB_V6 (the namespace's addresses), LAB_RANGE16 (with --range16: a
 #       10.Z.0.0/16 answered as a whole, e.g. "10.Z"), LAB_STATS (the responder's counts),
 #       LAB_DNS_V4 (with --dns: dnsmasq on LAB_V4:53, see DNS answers below).
+#       --loss-schedule switches loss by request count (echo-responder.c): "10:0,15:1" answers
+#       the first 10 requests, drops the next 15, then drops --loss of the rest.
 #   probe-lab.sh stats DIR    the responder's counts now (received, dropped, answered)
 #   probe-lab.sh down DIR     stops everything and deletes the namespace (safe to repeat)
 #   probe-lab.sh cleanup [--mine|--all]
@@ -29,12 +31,13 @@ rand_byte() { od -An -N1 -tu1 /dev/urandom | tr -d ' '; }
 
 up() {
   local dir=$1; shift
-  local delay=0 loss=0 seed=1 range16=0 dns=0 duplicate=0
+  local delay=0 loss=0 seed=1 range16=0 dns=0 duplicate=0 schedule=""
   while [ $# -gt 0 ]; do
     case "$1" in
     --delay-ms) delay=$2; shift 2 ;;
     --loss) loss=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
+    --loss-schedule) schedule=$2; shift 2 ;;
     --range16) range16=1; shift ;;
     --duplicate) duplicate=1; shift ;;
     --dns) dns=1; shift ;;
@@ -75,8 +78,10 @@ up() {
     ip -n "$ns" route add local "10.$z.0.0/16" dev lo
   fi
   gcc -O2 -o "$dir/echo-responder" "$here/echo-responder.c"
+  local scheduled=()
+  [ -n "$schedule" ] && scheduled=(--loss-schedule "$schedule")
   ip netns exec "$ns" "$dir/echo-responder" --delay-ms "$delay" --loss "$loss" --seed "$seed" \
-    --duplicate "$duplicate" --stats "$dir/stats" > "$dir/responder.log" 2>&1 &
+    --duplicate "$duplicate" "${scheduled[@]}" --stats "$dir/stats" > "$dir/responder.log" 2>&1 &
   echo $! > "$dir/responder.pid"
   for _ in $(seq 1 100); do grep -q ready "$dir/responder.log" 2>/dev/null && break; sleep 0.05; done
   echo "LAB_NS=$ns"

@@ -24,6 +24,8 @@ final class FaultProxy: Sendable {
     /// What every request gets once `faults` is used up; nil forwards them.
     let afterwards: Fault?
     let requestTimes = Mutex<[ContinuousClock.Instant]>([])
+    /// Every request's headers (names lower-cased) and body, in arrival order.
+    let requests = Mutex<[RecordedRequest]>([])
     private let channel: Mutex<(any Channel)?> = Mutex(nil)
     /// The port, kept while paused so `resume` binds the same one.
     private let boundPort = Mutex(0)
@@ -73,9 +75,23 @@ final class FaultProxy: Sendable {
     func resume() async throws { try await start() }
 
     /// The next fault, if any are left.
-    func nextFault() -> Fault? {
+    func nextFault(_ head: HTTPRequestHead, body: ByteBuffer) -> Fault? {
         requestTimes.withLock { $0.append(.now) }
+        var headers: [String: String] = [:]
+        for (name, value) in head.headers { headers[name.lowercased()] = value }
+        requests.withLock { $0.append(RecordedRequest(headers: headers, body: Data(body.readableBytesView))) }
         return faults.withLock { $0.isEmpty ? afterwards : $0.removeFirst() }
+    }
+}
+
+/// A request as the proxy received it.
+struct RecordedRequest: Sendable {
+    var headers: [String: String]
+    var body: Data
+    /// The body's top-level JSON values as text (`null` as `<null>`).
+    var json: [String: String] {
+        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else { return [:] }
+        return object.mapValues { "\($0)" }
     }
 }
 
@@ -99,7 +115,7 @@ private final class ProxyHandler: ChannelInboundHandler, @unchecked Sendable {
         case .end:
             guard let head else { return }
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            switch proxy.nextFault() {
+            switch proxy.nextFault(head, body: body) {
             case .status(let code, let retryAfter):
                 var headers = HTTPHeaders([("Content-Length", "0")])
                 if let retryAfter { headers.add(name: "Retry-After", value: "\(retryAfter)") }

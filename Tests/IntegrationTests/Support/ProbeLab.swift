@@ -1,3 +1,4 @@
+import Components
 import SmokeflowTesting
 import Foundation
 import Testing
@@ -13,8 +14,13 @@ final class ProbeLab: @unchecked Sendable {
     static var available: Bool { getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") }
     static var enabled: Bool { available || Servers.required }
 
-    init(delayMilliseconds: Double = 0, loss: Double = 0, seed: Int = 1, duplicate: Bool = false, range16: Bool = false, dns: Bool = false) async throws {
+    /// `lossSchedule`: loss switched on and off by request count, `"N:F,N:F,…"` (probe-lab.sh).
+    init(
+        delayMilliseconds: Double = 0, loss: Double = 0, seed: Int = 1, lossSchedule: String? = nil, duplicate: Bool = false, range16: Bool = false,
+        dns: Bool = false
+    ) async throws {
         var arguments = ["up", directory, "--delay-ms", "\(delayMilliseconds)", "--loss", "\(loss)", "--seed", "\(seed)"]
+        if let lossSchedule { arguments += ["--loss-schedule", lossSchedule] }
         if duplicate { arguments.append("--duplicate") }
         if range16 { arguments.append("--range16") }
         if dns { arguments.append("--dns") }
@@ -88,18 +94,8 @@ final class ProbeLab: @unchecked Sendable {
         defer { for pointer in argv { free(pointer) } }
         // Children start with no signal blocked (the test process blocks some, and daemons the
         // lab starts must still stop on SIGTERM).
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        let spawned = CleanSpawn.spawn(&pid, executable, &actions, argv)
         guard spawned == 0 else { throw CommandFailed(description: "\(executable): \(String(cString: strerror(spawned)))") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}

@@ -22,18 +22,7 @@ enum SmokePingInstallation {
         for folder in ["data", "run", "cache"] {
             try FileManager.default.createDirectory(atPath: directory + "/" + folder, withIntermediateDirectories: true)
         }
-        let config = """
-            *** General ***
-            owner = smokeflow test
-            contact = nobody@example.invalid
-            mailhost = 127.0.0.1
-            imgcache = \(directory)/cache
-            imgurl = cache
-            datadir = \(directory)/data
-            piddir = \(directory)/run
-            smokemail = /etc/smokeping/smokemail
-            tmail = /etc/smokeping/tmail
-            cgiurl = http://127.0.0.1/smokeping.cgi
+        let config = general(in: directory) + """
 
             *** Database ***
             step = \(step)
@@ -44,18 +33,7 @@ enum SmokePingInstallation {
                 MIN 0.5 12 4320
                 MAX 0.5 12 4320
 
-            *** Presentation ***
-            template = /etc/smokeping/basepage.html
-
-            + overview
-            width = 600
-            height = 50
-            range = 10h
-
-            + detail
-            width = 600
-            height = 200
-            "Last 3 Hours" 3h
+            """ + presentation + """
 
             @include Probes
             @include Targets
@@ -65,6 +43,43 @@ enum SmokePingInstallation {
         try config.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
+}
+
+extension SmokePingInstallation {
+    /// `*** General ***` with every path in `directory`.
+    static func general(in directory: String) -> String {
+        """
+        *** General ***
+        owner = smokeflow test
+        contact = nobody@example.invalid
+        mailhost = 127.0.0.1
+        imgcache = \(directory)/cache
+        imgurl = cache
+        datadir = \(directory)/data
+        piddir = \(directory)/run
+        smokemail = /etc/smokeping/smokemail
+        tmail = /etc/smokeping/tmail
+        cgiurl = http://127.0.0.1/smokeping.cgi
+
+        """
+    }
+
+    /// `*** Presentation ***` with the mandatory overview and detail.
+    static let presentation = """
+        *** Presentation ***
+        template = /etc/smokeping/basepage.html
+
+        + overview
+        width = 600
+        height = 50
+        range = 10h
+
+        + detail
+        width = 600
+        height = 200
+        "Last 3 Hours" 3h
+
+        """
 }
 
 /// `smokeping --nodaemon` of a test's own, logging to a file. SmokePing writes its pidfile

@@ -1,0 +1,65 @@
+import Alerting
+import EventModel
+public import PipelineConfig
+public import PipelineRuntime
+
+/// `type: alert` — SmokePing's alert detectors on the stream (`Smokeping.pm`'s
+/// `check_alerts`): each round of a target with rules pushes its loss and median onto the
+/// target's history, every rule's pattern is matched against it, and edges (or, without
+/// `edgetrigger`, matching rounds) become notifications for the `notify` list. Points pass
+/// through unchanged. State and undelivered notifications are one checkpoint document.
+public struct AlertConfiguration: TransformConfiguration {
+    public static let typeName = "alert"
+
+    /// Rules by name, in file order.
+    var rules: [AlertRule]
+    /// Path or category glob → rule names, in file order.
+    var targets: [(glob: Glob, rules: [String])]
+    var notifiers: [NotifierConfiguration]
+    /// Per notifier: undelivered notifications kept; beyond that new ones are dropped and counted.
+    var queueSize: Int
+    var retry: RetryPolicy
+    /// On shutdown, how long delivery may go on once the input has ended.
+    var drainTimeout: Duration
+
+    public init(options: inout OptionsReader) {
+        let componentID = options.componentID
+        // SmokePing's top-level `edgetrigger`, inherited by rules that set none.
+        let edgeTrigger = options.bool("edgetrigger", default: false)
+        rules = AlertOptionsReader.rules(options.node("rules"), edgeTrigger: edgeTrigger, componentID: componentID, into: &options)
+        targets = AlertOptionsReader.targets(options.node("targets"), rules: rules, componentID: componentID, into: &options)
+        notifiers = AlertOptionsReader.notifiers(options.node("notify"), componentID: componentID, into: &options)
+        queueSize = options.int("queue_size", default: 1000, range: 1...1_000_000)
+        retry = RetryPolicy(
+            attempts: options.int("retry_attempts", default: 8, range: 1...1000),
+            initialBackoff: options.duration("retry_backoff", default: .seconds(1)),
+            maximumBackoff: options.duration("retry_max_backoff", default: .seconds(300)))
+        drainTimeout = options.duration("drain_timeout", default: .seconds(10))
+        if rules.isEmpty { options.fail(options.location, "'\(componentID)' needs 'rules' (name: { type, pattern, … })") }
+        if targets.isEmpty { options.fail(options.location, "'\(componentID)' needs 'targets' (path or category glob: [rule names])") }
+    }
+
+    public func build(_ context: BuildContext) throws -> AlertTransform {
+        let counters = AlertCounters()
+        let notifiers = notifiers.map { $0.build() }
+        let book = AlertBook(
+            rules: rules, targets: targets, notifiers: notifiers.map(\.name), queueSize: queueSize,
+            storage: context.checkpoints, documentName: "alert-\(context.id)", counters: counters, logger: context.logger)
+        return AlertTransform(book: book, notifiers: notifiers, retry: retry, drainTimeout: drainTimeout, counters: counters)
+    }
+}
+
+/// Retries of one notification: `attempts` in all, waiting `initialBackoff`, then twice as long
+/// each time, at most `maximumBackoff`.
+struct RetryPolicy: Sendable {
+    var attempts: Int
+    var initialBackoff: Duration
+    var maximumBackoff: Duration
+
+    /// The wait after failed attempt `attempt` (1-based).
+    func backoff(after attempt: Int) -> Duration {
+        var wait = initialBackoff
+        for _ in 1..<max(attempt, 1) where wait < maximumBackoff { wait *= 2 }
+        return min(wait, maximumBackoff)
+    }
+}
