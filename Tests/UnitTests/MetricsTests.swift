@@ -4,6 +4,7 @@ import PipelineConfig
 import PipelineRuntime
 import SmokeflowTesting
 import Telemetry
+import Synchronization
 import Testing
 
 /// The metric catalogue, the per-run registry, the runtime's counts and readiness.
@@ -129,5 +130,17 @@ import Testing
         let good = try PipelineLoader(environment: [:]).load(
             text: "metrics: { address: '[::1]:9598' }\nsources:\n  a: { type: fixture, path: x }\nsinks:\n  b: { type: stdout, inputs: [a] }\n", file: "p.yaml")
         #expect(try RuntimeSettings(good).metricsAddress == ListenAddress(host: "::1", port: 9598))
+    }
+
+    @Test func aMirroredCountGrowsByWhatItsSourceGrewBetweenScrapes() {
+        let registry = MetricsRegistry()
+        let source = Atomic<Int>(3)
+        ComponentMetrics(registry: registry, id: "alerts", kind: "transform", type: "alert")
+            .mirror(.alertEdges, "raised") { source.load(ordering: .relaxed) }
+        let line = #"smokeflow_alert_edges_total{component_id="alerts",component_kind="transform",component_type="alert",state="raised"}"#
+        #expect(String(decoding: registry.exposition(), as: UTF8.self).contains(line + " 3"))
+        source.add(4, ordering: .relaxed)
+        #expect(String(decoding: registry.exposition(), as: UTF8.self).contains(line + " 7"))
+        #expect(String(decoding: registry.exposition(), as: UTF8.self).contains(line + " 7"), "a scrape without news adds nothing")
     }
 }

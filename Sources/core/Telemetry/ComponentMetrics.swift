@@ -1,4 +1,5 @@
 public import CoreMetrics
+import Synchronization
 
 /// A stage's view of its run's metrics: every series it makes carries its `component_id`,
 /// `component_kind` and `component_type`, then the family's own labels.
@@ -36,5 +37,21 @@ public struct ComponentMetrics: Sendable {
 
     public func onCollect(_ collect: @escaping @Sendable () -> Void) {
         registry.onCollect(collect)
+    }
+
+    /// A counter that follows a count kept elsewhere (an `Atomic` a component owns): when
+    /// scraped, it grows by what `read` grew since the last scrape.
+    public func mirror(_ family: MetricFamily, _ values: String..., read: @escaping @Sendable () -> Int) {
+        guard !registry.isDiscarding else { return }
+        let counter = registry.counter(family, labels + zip(family.labels, values).map { ($0, $1) })
+        let counted = Mutex(0)
+        registry.onCollect {
+            let now = read()
+            let delta = counted.withLock { last -> Int in
+                defer { last = max(last, now) }
+                return max(0, now - last)
+            }
+            if delta > 0 { counter.increment(by: Int64(delta)) }
+        }
     }
 }

@@ -83,6 +83,15 @@ extension MetricFamily {
     public static let downsampledSeries = MetricFamily(
         "smokeflow_downsample_series", .gauge, help: "Series with an open window in a downsample transform.")
 
+    public static let alertEdges = MetricFamily(
+        "smokeflow_alert_edges_total", .counter, labels: ["state"],
+        help: "Alert edges an alert transform found, by state (raised, cleared).")
+    public static let alertNotifications = MetricFamily(
+        "smokeflow_alert_notifications_total", .counter, labels: ["result"],
+        help: "Alert notifications by what became of them (queued, sent, failed, overflow, duplicate).")
+    public static let alertRetries = MetricFamily(
+        "smokeflow_alert_notification_retries_total", .counter, help: "Alert notification attempts retried.")
+
     // MARK: Jobs (labels: job)
 
     public static let jobLastSuccess = MetricFamily(
@@ -120,7 +129,7 @@ extension MetricFamily {
         requestDuration, retries, requestsInFlight, lastSuccess, bufferEvents, bufferBytes, bufferUsage, bufferOldestAge,
         rrdFilesScanned, sourceLag, checkpointAge, probeRoundsStarted, probeRoundsFinished, probeRoundsLate, probeSendJitter,
         probeTargets, probeSockets, influxQueryRows,
-        snapshotAge, snapshotStale, unknownTargets, openWindows, downsampledSeries,
+        snapshotAge, snapshotStale, unknownTargets, openWindows, downsampledSeries, alertEdges, alertNotifications, alertRetries,
         jobLastSuccess, jobWindows, jobFailures,
         buildInfo, startTime, residentMemory, openFileDescriptors, cpuSeconds,
         httpRequests, httpRequestDuration,

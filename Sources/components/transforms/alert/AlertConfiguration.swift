@@ -1,3 +1,4 @@
+import Telemetry
 import Alerting
 import EventModel
 public import PipelineConfig
@@ -41,11 +42,26 @@ public struct AlertConfiguration: TransformConfiguration {
 
     public func build(_ context: BuildContext) throws -> AlertTransform {
         let counters = AlertCounters()
+        Self.expose(counters, context.metrics)
         let notifiers = notifiers.map { $0.build() }
         let book = AlertBook(
             rules: rules, targets: targets, notifiers: notifiers.map(\.name), queueSize: queueSize,
             storage: context.checkpoints, documentName: "alert-\(context.id)", counters: counters, logger: context.logger)
         return AlertTransform(book: book, notifiers: notifiers, retry: retry, drainTimeout: drainTimeout, counters: counters)
+    }
+}
+
+extension AlertConfiguration {
+    /// The counters as `smokeflow_alert_*`, read when scraped.
+    static func expose(_ counters: AlertCounters, _ metrics: ComponentMetrics) {
+        metrics.mirror(.alertEdges, "raised") { counters.raised.load(ordering: .relaxed) }
+        metrics.mirror(.alertEdges, "cleared") { counters.cleared.load(ordering: .relaxed) }
+        metrics.mirror(.alertNotifications, "queued") { counters.queued.load(ordering: .relaxed) }
+        metrics.mirror(.alertNotifications, "sent") { counters.sent.load(ordering: .relaxed) }
+        metrics.mirror(.alertNotifications, "failed") { counters.failed.load(ordering: .relaxed) }
+        metrics.mirror(.alertNotifications, "overflow") { counters.overflow.load(ordering: .relaxed) }
+        metrics.mirror(.alertNotifications, "duplicate") { counters.duplicates.load(ordering: .relaxed) }
+        metrics.mirror(.alertRetries) { counters.retries.load(ordering: .relaxed) }
     }
 }
 
