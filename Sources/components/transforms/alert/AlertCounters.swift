@@ -1,6 +1,6 @@
 public import Synchronization
 
-/// What the alert transform did, for /metrics (wired by the metrics work): edges found,
+/// What the alert transform did (on /metrics as `smokeflow_alert_*`, `AlertConfiguration.expose`): edges found,
 /// notifications queued, dropped on a full queue (`overflow`), delivered (`sent`), given up
 /// after their retries (`failed`), retried attempts, and duplicates not queued again.
 public final class AlertCounters: Sendable {
