@@ -19,11 +19,17 @@ public struct ServeSetup: Sendable {
     let settings: ServeSettings
     let logger: Logger
     let environment: [String: String]
+    /// The pipeline beside the server (`run --serve`), for the dashboard.
+    let pipelineStatus: PipelineStatus?
 
-    public init(settings: ServeSettings, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(
+        settings: ServeSettings, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment,
+        pipelineStatus: PipelineStatus? = nil
+    ) {
         self.settings = settings
         self.logger = logger
         self.environment = environment
+        self.pipelineStatus = pipelineStatus
     }
 
     /// The API and, unless `web_bind: off`, the web admin beside it on the same store.
@@ -117,6 +123,7 @@ public struct ServeSetup: Sendable {
         web.port = port
         web.secureCookies = settings.webSecureCookies
         web.metrics = metrics
+        if let pipelineStatus { web.pipelineStatus = { pipelineStatus.describe() } }
         if !web.credentials.configured {
             logger.warning("web admin: no WEB_ADMIN_PASSWORD_HASH or WEB_ADMIN_PASSWORD (run smokeflow init, then --env-file): nobody can sign in")
         }

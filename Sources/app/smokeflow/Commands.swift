@@ -69,7 +69,7 @@ struct Run: AsyncParsableCommand {
             guard let serveConfig else { return try await PipelineRunner.runWithJobs(loaded, envFile: common.envFile, logger: logger) }
             var settings = try ServeSettings.read(serveConfig, environment: ProcessInfo.processInfo.environment)
             if settings.envFile == nil { settings.envFile = common.envFile }
-            try await ServeSetup(settings: settings, logger: logger).runBeside {
+            try await ServeSetup(settings: settings, logger: logger, pipelineStatus: PipelineStatus(loaded)).runBeside {
                 try await PipelineRunner.runWithJobs(loaded, envFile: common.envFile, logger: logger)
             }
         }
