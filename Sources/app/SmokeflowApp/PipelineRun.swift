@@ -5,7 +5,7 @@ import Components
 public import PipelineConfig
 public import PipelineRuntime
 import ServiceLifecycle
-public import Telemetry
+import Telemetry
 import MetricsEndpoint
 
 /// A run that failed: each line says which stage or job and why (the commands print them).

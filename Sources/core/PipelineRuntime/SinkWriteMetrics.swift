@@ -2,7 +2,7 @@ import CoreMetrics
 import EventModel
 import Foundation
 import Synchronization
-public import Telemetry
+import Telemetry
 
 /// A sink's writes as metrics and as readiness: request durations, retries by cause, requests
 /// in flight, bytes written, errors; and whether its writes have been failing for longer than
