@@ -1,3 +1,4 @@
+import EventModel
 public import Logging
 
 /// One event as every format writes it: the fixed fields, then the metadata sorted by key (the

@@ -1,9 +1,13 @@
-import EventModel
-
 /// Nanoseconds since 1970 as RFC 3339 UTC with milliseconds (`2026-12-02T15:37:45.123Z`),
-/// without a formatter or the C library's time zone state.
-enum RFC3339 {
-    static func appendTime(_ nanoseconds: Int64, to output: inout String) {
+/// without a formatter or the C library's time zone state: log lines, alert notifications.
+public enum RFC3339 {
+    public static func string(_ nanoseconds: Int64) -> String {
+        var output = ""
+        appendTime(nanoseconds, to: &output)
+        return output
+    }
+
+    public static func appendTime(_ nanoseconds: Int64, to output: inout String) {
         let milliseconds = nanoseconds.floorDivided(by: 1_000_000)
         let seconds = milliseconds.floorDivided(by: 1000)
         let days = seconds.floorDivided(by: 86_400)
