@@ -13,7 +13,8 @@ public final class SinkWriteMetrics: Sendable {
     private let inFlight: CoreMetrics.Meter
     private let lastSuccess: CoreMetrics.Meter
     private let sentBytes: CoreMetrics.Counter
-    private let labelled = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let retries: LabelledCounters
+    private let errors: LabelledCounters
     private let failing = Mutex<(since: ContinuousClock.Instant, reason: String)?>(nil)
     private let failureBudget: Duration
 
@@ -24,6 +25,8 @@ public final class SinkWriteMetrics: Sendable {
         inFlight = metrics.gauge(.requestsInFlight)
         lastSuccess = metrics.gauge(.lastSuccess)
         sentBytes = metrics.counter(.sentBytes)
+        retries = LabelledCounters(metrics, .retries)
+        errors = LabelledCounters(metrics, .errors)
         self.failureBudget = failureBudget ?? context.health.sinkFailureBudget
         context.health.register(context.id) { [self] in readiness() }
     }
@@ -35,8 +38,8 @@ public final class SinkWriteMetrics: Sendable {
         return .notReady("writes failing for \(elapsed.components.seconds) s: \(reason)")
     }
 
-    /// Times one request; `body` says whether it succeeded.
-    public func request<T>(bytes: Int, _ body: () async throws -> T) async rethrows -> T {
+    /// Times one request, counted in flight while it runs.
+    public func request<T>(_ body: () async throws -> T) async rethrows -> T {
         inFlight.increment()
         let start = ContinuousClock.now
         defer {
@@ -56,28 +59,17 @@ public final class SinkWriteMetrics: Sendable {
     /// A write failed and will be retried (`cause`: timeout, connection, status_5xx, status_429,
     /// status_other); `reason` is one redacted line for `/ready`.
     public func retrying(cause: String, reason: String) {
-        count(.retries, cause)
+        retries.increment(cause)
         noteFailure(reason)
     }
 
     /// A write failed for good (`errorType`: request_failed, write_failed).
     public func failed(errorType: String, reason: String) {
-        count(.errors, errorType)
+        errors.increment(errorType)
         noteFailure(reason)
     }
 
     private func noteFailure(_ reason: String) {
         failing.withLock { state in state = (state?.since ?? .now, reason) }
-    }
-
-    private func count(_ family: MetricFamily, _ value: String) {
-        guard !metrics.registry.isDiscarding else { return }
-        let key = family.name + "\u{0}" + value
-        labelled.withLock { series in
-            if let counter = series[key] { return counter }
-            let counter = metrics.counter(family, value)
-            series[key] = counter
-            return counter
-        }.increment()
     }
 }

@@ -12,13 +12,13 @@ public final class StageCounters: Sendable {
     /// None for a source: it receives nothing.
     private let receivedSeries: CoreMetrics.Counter?
     private let sentSeries: CoreMetrics.Counter
-    /// The reasons seen so far: a handful per stage.
-    private let discardedSeries = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let discardedSeries: LabelledCounters
 
     public init(metrics: ComponentMetrics = .discarding(id: "")) {
         self.metrics = metrics
         receivedSeries = metrics.kind == "source" ? nil : metrics.counter(.receivedEvents)
         sentSeries = metrics.counter(.sentEvents)
+        discardedSeries = LabelledCounters(metrics, .discardedEvents)
     }
 
     public func add(received count: Int) {
@@ -35,14 +35,7 @@ public final class StageCounters: Sendable {
     public func add(dropped count: Int, reason: DiscardReason) {
         guard count > 0 else { return }
         dropped.add(count, ordering: .relaxed)
-        guard !metrics.registry.isDiscarding else { return }
-        let series = discardedSeries.withLock { series in
-            if let counter = series[reason.rawValue] { return counter }
-            let counter = metrics.counter(.discardedEvents, reason.rawValue)
-            series[reason.rawValue] = counter
-            return counter
-        }
-        series.increment(by: Int64(count))
+        discardedSeries.increment(reason.rawValue, by: count)
     }
 
     public var snapshot: (received: Int, sent: Int, dropped: Int) {

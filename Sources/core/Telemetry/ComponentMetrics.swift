@@ -55,3 +55,26 @@ public struct ComponentMetrics: Sendable {
         }
     }
 }
+
+/// One family's counters of a stage by the value of its one label (a drop's reason, a retry's
+/// cause), each made the first time that value is counted: a handful per stage.
+public final class LabelledCounters: Sendable {
+    private let metrics: ComponentMetrics
+    private let family: MetricFamily
+    private let series = Mutex<[String: CoreMetrics.Counter]>([:])
+
+    public init(_ metrics: ComponentMetrics, _ family: MetricFamily) {
+        self.metrics = metrics
+        self.family = family
+    }
+
+    public func increment(_ value: String, by count: Int = 1) {
+        guard !metrics.registry.isDiscarding else { return }
+        series.withLock { series in
+            if let counter = series[value] { return counter }
+            let counter = metrics.counter(family, value)
+            series[value] = counter
+            return counter
+        }.increment(by: Int64(count))
+    }
+}

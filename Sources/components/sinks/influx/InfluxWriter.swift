@@ -38,7 +38,7 @@ struct InfluxWriter: Sendable {
             attempt += 1
             let failure: WriteFailure
             do {
-                switch try await metrics.request(bytes: body.readableBytes, { try await send(body, lines: lines) }) {
+                switch try await metrics.request { try await send(body, lines: lines) } {
                 case .accepted:
                     metrics.succeeded(bytes: body.readableBytes)
                     outage.recovered(logger: logger, endpoint: server)
