@@ -68,6 +68,9 @@ import Testing
               - name: r4
                 active: maybe
                 host: 192.0.2.4
+              - name: r5
+                host: 192.0.2.5
+                record: QUAD
             """
         #expect {
             _ = try TargetFile.parse(yaml, file: "t.yaml", format: .yaml)
@@ -75,8 +78,9 @@ import Testing
             let lines = (error as? ConfigErrors)?.errors.map(\.description) ?? []
             return lines == [
                 "t.yaml:4:5: target 'r1' is listed twice (first at line 2)",
-                "t.yaml:8:13: unknown column 'colour' (expected name, host, title, active, category, probe, site, cachegroup, lookup)",
+                "t.yaml:8:13: unknown column 'colour' (expected name, host, title, active, category, probe, site, cachegroup, lookup, record)",
                 "t.yaml:10:13: target 'r4': active must be true or false, not 'maybe'",
+                "t.yaml:14:13: target 'r5': record must be one of A, NS, CNAME, SOA, PTR, MX, TXT, AAAA, SRV, ANY, not 'QUAD'",
             ]
         }
     }
@@ -85,6 +89,7 @@ import Testing
         let records = [
             TargetRecord(name: "r1", host: "192.0.2.1", title: "'; DROP TABLE targets; --", category: "core", site: "Zürich \"HQ\", 2nd"),
             TargetRecord(name: "r2", host: "2001:db8::2", title: "line\nbreak\\ and: colon # hash", isActive: false, probe: "FPing6", cachegroup: " lead"),
+            TargetRecord(name: "r3", host: "192.0.2.53", probe: "DNS", lookup: "example.org", record: "MX"),
         ]
         for format in TargetFile.Format.allCases {
             let text = TargetExport.render(records, as: format)

@@ -162,6 +162,7 @@ struct SmokePingConfigRendererTests {
             TargetRecord(name: "a", host: "192.0.2.1", probe: "Nope"),
             TargetRecord(name: "b", host: "192.0.2.2", title: "x # y"),
             TargetRecord(name: "c", host: "192.0.2.3", lookup: "example.org"),
+            TargetRecord(name: "d", host: "192.0.2.53", probe: "DNS", lookup: "example.org", record: "MX"),
             TargetRecord(name: "bad name", host: "192.0.2.4"),
         ]
         let probes = Self.probes + [
@@ -178,9 +179,19 @@ struct SmokePingConfigRendererTests {
                 "target 'a': probe 'Nope' is not a probe (known: DNS, DNS2, FPing, FPing6, Smoky)",
                 "target 'b': title holds '#', which SmokePing reads as the start of a comment",
                 "target 'c': lookup is set, but its probe 'FPing' (module FPing) takes none",
+                "target 'd': record MX is set, but its probe 'DNS' (module DNS) takes none (AnotherDNS does)",
                 "target 'bad name': name must match [-_0-9a-zA-Z]+ (SmokePing's rule)",
             ]
         }
+    }
+
+    @Test func anotherDNSTargetsKeepTheirRecordType() throws {
+        let probes = Self.probes + [ProbeRecord(name: "AnotherDNS")]
+        let files = try Self.renderer.render(
+            targets: [TargetRecord(name: "mx", host: "192.0.2.53", probe: "AnotherDNS", lookup: "example.org", record: "MX")],
+            categories: [], probes: probes
+        )
+        #expect(files.targets.contains("lookup = example.org\nrecordtype = MX\n"))
     }
 
     @Test func aMissingDefaultProbeAndClashingSectionsAreErrors() {

@@ -76,6 +76,7 @@ struct SectionTree {
                 if let probe = target.probe, probe != defaultProbe { text += "probe = \(probe)\n" }
                 text += "host = \(target.host)\n"
                 if let lookup = target.lookup { text += "lookup = \(lookup)\n" }
+                if let record = target.record { text += "recordtype = \(record)\n" }
             }
         }
     }

@@ -7,11 +7,12 @@ extension SmokePingConfig {
     struct Inherited {
         var probe: String
         var lookup: String?
+        var recordType: String?
         var slaves: String?
     }
 
     static let keptProbeSettings: Set<String> = ["binary", "step", "pings", "forks"]
-    static let keptTargetSettings: Set<String> = ["host", "probe", "menu", "title", "lookup", "remark", "slaves"]
+    static let keptTargetSettings: Set<String> = ["host", "probe", "menu", "title", "lookup", "recordtype", "remark", "slaves"]
 
     mutating func readProbes(_ section: SmokePingConfigDocument.Section, errors: inout [ConfigError]) {
         for module in section.children {
@@ -63,6 +64,7 @@ extension SmokePingConfig {
             var passed = inherited
             if let probe = child.value("probe") { passed.probe = probe }
             if let lookup = child.value("lookup") { passed.lookup = lookup }
+            if let recordType = child.value("recordtype") { passed.recordType = recordType }
             if let slaves = child.value("slaves") { passed.slaves = slaves }
             let childPath = path + [child.name]
             let place = childPath.joined(separator: "/")
@@ -90,7 +92,7 @@ extension SmokePingConfig {
             if passed.slaves != nil { notes.append(ConfigError(child.location, "'\(place)': slaves are not kept (the master's target is)")) }
             targets.append(Target(
                 path: childPath, host: host, probe: passed.probe, title: child.value("title"), menu: child.value("menu"),
-                lookup: passed.lookup, slaves: passed.slaves, location: child.location
+                lookup: passed.lookup, recordType: passed.recordType, slaves: passed.slaves, location: child.location
             ))
         }
     }

@@ -21,9 +21,14 @@ extension SmokePingConfig {
             if !TargetValidation.isValidHost(target.host) {
                 errors.append(ConfigError(target.location, "target '\(target.name)': host '\(target.host)' is neither an IP address nor a valid host name"))
             }
+            let recordType = target.recordType?.uppercased()
+            if let recordType, !TargetValidation.dnsRecordTypes.contains(recordType) {
+                errors.append(ConfigError(target.location, "target '\(target.name)': recordtype '\(recordType)' is not one of \(TargetValidation.dnsRecordTypes.joined(separator: ", "))"))
+            }
             records.append(TargetRecord(
                 name: target.name, host: target.host, title: target.title == target.name ? "" : target.title ?? "",
-                category: target.category, probe: target.probe == defaultProbe ? nil : target.probe, lookup: target.lookup
+                category: target.category, probe: target.probe == defaultProbe ? nil : target.probe, lookup: target.lookup,
+                record: recordType
             ))
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }

@@ -16,6 +16,8 @@ public struct SmokePingConfig: Sendable {
         public var title: String?
         public var menu: String?
         public var lookup: String?
+        /// AnotherDNS's `recordtype` (set here or inherited).
+        public var recordType: String?
         public var slaves: String?
         public var location: SourceLocation
 
@@ -71,7 +73,7 @@ public struct SmokePingConfig: Sendable {
         if let section = document.section("Targets") {
             defaultProbe = section.value("probe")
             if defaultProbe == nil { errors.append(ConfigError(section.location, "Targets: probe is not set (the default probe of every target)")) }
-            let inherited = Inherited(probe: defaultProbe ?? "", lookup: nil, slaves: section.value("slaves"))
+            let inherited = Inherited(probe: defaultProbe ?? "", lookup: nil, recordType: nil, slaves: section.value("slaves"))
             readTargets(section, path: [], inherited: inherited, errors: &errors)
         }
         // The Probes section comes first in SmokePing's files, the default probe later.

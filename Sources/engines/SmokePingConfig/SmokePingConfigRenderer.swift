@@ -95,6 +95,9 @@ public struct SmokePingConfigRenderer: Sendable {
         if target.lookup != nil, !SmokePingModules.takesLookup(probe.moduleName) {
             problems.append("\(subject): lookup is set, but its probe '\(probeName)' (module \(probe.moduleName)) takes none")
         }
+        if let record = target.record, !SmokePingModules.takesRecordType(probe.moduleName) {
+            problems.append("\(subject): record \(record) is set, but its probe '\(probeName)' (module \(probe.moduleName)) takes none (AnotherDNS does)")
+        }
     }
 
     /// `+ Module` per module; a module with instances (records named other than it) becomes

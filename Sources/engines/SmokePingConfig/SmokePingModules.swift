@@ -30,6 +30,9 @@ public enum SmokePingModules {
 
     public static func takesLookup(_ module: String) -> Bool { withLookup.contains(module) }
 
+    /// Modules with a per-target record type (`recordtype`): `DNS` always asks for A.
+    public static func takesRecordType(_ module: String) -> Bool { module == "AnotherDNS" }
+
     public static func takesForks(_ module: String) -> Bool { all.contains(module) && !nonForking.contains(module) }
 
     public static func needsBinary(_ module: String) -> Bool { needingBinary.contains(module) }

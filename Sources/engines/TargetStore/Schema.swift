@@ -108,5 +108,11 @@ enum Schema {
         Migration(version: 6, name: "probe module", script: """
             ALTER TABLE probes ADD COLUMN module text CHECK (module <> '');
             """),
+        // A DNS target's record type (the probe's `record`, SmokePing's `recordtype`); NULL
+        // asks the probe's default (A).
+        Migration(version: 7, name: "target record type", script: """
+            ALTER TABLE targets ADD COLUMN record text
+                CHECK (record IN ('A', 'NS', 'CNAME', 'SOA', 'PTR', 'MX', 'TXT', 'AAAA', 'SRV', 'ANY'));
+            """),
     ]
 }

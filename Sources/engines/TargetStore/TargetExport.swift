@@ -10,7 +10,7 @@ public enum TargetExport {
     }
 
     static func values(_ record: TargetRecord) -> [String?] {
-        [record.name, record.host, record.title, record.isActive ? "true" : "false", record.category, record.probe, record.site, record.cachegroup, record.lookup]
+        [record.name, record.host, record.title, record.isActive ? "true" : "false", record.category, record.probe, record.site, record.cachegroup, record.lookup, record.record]
     }
 
     static func yaml(_ records: [TargetRecord]) -> String {

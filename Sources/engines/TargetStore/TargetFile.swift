@@ -90,10 +90,18 @@ public struct TargetFile: Sendable {
             default: errors.append(ConfigError(fields["active"]!.1, "\(subject): active must be true or false, not '\(text)'"))
             }
         }
+        let recordType = value("record").map { $0.uppercased() }
+        if let recordType, !TargetValidation.dnsRecordTypes.contains(recordType) {
+            errors.append(ConfigError(
+                fields["record"]!.1,
+                "\(subject): record must be one of \(TargetValidation.dnsRecordTypes.joined(separator: ", ")), not '\(recordType)'"
+            ))
+        }
         guard errors.count == before else { return nil }
         let record = TargetRecord(
             name: name, host: host, title: fields["title"]?.0 ?? "", isActive: isActive, category: value("category"),
-            probe: value("probe"), site: value("site"), cachegroup: value("cachegroup"), lookup: value("lookup")
+            probe: value("probe"), site: value("site"), cachegroup: value("cachegroup"), lookup: value("lookup"),
+            record: recordType
         )
         return Entry(record: record, location: location)
     }

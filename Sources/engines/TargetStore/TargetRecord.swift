@@ -12,10 +12,14 @@ public struct TargetRecord: Sendable, Equatable, Codable {
     public var cachegroup: String?
     /// The name a DNS target's probe asks for (SmokePing's `lookup`); nil for other probes.
     public var lookup: String?
+    /// The record type a DNS target's probe asks for (`A`, `AAAA`, `MX`…; SmokePing's
+    /// `AnotherDNS` `recordtype`); nil for other probes and for the probe's default.
+    public var record: String?
 
     public init(
         name: String, host: String, title: String = "", isActive: Bool = true, category: String? = nil,
-        probe: String? = nil, site: String? = nil, cachegroup: String? = nil, lookup: String? = nil
+        probe: String? = nil, site: String? = nil, cachegroup: String? = nil, lookup: String? = nil,
+        record: String? = nil
     ) {
         self.name = name
         self.host = host
@@ -26,12 +30,13 @@ public struct TargetRecord: Sendable, Equatable, Codable {
         self.site = site
         self.cachegroup = cachegroup
         self.lookup = lookup
+        self.record = record
     }
 
     /// The columns of the YAML and CSV formats, in export order.
-    public static let columns = ["name", "host", "title", "active", "category", "probe", "site", "cachegroup", "lookup"]
+    public static let columns = ["name", "host", "title", "active", "category", "probe", "site", "cachegroup", "lookup", "record"]
     /// Keys the probe source reads from the same file; accepted here, not stored in the database.
-    public static let probeOnlyColumns = ["path", "record"]
+    public static let probeOnlyColumns = ["path"]
     /// Keys `smokeflow serve` keeps in a file-mode store; accepted by every reader, not imported.
     public static let managedColumns = ["id", "created_at", "updated_at"]
 }
@@ -82,6 +87,10 @@ public struct ProbeRecord: Sendable, Equatable, Codable {
 
 /// Checks a target's name and host the way SmokePing and the probes need them.
 public enum TargetValidation {
+    /// The DNS record types a target may ask for: migration 7's CHECK and the probe's
+    /// `DNSCodec.recordTypes` hold the same list.
+    public static let dnsRecordTypes = ["A", "NS", "CNAME", "SOA", "PTR", "MX", "TXT", "AAAA", "SRV", "ANY"]
+
     /// SmokePing section and target names: `[-_0-9a-zA-Z]+`.
     public static func isValidName(_ name: String) -> Bool { SmokePingName.isValid(name) }
 

@@ -541,7 +541,7 @@ components:
       pattern: "^[^\\x00-\\x1f\\x7f-\\x9f]*$"
     Target:
       type: object
-      required: [id, name, host, title, category, probe, lookup, site, cachegroup, is_active, created_at, updated_at]
+      required: [id, name, host, title, category, probe, lookup, record, site, cachegroup, is_active, created_at, updated_at]
       properties:
         id: {type: integer}
         name: {type: string}
@@ -550,6 +550,7 @@ components:
         category: {type: [string, "null"]}
         probe: {type: [string, "null"]}
         lookup: {type: [string, "null"], description: The name a DNS target's probe resolves.}
+        record: {type: [string, "null"], enum: [A, NS, CNAME, SOA, PTR, MX, TXT, AAAA, SRV, ANY, null], description: The record type a DNS target's probe asks for; null is A.}
         site: {type: [string, "null"]}
         cachegroup: {type: [string, "null"]}
         is_active: {type: boolean}
@@ -569,6 +570,7 @@ components:
         category: {type: [string, "null"]}
         probe: {type: [string, "null"]}
         lookup: {type: [string, "null"], maxLength: 253}
+        record: {type: [string, "null"], enum: [A, NS, CNAME, SOA, PTR, MX, TXT, AAAA, SRV, ANY, null]}
         site: {$ref: "#/components/schemas/NullableText"}
         cachegroup: {$ref: "#/components/schemas/NullableText"}
         is_active: {type: boolean}
@@ -591,6 +593,7 @@ components:
         category: {type: [string, "null"]}
         probe: {type: [string, "null"]}
         lookup: {type: [string, "null"]}
+        record: {type: [string, "null"]}
         site: {$ref: "#/components/schemas/NullableText"}
         cachegroup: {$ref: "#/components/schemas/NullableText"}
     BulkOperation:

@@ -31,6 +31,7 @@ public struct TargetFields: Sendable, Equatable {
     public var site: String??
     public var cachegroup: String??
     public var lookup: String??
+    public var record: String??
 
     public init() {}
 
@@ -46,6 +47,7 @@ public struct TargetFields: Sendable, Equatable {
         if let site { record.site = site }
         if let cachegroup { record.cachegroup = cachegroup }
         if let lookup { record.lookup = lookup }
+        if let recordType = self.record { record.record = recordType }
         return record
     }
 

@@ -62,6 +62,13 @@ public struct StoreRules: Sendable {
         } else if let probe, takesLookup {
             invalid("lookup", "a target of the \(Self.shown(probe)) probe needs lookup (the name to resolve)")
         }
+        if let record = target.record {
+            if !TargetValidation.dnsRecordTypes.contains(record) {
+                invalid("record", "record must be one of \(TargetValidation.dnsRecordTypes.joined(separator: ", "))")
+            } else if let probe, !takesLookup, probes[probe] != nil {
+                invalid("record", "record is for DNS probes; the \(Self.shown(probe)) probe takes none")
+            }
+        }
         return problems
     }
 

@@ -80,7 +80,8 @@ extension StoreDocument {
             let record = TargetRecord(
                 name: name, host: host, title: fields.string("title") ?? "", isActive: bool(fields, "active", default: true),
                 category: fields.string("category"), probe: fields.string("probe"), site: fields.string("site"),
-                cachegroup: fields.string("cachegroup"), lookup: fields.string("lookup")
+                cachegroup: fields.string("cachegroup"), lookup: fields.string("lookup"),
+                record: fields.string("record")
             )
             return StoredTarget(
                 id: int(fields, "id", default: 0), record: record,

@@ -32,7 +32,8 @@ public enum StoreDocument {
             text += "    name: \(quoted(record.name))\n    host: \(quoted(record.host))\n    title: \(quoted(record.title))\n"
             text += "    active: \(record.isActive)\n"
             for (key, value) in [("category", record.category), ("probe", record.probe), ("site", record.site),
-                                 ("cachegroup", record.cachegroup), ("lookup", record.lookup)] {
+                                 ("cachegroup", record.cachegroup), ("lookup", record.lookup),
+                                 ("record", record.record)] {
                 if let value { text += "    \(key): \(quoted(value))\n" }
             }
             text += "    created_at: \(quoted(target.createdAt))\n    updated_at: \(quoted(target.updatedAt))\n"

@@ -35,7 +35,7 @@ public struct DatabaseTargets: ProbeTargetProvider {
             guard record.isActive, record.probe == probeName, HostCheck.problem(record.host, kind: reader.kind) == nil else { return nil }
             let lookup = record.lookup ?? reader.lookup
             if reader.kind == .dns, lookup == nil { return nil }
-            return ProbeTarget(name: record.name, host: record.host, category: record.category, lookup: lookup, record: reader.record)
+            return ProbeTarget(name: record.name, host: record.host, category: record.category, lookup: lookup, record: record.record ?? reader.record)
         }
     }
 }
