@@ -54,7 +54,7 @@ extension WebAdmin.Routes {
         fields.probe = .some(probe)
         if (form["title"] ?? "").isEmpty { fields.title = name }
         fields.isActive = form["active"] == "1"
-        if !isDNS { fields.lookup = .some(nil) }
+        if !isDNS { fields.lookup = .some(nil); fields.record = .some(nil) }
         do {
             let results = try await gateway.apply([.createTarget(fields)])
             if case .target(let created)? = results.first { return WebPage.redirect(to: "/targets/\(created.id)") }

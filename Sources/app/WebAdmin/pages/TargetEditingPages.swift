@@ -88,6 +88,7 @@ extension WebAdmin.Routes {
         fields.site = optional("site")
         fields.cachegroup = optional("cachegroup")
         fields.lookup = optional("lookup")
+        fields.record = optional("record")
         return fields
     }
 
@@ -95,6 +96,7 @@ extension WebAdmin.Routes {
         [
             "name": record.name, "host": record.host, "title": record.title, "category": record.category ?? "", "probe": record.probe ?? "",
             "site": record.site ?? "", "cachegroup": record.cachegroup ?? "", "lookup": record.lookup ?? "", "active": record.isActive,
+            "record_options": recordOptions(selected: record.record),
         ]
     }
 
@@ -102,7 +104,13 @@ extension WebAdmin.Routes {
         var values: [String: Any] = [:]
         for name in ["name", "host", "title", "category", "probe", "site", "cachegroup", "lookup", "kind"] { values[name] = form[name] ?? "" }
         values["active"] = form["active"] == "1"
+        values["record_options"] = recordOptions(selected: form["record"])
         return values
+    }
+
+    /// The DNS record types a target may ask for, the current one selected.
+    static func recordOptions(selected: String?) -> [[String: Any]] {
+        TargetValidation.dnsRecordTypes.map { ["value": $0, "selected": $0 == selected] }
     }
 
     func targetForm(

@@ -168,6 +168,7 @@ enum EmbeddedWebFiles {
 <label>Name <input name="name" value="{{name}}" placeholder="derived from the host" pattern="[a-zA-Z][a-zA-Z0-9_]{0,29}"></label>
 <label>Title <input name="title" value="{{title}}"></label>
 <label>Lookup (DNS: the name to resolve) <input name="lookup" value="{{lookup}}"></label>
+<label>Record type (DNS) <select name="record"><option value="">A (the default)</option>{{#record_options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/record_options}}</select></label>
 <label>Probe <select name="probe"><option value="">{{#is_new}}choose by address family{{/is_new}}{{^is_new}}(none){{/is_new}}</option>{{#probe_options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/probe_options}}</select></label>
 <label>Category <select name="category"><option value="">(none)</option>{{#category_options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/category_options}}</select></label>
 <label>Site <input name="site" value="{{site}}"></label>
