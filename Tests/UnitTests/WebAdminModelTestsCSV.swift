@@ -21,16 +21,16 @@ import Testing
     static let existing = [
         stored(1, TargetRecord(name: "google", host: "google.com", title: "Google, \"the\" search", category: "custom", probe: "FPing")),
         stored(2, TargetRecord(name: "quad9", host: "9.9.9.9", title: "=HYPERLINK(\"http://evil\")", isActive: false, category: "dns_resolvers",
-                               probe: "DNS", site: "-site", cachegroup: "@cg", lookup: "example.com")),
+                               probe: "DNS", site: "-site", cachegroup: "@cg", lookup: "example.com", record: "AAAA")),
         stored(3, TargetRecord(name: "multi", host: "2001:db8::1", title: "two\nlines?", category: nil, probe: nil)),
     ]
 
     @Test func exportQuotesAndGuardsFormulas() {
         let text = TargetCSV.export(Self.existing)
         let lines = text.components(separatedBy: "\r\n")
-        #expect(lines[0] == "name,host,title,category,probe,active,site,cachegroup,lookup")
-        #expect(lines[1] == "google,google.com,\"Google, \"\"the\"\" search\",custom,FPing,true,,,")
-        #expect(lines[2] == "quad9,9.9.9.9,\"'=HYPERLINK(\"\"http://evil\"\")\",dns_resolvers,DNS,false,'-site,'@cg,example.com")
+        #expect(lines[0] == "name,host,title,category,probe,active,site,cachegroup,lookup,record")
+        #expect(lines[1] == "google,google.com,\"Google, \"\"the\"\" search\",custom,FPing,true,,,,")
+        #expect(lines[2] == "quad9,9.9.9.9,\"'=HYPERLINK(\"\"http://evil\"\")\",dns_resolvers,DNS,false,'-site,'@cg,example.com,AAAA")
         #expect(text.hasSuffix("\r\n"))
     }
 
@@ -80,14 +80,15 @@ import Testing
 
     @Test func everyRowsProblemsAreReportedWithTheirLines() {
         let text = """
-            name,host,category,probe,active,lookup
-            ok_one,192.0.2.1,custom,FPing,true,
-            bad name,192.0.2.2,nowhere,FPing,maybe,
+            name,host,category,probe,active,lookup,record
+            ok_one,192.0.2.1,custom,FPing,true,,
+            bad name,192.0.2.2,nowhere,FPing,maybe,,
             "multi
-            line",not..a host,custom,Nope,true,
-            ok_one,192.0.2.3,custom,FPing,true,
-            dns_one,192.0.2.4,dns_resolvers,DNS,true,
+            line",not..a host,custom,Nope,true,,
+            ok_one,192.0.2.3,custom,FPing,true,,
+            dns_one,192.0.2.4,dns_resolvers,DNS,true,,
             short,row
+            dns_two,192.0.2.5,dns_resolvers,DNS,true,example.com,MXX
 
             """
         do {
@@ -104,7 +105,8 @@ import Testing
             #expect(shown.contains("line 4: probe: unknown probe 'Nope'"))
             #expect(shown.contains("line 6: name: 'ok_one' is also on line 2; a name may appear once"))
             #expect(shown.contains { $0.hasPrefix("line 7: lookup: ") })
-            #expect(shown.contains("line 8: row has 2 fields, the header has 6"))
+            #expect(shown.contains("line 8: row has 2 fields, the header has 7"))
+            #expect(shown.contains { $0.hasPrefix("line 9: record: ") })
             #expect(error.problems.map(\.line) == error.problems.map(\.line).sorted())
             #expect(!shown.contains { $0.hasPrefix("line 2:") })
         }
@@ -119,7 +121,7 @@ import Testing
                 return error.problems.map(\.description)
             }
         }
-        #expect(problems("") == ["line 1: empty file: expected a header row (name,host,title,category,probe,active,site,cachegroup,lookup)"])
+        #expect(problems("") == ["line 1: empty file: expected a header row (name,host,title,category,probe,active,site,cachegroup,lookup,record)"])
         #expect(problems("name,host,colour\na,192.0.2.1,red\n").contains { $0.hasPrefix("line 1: colour: unknown column 'colour'") })
         // A file without a header: its first row is read as one, and names what is missing.
         #expect(problems("web1,192.0.2.1\n").contains("line 1: name: the header has no 'name' column (a header row is required)"))

@@ -80,8 +80,12 @@ final class RunningConfigServer: Sendable {
 
     enum Auth { case bearer, header, none, wrong }
 
+    /// `timeout` only catches a hang: a CI machine running the whole suite on two cores has
+    /// kept one request of fifty concurrent clients waiting past 30 s (fsyncs behind other
+    /// tests' writes), so it is far above any answer's time and well inside the suites' limits.
     func call(
-        _ method: HTTPMethod, _ path: String, json: String? = nil, auth: Auth = .bearer, contentType: String = "application/json"
+        _ method: HTTPMethod, _ path: String, json: String? = nil, auth: Auth = .bearer, contentType: String = "application/json",
+        timeout: TimeAmount = .seconds(120)
     ) async throws -> Answer {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
@@ -95,7 +99,7 @@ final class RunningConfigServer: Sendable {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(string: json))
         }
-        let response = try await Servers.client.execute(request, timeout: .seconds(30))
+        let response = try await Servers.client.execute(request, timeout: timeout)
         let bytes = try await response.body.collect(upTo: 64 << 20)
         return Answer(status: response.status.code, body: String(buffer: bytes), headers: response.headers.map { ($0.name, $0.value) })
     }

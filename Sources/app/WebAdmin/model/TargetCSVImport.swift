@@ -134,6 +134,7 @@ struct ImportHeader {
             case "site": fields.site = .some(optional)
             case "cachegroup": fields.cachegroup = .some(optional)
             case "lookup": fields.lookup = .some(optional)
+            case "record": fields.record = .some(optional)
             case "active":
                 switch value.lowercased() {
                 case "": break

@@ -47,7 +47,7 @@ enum EmbeddedWebFiles {
 """#,
         "import": #"""
 <h1>Import targets from CSV</h1>
-<p>Columns: <code>name,host,title,category,probe,active,site,cachegroup,lookup</code> (a header row first). A row naming an existing target updates it; every row is checked before anything is written, and nothing is written unless every row is right.</p>
+<p>Columns: <code>name,host,title,category,probe,active,site,cachegroup,lookup,record</code> (a header row first). A row naming an existing target updates it; every row is checked before anything is written, and nothing is written unless every row is right.</p>
 {{#has_problems}}<div class="flash error" id="import-problems"><p>Nothing was written: {{problem_count}} problems.</p><ul>{{#problems}}<li>{{.}}</li>{{/problems}}</ul></div>{{/has_problems}}
 {{#preview}}<div class="preview" id="import-preview"><p>{{summary}}</p>
 <table><thead><tr><th>Line</th><th>Action</th><th>Name</th><th>Host</th><th>Category</th></tr></thead><tbody>
