@@ -106,7 +106,7 @@ let package = Package(
         library("SmokePingFiles", "engines", ["EventModel", "PipelineConfig", "LibRRD"]),
         library("TargetStore", "engines", ["EventModel", "PipelineConfig", "Postgres", Logging, NIOPosix]),
         // SmokePing's own configuration: Targets/Probes generated from the store, parsed back, reloads.
-        library("SmokePingConfig", "engines", ["EventModel", "PipelineConfig", "TargetStore", "Postgres", NIOPosix]),
+        library("SmokePingConfig", "engines", ["EventModel", "PipelineConfig", "TargetStore", "Alerting", "Postgres", NIOPosix]),
         // SmokePing's smoke graph as SVG, from RRD archives or from rounds read elsewhere.
         library("SmokeGraph", "engines", ["EventModel", "LibRRD", NIOPosix]),
         // A sink's disk buffer: checksummed, compressed records in segment files.
@@ -153,8 +153,8 @@ let package = Package(
         .executableTarget(
             name: "smokeflow",
             dependencies: [
-                "SmokeflowApp", "ConfigManager", "PipelineConfig", "PipelineRuntime", "Postgres", "TargetStore", "SmokePingConfig", "StructuredLogs",
-                ArgumentParser, Logging, ServiceLifecycle,
+                "SmokeflowApp", "ConfigManager", "PipelineConfig", "PipelineRuntime", "Postgres", "TargetStore", "SmokePingConfig", "StructuredLogs", "EventModel",
+                ArgumentParser, Logging, ServiceLifecycle, NIOPosix,
             ],
             path: "Sources/app/smokeflow",
             swiftSettings: strictSettings

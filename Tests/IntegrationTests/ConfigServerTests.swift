@@ -45,6 +45,25 @@ struct ConfigServerTests {
             #expect(badRecord.status == 422 && badRecord.object["field"] as? String == "record", "\(badRecord)")
             let icmpRecord = try await server.call(.POST, "/targets", json: #"{"name":"r9","host":"192.0.2.56","record":"A"}"#)
             #expect(icmpRecord.status == 422 && icmpRecord.object["field"] as? String == "record", "\(icmpRecord)")
+            // Alert rule names, comma-separated as stored; spaces or an empty name are refused.
+            let watched = try await server.call(.POST, "/targets", json: #"{"name":"watched","host":"192.0.2.57","alerts":"someloss,bigrtt"}"#)
+            #expect(watched.status == 201, "\(watched)")
+            let watchedTarget = try #require(watched.object["target"] as? [String: Any])
+            #expect(watchedTarget["alerts"] as? String == "someloss,bigrtt")
+            #expect(target["alerts"] is NSNull)
+            let watchedID = try #require(watchedTarget["id"] as? Int)
+            let cleared = try await server.call(.PATCH, "/targets/\(watchedID)", json: #"{"alerts":null}"#)
+            #expect((cleared.object["target"] as? [String: Any])?["alerts"] is NSNull, "\(cleared)")
+            #expect(try await server.call(.DELETE, "/targets/\(watchedID)").status == 200)
+            let emptied = try await server.call(.POST, "/targets", json: #"{"name":"w3","host":"192.0.2.59","alerts":""}"#)
+            #expect((emptied.object["target"] as? [String: Any])?["alerts"] is NSNull, "'' is none, as for every text field: \(emptied)")
+            if let id = (emptied.object["target"] as? [String: Any])?["id"] as? Int {
+                #expect(try await server.call(.DELETE, "/targets/\(id)").status == 200)
+            }
+            for bad in [#""some loss""#, #""a,,b""#, #""a, b""#, #"",a""#] {
+                let refused = try await server.call(.POST, "/targets", json: #"{"name":"w2","host":"192.0.2.58","alerts":"# + bad + #"}"#)
+                #expect(refused.status == 422 && refused.object["field"] as? String == "alerts", "\(bad): \(refused)")
+            }
             let noLookup = try await server.call(.POST, "/targets", json: #"{"name":"resolver2","host":"192.0.2.54","probe":"DNS"}"#)
             #expect(noLookup.status == 422 && noLookup.object["field"] as? String == "lookup", "\(noLookup)")
             let duplicate = try await server.call(.POST, "/targets", json: #"{"name":"r1","host":"192.0.2.9"}"#)
@@ -155,20 +174,23 @@ struct ConfigServerTests {
         try await withConfigServer(mode) { server in
             #expect(try await server.call(.POST, "/targets", json: #"{"name":"keep","host":"192.0.2.1"}"#).status == 201)
             let keepID = try #require(try await server.targets().first?["id"] as? Int)
-            let document = #"{"targets":[{"name":"keep","host":"192.0.2.11","title":"Kept"},{"name":"new","host":"192.0.2.2","active":false}]}"#
+            let document = #"{"targets":[{"name":"keep","host":"192.0.2.11","title":"Kept","alerts":"someloss,bigrtt"},{"name":"new","host":"192.0.2.2","active":false}]}"#
             let replaced = try await server.call(.PUT, "/config/targets", json: document)
             #expect(replaced.status == 200, "\(replaced)")
             let targets = try await server.targets()
             #expect(targets.map { $0["name"] as? String } == ["keep", "new"])
             #expect(targets.first?["id"] as? Int == keepID, "a target kept by name keeps its id")
             #expect(targets.first?["host"] as? String == "192.0.2.11" && targets.last?["is_active"] as? Bool == false)
+            #expect(targets.first?["alerts"] as? String == "someloss,bigrtt")
 
             let bad = try await server.call(.PUT, "/config/targets", json: #"{"targets":[{"name":"x","host":"192.0.2.3","probe":"Nope"}]}"#)
             #expect(bad.status == 422 && bad.object["field"] as? String == "probe", "\(bad)")
             #expect(try await server.targets().count == 2)
 
             let read = try await server.call(.GET, "/config/targets")
-            #expect(((read.object["targets"] as? [String: Any])?["targets"] as? [[String: Any]])?.count == 2, "\(read)")
+            let documentTargets = (read.object["targets"] as? [String: Any])?["targets"] as? [[String: Any]]
+            #expect(documentTargets?.count == 2, "\(read)")
+            #expect(documentTargets?.first?["alerts"] as? String == "someloss,bigrtt", "what a GET answers, a PUT takes back")
             #expect((read.object["metadata"] as? [String: Any])?["source"] as? String == mode.rawValue)
             let yaml = try await server.call(.GET, "/config/targets?format=yaml")
             #expect(yaml.body.hasPrefix("targets:\n  - name: \"keep\""), "\(yaml)")

@@ -23,7 +23,7 @@ struct PostgresIntegrationTests {
         defer { Task { await connection.close() } }
         #expect(try await Migrator().status(connection).allSatisfy { $0.appliedAt == nil })
         let applied = try await Migrator().migrate(connection)
-        #expect(applied.map(\.version) == [1, 2, 3, 4, 5, 6, 7])
+        #expect(applied.map(\.version) == [1, 2, 3, 4, 5, 6, 7, 8])
         #expect(try await Migrator().migrate(connection).isEmpty)
         #expect(try await Migrator().status(connection).allSatisfy { $0.appliedAt != nil })
 
@@ -43,7 +43,7 @@ struct PostgresIntegrationTests {
             "system_metadata.updated_at timestamp with time zone",
             "targets.id integer", "targets.name text", "targets.host text", "targets.title text", "targets.is_active boolean",
             "targets.category_id integer null", "targets.probe_id integer null", "targets.site text null", "targets.cachegroup text null",
-            "targets.created_at timestamp with time zone", "targets.updated_at timestamp with time zone", "targets.lookup text null", "targets.record text null",
+            "targets.created_at timestamp with time zone", "targets.updated_at timestamp with time zone", "targets.lookup text null", "targets.record text null", "targets.alerts text null",
         ])
         let foreignKeys = try await connection.query("""
             SELECT conname FROM pg_constraint WHERE contype = 'f' AND conrelid = 'targets'::regclass ORDER BY conname

@@ -119,4 +119,64 @@ struct SmokePingImportTests: CommandLineRunning {
         let unchanged = try await store(url)
         #expect(unchanged.targets == before.targets && unchanged.categories == before.categories)
     }
+
+    /// `*** Alerts ***` becomes the rules file `--alert-rules` names (the alert transform's
+    /// `rules_file`), each target's `alerts` (inherited, or dropped by an empty one) its column.
+    @Test(.enabled(if: PostgresServers.runIntegration))
+    func theAlertsSectionBecomesARulesFileAndEachTargetsAlertsItsColumn() async throws {
+        let url = try await migratedDatabase()
+        let directory = temporaryDirectory()
+        let alerts = """
+            *** Alerts ***
+            to = ops@example.net
+            from = smokealert@example.net
+            edgetrigger = yes
+            +someloss
+            type = loss
+            pattern = >0%,*12*,>0%,*12*,>0%
+            comment = loss 3 times in a row
+            +bigrtt
+            type = rtt
+            pattern = <100,<100,>200,>200
+            priority = 2
+            """
+        let config = Self.config.replacingOccurrences(of: "@include Targets", with: "@include Alerts\n@include Targets")
+        let targets = Self.targets
+            .replacingOccurrences(of: "title = Imported\n", with: "title = Imported\nalerts = someloss\n")
+            .replacingOccurrences(of: "title = Router 1", with: "title = Router 1\nalerts = someloss, bigrtt")
+            .replacingOccurrences(of: "probe = DNS\n", with: "probe = DNS\nalerts =\n")
+        for (name, text) in [("config", config), ("Probes", Self.probes), ("Targets", targets), ("Alerts", alerts)] {
+            try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
+        }
+        let rulesFile = directory + "/alert-rules.yaml"
+        let result = try await smokeflow(["targets", "import", directory + "/config", "--alert-rules", rulesFile], environment: ["DATABASE_URL": url])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("wrote 2 alert rules to \(rulesFile)\n"))
+        #expect(result.stderr.contains("\(directory)/Alerts:2:1: note: Alerts: 'to' is not kept"))
+        let stored = try await store(url).targets
+        #expect(stored.map(\.name) == ["ns1", "r1", "r2"])
+        #expect(stored.map(\.alerts) == [nil, "someloss,bigrtt", "someloss"])
+
+        // The rules file is what an alert transform reads.
+        let pipeline = directory + "/alerting.yaml"
+        try """
+            sources:
+              in: { type: fixture, path: \(directory)/none.lp }
+            transforms:
+              alerts: { type: alert, inputs: [in], rules_file: \(rulesFile) }
+            sinks:
+              out: { type: stdout, inputs: [alerts] }
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let validated = try await smokeflow(["validate", pipeline])
+        #expect(validated.status == 0, "\(validated.stderr)")
+        let text = try String(contentsOfFile: rulesFile, encoding: .utf8)
+        #expect(text.contains("  \"someloss\":\n    type: loss\n    pattern: \">0%,*12*,>0%,*12*,>0%\"\n    comment: \"loss 3 times in a row\"\n    edgetrigger: true\n"))
+
+        // Without --alert-rules the rules are named as not written; a YAML file takes no --alert-rules.
+        let again = try await smokeflow(["targets", "import", directory + "/config"], environment: ["DATABASE_URL": url])
+        #expect(again.status == 0 && again.stderr.contains("the Alerts section's 2 rules are not written; give --alert-rules FILE"), "\(again.stderr)")
+        try "targets: []\n".write(toFile: directory + "/t.yaml", atomically: true, encoding: .utf8)
+        let refused = try await smokeflow(["targets", "import", directory + "/t.yaml", "--alert-rules", rulesFile], environment: ["DATABASE_URL": url])
+        #expect(refused.status != 0 && refused.stderr.contains("--alert-rules reads a SmokePing config's Alerts section"), "\(refused.stderr)")
+    }
 }

@@ -101,6 +101,74 @@ import Testing
         #expect(first["arguments"] as? String == " threeinarow raised")
     }
 
+    /// The store's `alerts` column (as the join's tag) picks rules from a `rules_file` that
+    /// `targets import --alert-rules` wrote from SmokePing's Alerts section; no glob needed,
+    /// a name no rule has is left out, and the tag never reaches the sink.
+    @Test func theAlertsTagPicksRulesOfARulesFileAndIsTakenOffThePoints() async throws {
+        let state = temporaryDirectory()
+        let log = state + "/notifications"
+        let rulesFile = state + "/alert-rules.yaml"
+        try """
+            edgetrigger: true
+            rules:
+              "someloss": { type: loss, pattern: ">0%,*12*,>0%,*12*,>0%", comment: "loss 3 times in a row" }
+              "threeinarow": { type: loss, pattern: ">0%,>0%,>0%" }
+            """.write(toFile: rulesFile, atomically: true, encoding: .utf8)
+        let plain = Self.rounds(Self.lossSequence, path: "Lab/box-1")
+        let tagged = plain.map { point in
+            var point = point
+            point.setTag("alerts", "someloss,nosuch")
+            return point
+        }
+        let (probeKey, probe) = Observer.make()
+        let text = """
+            state_dir: \(state)
+            sources:
+              in: { type: memory, key: \(TestData.register(tagged)), probe: \(probeKey), batch_size: 4 }
+            transforms:
+              alerts:
+                type: alert
+                inputs: [in]
+                rules_file: \(rulesFile)
+                notify:
+                  - { type: exec, name: log, command: \(appending(to: log)) }
+                retry_backoff: 10ms
+            sinks:
+              out: { type: collect, inputs: [alerts], probe: \(probeKey) }
+            """
+        let report = try await runPipeline(text)
+        #expect(report.succeeded, "\(report.failures)")
+        #expect(probe.received.withLock { $0 } == plain)
+        let edges = Self.edges(try Self.notifications(in: log))
+        #expect(edges.sorted() == Self.expected.filter { $0.hasSuffix("someloss raised") || $0.hasSuffix("someloss cleared") }.sorted(), "\(edges)")
+    }
+
+    @Test func aRulesFileNamedTwiceOrUnreadableIsAnErrorAtItsPlace() throws {
+        let rulesFile = temporaryDirectory() + "/rules.yaml"
+        try "rules:\n  lossy: { type: loss, pattern: \">5\" }\n".write(toFile: rulesFile, atomically: true, encoding: .utf8)
+        func problems(_ options: String) throws -> [String] {
+            let text = """
+                sources:
+                  in: { type: fixture, path: x.lp.zst }
+                transforms:
+                  a: { type: alert, inputs: [in], \(options) }
+                sinks:
+                  out: { type: stdout, inputs: [a] }
+                """
+            let definition = try PipelineLoader(environment: [:]).load(text: text, file: "a.yaml")
+            do {
+                _ = try ComponentRegistry.builtin.plan(definition)
+                return []
+            } catch {
+                return error.errors.map(\.description)
+            }
+        }
+        // The rules file's own line and column.
+        #expect(try problems("rules_file: \(rulesFile)").contains("\(rulesFile):2:33: 'a': rule 'lossy': loss should be specified in % (pattern entry '>5')"))
+        #expect(try problems("rules_file: /nonexistent/rules.yaml").contains { $0.hasPrefix("a.yaml:4:") && $0.hasSuffix("cannot read rules_file /nonexistent/rules.yaml") })
+        #expect(try problems("targets: {}").contains { $0.hasSuffix("needs 'rules' (name: { type, pattern, … }) or a 'rules_file'") })
+    }
+
     @Test func aRestartReplayingRoundsSendsNothingTwiceAndLosesNothing() async throws {
         let state = temporaryDirectory()
         let log = state + "/notifications"

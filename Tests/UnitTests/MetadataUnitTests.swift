@@ -71,6 +71,9 @@ import Testing
               - name: r5
                 host: 192.0.2.5
                 record: QUAD
+              - name: r6
+                host: 192.0.2.6
+                alerts: "someloss, big rtt"
             """
         #expect {
             _ = try TargetFile.parse(yaml, file: "t.yaml", format: .yaml)
@@ -78,11 +81,20 @@ import Testing
             let lines = (error as? ConfigErrors)?.errors.map(\.description) ?? []
             return lines == [
                 "t.yaml:4:5: target 'r1' is listed twice (first at line 2)",
-                "t.yaml:8:13: unknown column 'colour' (expected name, host, title, active, category, probe, site, cachegroup, lookup, record)",
+                "t.yaml:8:13: unknown column 'colour' (expected name, host, title, active, category, probe, site, cachegroup, lookup, record, alerts)",
                 "t.yaml:10:13: target 'r4': active must be true or false, not 'maybe'",
                 "t.yaml:14:13: target 'r5': record must be one of A, NS, CNAME, SOA, PTR, MX, TXT, AAAA, SRV, ANY, not 'QUAD'",
+                "t.yaml:17:13: target 'r6': alerts: 'big rtt' is not an alert name (no spaces, commas or control characters)",
             ]
         }
+    }
+
+    @Test func alertsAreReadAsSmokePingWritesThem() throws {
+        let yaml = "targets:\n  - { name: a, host: 192.0.2.1, alerts: \" someloss , bigrtt \" }\n  - { name: b, host: 192.0.2.2, alerts: \"\" }\n"
+        let records = try TargetFile.parse(yaml, file: "t.yaml", format: .yaml).entries.map(\.record)
+        #expect(records.map(\.alerts) == ["someloss,bigrtt", nil])
+        #expect(throws: TargetValidation.InvalidAlertName.self) { try TargetValidation.normalizedAlerts("a,,b") }
+        #expect(throws: TargetValidation.InvalidAlertName.self) { try TargetValidation.normalizedAlerts("a,b\u{1}") }
     }
 
     @Test func exportReadsBackToTheSameRecords() throws {
@@ -90,6 +102,7 @@ import Testing
             TargetRecord(name: "r1", host: "192.0.2.1", title: "'; DROP TABLE targets; --", category: "core", site: "Zürich \"HQ\", 2nd"),
             TargetRecord(name: "r2", host: "2001:db8::2", title: "line\nbreak\\ and: colon # hash", isActive: false, probe: "FPing6", cachegroup: " lead"),
             TargetRecord(name: "r3", host: "192.0.2.53", probe: "DNS", lookup: "example.org", record: "MX"),
+            TargetRecord(name: "r4", host: "192.0.2.4", alerts: "someloss,bigrtt"),
         ]
         for format in TargetFile.Format.allCases {
             let text = TargetExport.render(records, as: format)

@@ -79,6 +79,85 @@ struct SmokePingConfigParserTests {
         #expect(config.targets.first?.host == "localhost")
         #expect(config.general["piddir"] == "/run/smokeping")
         #expect(config.probes.map(\.record.name) == ["FPing"])
+        // Debian's Alerts file: one rule; its mail settings are notes.
+        #expect(config.alertRules.map(\.rule.name) == ["someloss"])
+        #expect(config.alertRules.first?.rule.pattern.text == ">0%,*12*,>0%,*12*,>0%")
+        #expect(config.alertRules.first?.rule.comment == "loss 3 times  in a row")
+        #expect(config.notes.contains { $0.message == "Alerts: 'to' is not kept (notifications go to the alert transform's notify list)" })
+    }
+
+    static let alertingConfig = """
+        *** Probes ***
+        + FPing
+        binary = /usr/bin/fping
+
+        *** Alerts ***
+        to = ops@example.net
+        edgetrigger = yes
+
+        +someloss
+        type = loss
+        pattern = >0%,*12*,>0%,*12*,>0%
+        comment = loss 3 times in a row
+
+        +bigrtt
+        type = rtt
+        pattern = <100,<100,>200,>200
+        edgetrigger = no
+        priority = 2
+
+        +mailonly
+        type = matcher
+        pattern = Avgratio(historic=>a,current=>b,comparator=>'>',percentage=>1000)
+
+        *** Targets ***
+        probe = FPing
+        menu = Top
+        title = Top
+        alerts = someloss
+
+        + core
+        menu = Core
+        title = Core
+
+        ++ r1
+        host = 192.0.2.1
+
+        ++ r2
+        host = 192.0.2.2
+        alerts = someloss , bigrtt
+
+        + lab
+        menu = Lab
+        title = Lab
+        alerts =
+
+        ++ l1
+        host = 192.0.2.3
+        """
+
+    @Test func theAlertsSectionIsReadAndEachTargetsAlertsAreInheritedOrDropped() throws {
+        let directory = try write(["config": Self.alertingConfig])
+        let config = try SmokePingConfig.read(file: directory + "/config")
+        #expect(config.alertRules.map(\.rule.name) == ["someloss", "bigrtt"])
+        let rules = Dictionary(uniqueKeysWithValues: config.alertRules.map { ($0.rule.name, $0.rule) })
+        #expect(rules["someloss"]?.edgeTrigger == true && rules["someloss"]?.kind == .loss && rules["someloss"]?.priority == nil)
+        #expect(rules["bigrtt"]?.edgeTrigger == false && rules["bigrtt"]?.kind == .rtt && rules["bigrtt"]?.priority == 2)
+        #expect(config.notes.contains { $0.message == "alert 'mailonly': matcher alerts are not kept" && $0.location.line == 20 })
+        let records = try config.storeRecords()
+        #expect(records.targets.map(\.alerts) == ["someloss", "someloss,bigrtt", nil])
+        // The rules file reads back to the same rules.
+        #expect(config.alertRulesFile(source: "config").contains("  \"bigrtt\":\n    type: rtt\n    pattern: \"<100,<100,>200,>200\"\n    edgetrigger: false\n    priority: 2\n"))
+    }
+
+    @Test func alertsNamingNoRuleAndBadRulesAreErrorsAtTheirLines() throws {
+        let text = Self.alertingConfig
+            .replacingOccurrences(of: "alerts = someloss , bigrtt", with: "alerts = someloss,nosuch")
+            .replacingOccurrences(of: "pattern = <100,<100,>200,>200", with: "pattern = <100,*x*")
+        let directory = try write(["config": text])
+        let shown = messages { _ = try SmokePingConfig.read(file: directory + "/config") }
+        #expect(shown.contains { $0.hasPrefix(directory + "/config:16:1: alert 'bigrtt': ") })
+        #expect(shown.contains(directory + "/config:37:1: target 'core/r2': alert 'nosuch' is not defined in the Alerts section"))
     }
 
     @Test func includesAreRelativeToTheIncludingFileAndCommentsAndContinuationsFollowConfigGrammar() throws {

@@ -21,16 +21,16 @@ import Testing
     static let existing = [
         stored(1, TargetRecord(name: "google", host: "google.com", title: "Google, \"the\" search", category: "custom", probe: "FPing")),
         stored(2, TargetRecord(name: "quad9", host: "9.9.9.9", title: "=HYPERLINK(\"http://evil\")", isActive: false, category: "dns_resolvers",
-                               probe: "DNS", site: "-site", cachegroup: "@cg", lookup: "example.com", record: "AAAA")),
+                               probe: "DNS", site: "-site", cachegroup: "@cg", lookup: "example.com", record: "AAAA", alerts: "someloss,bigrtt")),
         stored(3, TargetRecord(name: "multi", host: "2001:db8::1", title: "two\nlines?", category: nil, probe: nil)),
     ]
 
     @Test func exportQuotesAndGuardsFormulas() {
         let text = TargetCSV.export(Self.existing)
         let lines = text.components(separatedBy: "\r\n")
-        #expect(lines[0] == "name,host,title,category,probe,active,site,cachegroup,lookup,record")
-        #expect(lines[1] == "google,google.com,\"Google, \"\"the\"\" search\",custom,FPing,true,,,,")
-        #expect(lines[2] == "quad9,9.9.9.9,\"'=HYPERLINK(\"\"http://evil\"\")\",dns_resolvers,DNS,false,'-site,'@cg,example.com,AAAA")
+        #expect(lines[0] == "name,host,title,category,probe,active,site,cachegroup,lookup,record,alerts")
+        #expect(lines[1] == "google,google.com,\"Google, \"\"the\"\" search\",custom,FPing,true,,,,,")
+        #expect(lines[2] == "quad9,9.9.9.9,\"'=HYPERLINK(\"\"http://evil\"\")\",dns_resolvers,DNS,false,'-site,'@cg,example.com,AAAA,\"someloss,bigrtt\"")
         #expect(text.hasSuffix("\r\n"))
     }
 
@@ -112,6 +112,22 @@ import Testing
         }
     }
 
+    @Test func alertsAreReadAsSmokePingWritesThemAndBadNamesAreLineProblems() throws {
+        let plan = try TargetCSV.plan("name,host,alerts\nwatched,192.0.2.9,\"someloss , bigrtt\"\nquiet,192.0.2.10,\n", existing: [], catalog: Self.catalog)
+        guard plan.operations.count == 2, case .createTarget(let watched) = plan.operations[0], case .createTarget(let quiet) = plan.operations[1] else {
+            Issue.record("\(plan.operations)")
+            return
+        }
+        #expect(watched.alerts == .some("someloss,bigrtt"))
+        #expect(quiet.alerts == .some(nil))
+        do {
+            _ = try TargetCSV.plan("name,host,alerts\nwatched,192.0.2.9,\"a,,b\"\n", existing: [], catalog: Self.catalog)
+            Issue.record("accepted")
+        } catch {
+            #expect(error.problems.map(\.description) == ["line 2: alerts: alerts has an empty name (a comma too many)"])
+        }
+    }
+
     @Test func theHeaderIsRequiredAndChecked() {
         func problems(_ text: String) -> [String] {
             do {
@@ -121,7 +137,7 @@ import Testing
                 return error.problems.map(\.description)
             }
         }
-        #expect(problems("") == ["line 1: empty file: expected a header row (name,host,title,category,probe,active,site,cachegroup,lookup,record)"])
+        #expect(problems("") == ["line 1: empty file: expected a header row (name,host,title,category,probe,active,site,cachegroup,lookup,record,alerts)"])
         #expect(problems("name,host,colour\na,192.0.2.1,red\n").contains { $0.hasPrefix("line 1: colour: unknown column 'colour'") })
         // A file without a header: its first row is read as one, and names what is missing.
         #expect(problems("web1,192.0.2.1\n").contains("line 1: name: the header has no 'name' column (a header row is required)"))

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import EventModel
+import NIOPosix
 import PipelineConfig
 import Postgres
 import SmokePingConfig
@@ -68,11 +70,17 @@ struct Targets: AsyncParsableCommand {
         )
         @Argument(help: "A .yaml/.yml or .csv file, or SmokePing's config (e.g. /etc/smokeping/config, with its @includes).")
         var file: String
+        @Option(
+            name: .customLong("alert-rules"),
+            help: "With a SmokePing config: write its *** Alerts *** rules to this YAML file, for an alert transform's rules_file."
+        )
+        var alertRules: String?
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
             try await withReportedErrors {
                 if await SmokePingStoreImport.isSmokePingConfig(path: file) { return try await importSmokePingConfig() }
+                if alertRules != nil { throw ValidationError("--alert-rules reads a SmokePing config's Alerts section; \(file) is not a SmokePing config") }
                 let (targets, problems) = try TargetFile.check(path: file)
                 let connection = try await database.connect()
                 defer { Task { await connection.close() } }
@@ -83,6 +91,15 @@ struct Targets: AsyncParsableCommand {
 
         func importSmokePingConfig() async throws {
             let checked = try await SmokePingStoreImport().check(file: file)
+            let config = checked.config
+            // The rules first: targets that name them are only written once the file holding them is.
+            if let alertRules {
+                let text = config.alertRulesFile(source: file)
+                try await NIOThreadPool.singleton.runIfActive { try DurableFile.replace(alertRules, with: Array(text.utf8)) }
+                print("wrote \(config.alertRules.count) alert rules to \(alertRules)")
+            } else if !config.alertRules.isEmpty {
+                FileHandle.standardError.write(Data("smokeflow: note: the Alerts section's \(config.alertRules.count) rules are not written; give --alert-rules FILE to keep them\n".utf8))
+            }
             let connection = try await database.connect()
             defer { Task { await connection.close() } }
             let summary = try await SmokePingStoreImport().write(checked, into: connection)

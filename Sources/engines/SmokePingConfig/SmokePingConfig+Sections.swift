@@ -9,10 +9,11 @@ extension SmokePingConfig {
         var lookup: String?
         var recordType: String?
         var slaves: String?
+        var alerts: [String]?
     }
 
     static let keptProbeSettings: Set<String> = ["binary", "step", "pings", "forks"]
-    static let keptTargetSettings: Set<String> = ["host", "probe", "menu", "title", "lookup", "recordtype", "remark", "slaves"]
+    static let keptTargetSettings: Set<String> = ["host", "probe", "menu", "title", "lookup", "recordtype", "remark", "slaves", "alerts"]
 
     mutating func readProbes(_ section: SmokePingConfigDocument.Section, errors: inout [ConfigError]) {
         for module in section.children {
@@ -66,6 +67,7 @@ extension SmokePingConfig {
             if let lookup = child.value("lookup") { passed.lookup = lookup }
             if let recordType = child.value("recordtype") { passed.recordType = recordType }
             if let slaves = child.value("slaves") { passed.slaves = slaves }
+            if let alerts = Self.alertNames(child.value("alerts")) { passed.alerts = alerts }
             let childPath = path + [child.name]
             let place = childPath.joined(separator: "/")
             for setting in child.settings where !Self.keptTargetSettings.contains(setting.key) {
@@ -92,7 +94,7 @@ extension SmokePingConfig {
             if passed.slaves != nil { notes.append(ConfigError(child.location, "'\(place)': slaves are not kept (the master's target is)")) }
             targets.append(Target(
                 path: childPath, host: host, probe: passed.probe, title: child.value("title"), menu: child.value("menu"),
-                lookup: passed.lookup, recordType: passed.recordType, slaves: passed.slaves, location: child.location
+                lookup: passed.lookup, recordType: passed.recordType, slaves: passed.slaves, alerts: passed.alerts, location: child.location
             ))
         }
     }

@@ -25,10 +25,16 @@ extension SmokePingConfig {
             if let recordType, !TargetValidation.dnsRecordTypes.contains(recordType) {
                 errors.append(ConfigError(target.location, "target '\(target.name)': recordtype '\(recordType)' is not one of \(TargetValidation.dnsRecordTypes.joined(separator: ", "))"))
             }
+            var alerts: String?
+            if let names = target.alerts {
+                do { alerts = try TargetValidation.normalizedAlerts(names.joined(separator: ",")) } catch {
+                    errors.append(ConfigError(target.location, "target '\(target.name)': \(error)"))
+                }
+            }
             records.append(TargetRecord(
                 name: target.name, host: target.host, title: target.title == target.name ? "" : target.title ?? "",
                 category: target.category, probe: target.probe == defaultProbe ? nil : target.probe, lookup: target.lookup,
-                record: recordType
+                record: recordType, alerts: alerts
             ))
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }

@@ -1,3 +1,4 @@
+public import Alerting
 import EventModel
 public import PipelineConfig
 public import TargetStore
@@ -19,6 +20,9 @@ public struct SmokePingConfig: Sendable {
         /// AnotherDNS's `recordtype` (set here or inherited).
         public var recordType: String?
         public var slaves: String?
+        /// The alert rules checked for it (`alerts`, set here or inherited; an empty value
+        /// drops the inherited ones); nil when none.
+        public var alerts: [String]?
         public var location: SourceLocation
 
         public var name: String { path.last ?? "" }
@@ -37,6 +41,11 @@ public struct SmokePingConfig: Sendable {
     public var defaultProbe: String?
     public var databaseStep: Int?
     public var databasePings: Int?
+    /// `*** Alerts ***`: the rules in file order, and whether the section was there.
+    public var alertRules: [(rule: AlertRule, location: SourceLocation)] = []
+    public var hasAlertsSection = false
+    /// The section's own `edgetrigger` (the rules' default).
+    public var alertEdgeTrigger = false
     /// `*** General ***` settings (`datadir`, `piddir`, `imgcache`, …).
     public var general: [String: String] = [:]
     /// What the store does not keep (multi-host graphs, slaves, other settings), one line each with its place.
@@ -70,10 +79,13 @@ public struct SmokePingConfig: Sendable {
             hasProbesSection = true
             readProbes(section, errors: &errors)
         }
+        if let section = document.section("Alerts") { readAlerts(section, errors: &errors) }
         if let section = document.section("Targets") {
             defaultProbe = section.value("probe")
             if defaultProbe == nil { errors.append(ConfigError(section.location, "Targets: probe is not set (the default probe of every target)")) }
-            let inherited = Inherited(probe: defaultProbe ?? "", lookup: nil, recordType: nil, slaves: section.value("slaves"))
+            let inherited = Inherited(
+                probe: defaultProbe ?? "", lookup: nil, recordType: nil, slaves: section.value("slaves"), alerts: Self.alertNames(section.value("alerts"))
+            )
             readTargets(section, path: [], inherited: inherited, errors: &errors)
         }
         // The Probes section comes first in SmokePing's files, the default probe later.
@@ -84,7 +96,13 @@ public struct SmokePingConfig: Sendable {
                 errors.append(ConfigError(target.location, "target '\(target.sectionPath)': probe '\(target.probe)' is not in the Probes section"))
             }
         }
+        errors += alertProblems()
         if !errors.isEmpty { throw ConfigErrors(errors) }
+    }
+
+    /// `alerts` split as SmokePing splits it (`/\s*,\s*/`); empty for an empty value.
+    static func alertNames(_ value: String?) -> [String]? {
+        value.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
     }
 
     static func integer(_ setting: SmokePingConfigDocument.Setting?, errors: inout [ConfigError]) -> Int? {

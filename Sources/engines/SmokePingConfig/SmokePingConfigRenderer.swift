@@ -47,7 +47,9 @@ public struct SmokePingRenderError: Error, Sendable, Equatable, CustomStringConv
 /// Store → `Targets` and `Probes`, a pure function. Active targets only, each in its
 /// category's section (`a/b` → `+ a`, `++ b`, the target one level deeper; no category →
 /// `uncategorizedSection`); children sorted by section name, probes by module and name, so
-/// the same store always gives the same bytes. Empty categories give no section.
+/// the same store always gives the same bytes. Empty categories give no section. A target's
+/// `alerts` is not written: smokeflow's `alert` transform checks them, and an `alerts =` line
+/// would make SmokePing refuse the file unless its own Alerts section defined the same rules.
 public struct SmokePingConfigRenderer: Sendable {
     public var options: SmokePingRenderOptions
 

@@ -9,7 +9,7 @@ public struct MetadataStore: Sendable {
     /// Every target, ordered by name (what the join caches and `targets export` writes).
     public func targets() async throws -> [TargetRecord] {
         let rows = try await connection.query("""
-            SELECT t.name, t.host, t.title, t.is_active, c.name, p.name, t.site, t.cachegroup, t.lookup, t.record
+            SELECT t.name, t.host, t.title, t.is_active, c.name, p.name, t.site, t.cachegroup, t.lookup, t.record, t.alerts
             FROM targets t
             LEFT JOIN categories c ON c.id = t.category_id
             LEFT JOIN probes p ON p.id = t.probe_id
@@ -22,7 +22,8 @@ public struct MetadataStore: Sendable {
                 name: try row.decode(0), host: try row.decode(1), title: try row.decode(2), isActive: try row.decode(3),
                 category: try row.decode(4, as: String?.self), probe: try row.decode(5, as: String?.self),
                 site: try row.decode(6, as: String?.self), cachegroup: try row.decode(7, as: String?.self),
-                lookup: try row.decode(8, as: String?.self), record: try row.decode(9, as: String?.self)
+                lookup: try row.decode(8, as: String?.self), record: try row.decode(9, as: String?.self),
+                alerts: try row.decode(10, as: String?.self)
             ))
         }
         return records
@@ -74,26 +75,27 @@ public struct MetadataStore: Sendable {
         let cachegroups = PostgresTextArray(records.map(\.cachegroup))
         let lookups = PostgresTextArray(records.map(\.lookup))
         let recordTypes = PostgresTextArray(records.map(\.record))
+        let alerts = PostgresTextArray(records.map(\.alerts))
         let result = try await connection.query("""
-            INSERT INTO targets (name, host, title, is_active, category_id, probe_id, site, cachegroup, lookup, record)
+            INSERT INTO targets (name, host, title, is_active, category_id, probe_id, site, cachegroup, lookup, record, alerts)
             SELECT i.name, i.host, i.title, i.is_active, c.id,
-                   coalesce(p.id, (SELECT id FROM probes WHERE is_default)), i.site, i.cachegroup, i.lookup, i.record
+                   coalesce(p.id, (SELECT id FROM probes WHERE is_default)), i.site, i.cachegroup, i.lookup, i.record, i.alerts
             FROM unnest(\(names)::text[], \(hosts)::text[], \(titles)::text[], \(active)::boolean[],
                         \(categories)::text[], \(probes)::text[], \(sites)::text[], \(cachegroups)::text[],
-                        \(lookups)::text[], \(recordTypes)::text[])
-                 AS i(name, host, title, is_active, category, probe, site, cachegroup, lookup, record)
+                        \(lookups)::text[], \(recordTypes)::text[], \(alerts)::text[])
+                 AS i(name, host, title, is_active, category, probe, site, cachegroup, lookup, record, alerts)
             LEFT JOIN categories c ON c.name = i.category
             LEFT JOIN probes p ON p.name = i.probe
             ON CONFLICT (name) DO UPDATE SET
                 host = EXCLUDED.host, title = EXCLUDED.title, is_active = EXCLUDED.is_active,
                 category_id = EXCLUDED.category_id, probe_id = EXCLUDED.probe_id,
                 site = EXCLUDED.site, cachegroup = EXCLUDED.cachegroup, lookup = EXCLUDED.lookup,
-                record = EXCLUDED.record
+                record = EXCLUDED.record, alerts = EXCLUDED.alerts
             -- An unchanged row keeps its updated_at.
             WHERE (targets.host, targets.title, targets.is_active, targets.category_id, targets.probe_id, targets.site,
-                   targets.cachegroup, targets.lookup, targets.record)
+                   targets.cachegroup, targets.lookup, targets.record, targets.alerts)
                 IS DISTINCT FROM (EXCLUDED.host, EXCLUDED.title, EXCLUDED.is_active, EXCLUDED.category_id,
-                   EXCLUDED.probe_id, EXCLUDED.site, EXCLUDED.cachegroup, EXCLUDED.lookup, EXCLUDED.record)
+                   EXCLUDED.probe_id, EXCLUDED.site, EXCLUDED.cachegroup, EXCLUDED.lookup, EXCLUDED.record, EXCLUDED.alerts)
             """)
         return result.affectedRows
     }

@@ -114,5 +114,11 @@ enum Schema {
             ALTER TABLE targets ADD COLUMN record text
                 CHECK (record IN ('A', 'NS', 'CNAME', 'SOA', 'PTR', 'MX', 'TXT', 'AAAA', 'SRV', 'ANY'));
             """),
+        // The alert rules a target is checked with, `a,b` (SmokePing's `alerts`, as
+        // `TargetValidation.normalizedAlerts` writes it); NULL for none.
+        Migration(version: 8, name: "target alerts", script: """
+            ALTER TABLE targets ADD COLUMN alerts text
+                CHECK (alerts <> '' AND alerts !~ '[[:space:]]' AND alerts !~ '(^,|,,|,$)');
+            """),
     ]
 }

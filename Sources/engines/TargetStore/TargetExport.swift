@@ -10,7 +10,7 @@ public enum TargetExport {
     }
 
     static func values(_ record: TargetRecord) -> [String?] {
-        [record.name, record.host, record.title, record.isActive ? "true" : "false", record.category, record.probe, record.site, record.cachegroup, record.lookup, record.record]
+        [record.name, record.host, record.title, record.isActive ? "true" : "false", record.category, record.probe, record.site, record.cachegroup, record.lookup, record.record, record.alerts]
     }
 
     static func yaml(_ records: [TargetRecord]) -> String {

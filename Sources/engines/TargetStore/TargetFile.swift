@@ -97,11 +97,17 @@ public struct TargetFile: Sendable {
                 "\(subject): record must be one of \(TargetValidation.dnsRecordTypes.joined(separator: ", ")), not '\(recordType)'"
             ))
         }
+        var alerts: String?
+        if let text = value("alerts") {
+            do { alerts = try TargetValidation.normalizedAlerts(text) } catch {
+                errors.append(ConfigError(fields["alerts"]!.1, "\(subject): \(error)"))
+            }
+        }
         guard errors.count == before else { return nil }
         let record = TargetRecord(
             name: name, host: host, title: fields["title"]?.0 ?? "", isActive: isActive, category: value("category"),
             probe: value("probe"), site: value("site"), cachegroup: value("cachegroup"), lookup: value("lookup"),
-            record: recordType
+            record: recordType, alerts: alerts
         )
         return Entry(record: record, location: location)
     }

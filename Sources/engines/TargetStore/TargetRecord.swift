@@ -1,4 +1,5 @@
 import EventModel
+import Foundation
 
 /// A target as the configuration store keeps it, with its category and probe by name.
 public struct TargetRecord: Sendable, Equatable, Codable {
@@ -15,11 +16,14 @@ public struct TargetRecord: Sendable, Equatable, Codable {
     /// The record type a DNS target's probe asks for (`A`, `AAAA`, `MX`…; SmokePing's
     /// `AnotherDNS` `recordtype`); nil for other probes and for the probe's default.
     public var record: String?
+    /// The alert rules checked for this target, comma-separated (SmokePing's `alerts =
+    /// someloss,bigrtt`): names of the `alert` transform's rules; nil for none.
+    public var alerts: String?
 
     public init(
         name: String, host: String, title: String = "", isActive: Bool = true, category: String? = nil,
         probe: String? = nil, site: String? = nil, cachegroup: String? = nil, lookup: String? = nil,
-        record: String? = nil
+        record: String? = nil, alerts: String? = nil
     ) {
         self.name = name
         self.host = host
@@ -31,10 +35,11 @@ public struct TargetRecord: Sendable, Equatable, Codable {
         self.cachegroup = cachegroup
         self.lookup = lookup
         self.record = record
+        self.alerts = alerts
     }
 
     /// The columns of the YAML and CSV formats, in export order.
-    public static let columns = ["name", "host", "title", "active", "category", "probe", "site", "cachegroup", "lookup", "record"]
+    public static let columns = ["name", "host", "title", "active", "category", "probe", "site", "cachegroup", "lookup", "record", "alerts"]
     /// Keys the probe source reads from the same file; accepted here, not stored in the database.
     public static let probeOnlyColumns = ["path"]
     /// Keys `smokeflow serve` keeps in a file-mode store; accepted by every reader, not imported.
@@ -90,6 +95,31 @@ public enum TargetValidation {
     /// The DNS record types a target may ask for: migration 7's CHECK and the probe's
     /// `DNSCodec.recordTypes` hold the same list.
     public static let dnsRecordTypes = ["A", "NS", "CNAME", "SOA", "PTR", "MX", "TXT", "AAAA", "SRV", "ANY"]
+
+    /// An `alerts` value as stored: the names SmokePing's `split /\s*,\s*/` gives, joined by
+    /// commas; nil for none (an empty value, SmokePing's way to drop inherited alerts). Throws
+    /// the first name that is not an alert name: SmokePing's `[^\s,]+`, control characters
+    /// refused too.
+    public static func normalizedAlerts(_ text: String) throws(InvalidAlertName) -> String? {
+        let names = text.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        if names.allSatisfy(\.isEmpty) { return nil }
+        for name in names where !isAlertName(name) { throw InvalidAlertName(name: name) }
+        return names.joined(separator: ",")
+    }
+
+    static func isAlertName(_ name: String) -> Bool {
+        !name.isEmpty && !name.contains(where: \.isWhitespace)
+            && name.unicodeScalars.allSatisfy { $0.value > 0x20 && !(0x7f...0x9f).contains($0.value) && $0 != "," }
+    }
+
+    public struct InvalidAlertName: Error, Sendable, CustomStringConvertible {
+        public var name: String
+        public var description: String {
+            name.isEmpty ? "alerts has an empty name (a comma too many)" : "alerts: '\(name.unicodeScalars.map { $0.value < 0x20 ? "?" : String($0) }.joined())' is not an alert name (no spaces, commas or control characters)"
+        }
+    }
 
     /// SmokePing section and target names: `[-_0-9a-zA-Z]+`.
     public static func isValidName(_ name: String) -> Bool { SmokePingName.isValid(name) }

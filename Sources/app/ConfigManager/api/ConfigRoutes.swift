@@ -64,7 +64,7 @@ extension ConfigAPI {
     struct DocumentTarget: Encodable {
         var name, host, title: String
         var active: Bool
-        var category, probe, site, cachegroup, lookup: String?
+        var category, probe, site, cachegroup, lookup, record, alerts: String?
     }
 
     struct ProbesDocument: Encodable {
@@ -91,7 +91,8 @@ extension ConfigAPI {
             let record = $0.record
             return DocumentTarget(
                 name: record.name, host: record.host, title: record.title, active: record.isActive, category: record.category,
-                probe: record.probe, site: record.site, cachegroup: record.cachegroup, lookup: record.lookup
+                probe: record.probe, site: record.site, cachegroup: record.cachegroup, lookup: record.lookup,
+                record: record.record, alerts: record.alerts
             )
         })
     }
@@ -123,7 +124,9 @@ extension ConfigAPI {
         for (index, item) in items.enumerated() {
             let path = "targets[\(index)]"
             let fields = try JSONFields(item, path: path)
-            try fields.rejectUnknown(["name", "host", "title", "active", "is_active", "category", "probe", "site", "cachegroup", "lookup"])
+            try fields.rejectUnknown([
+                "name", "host", "title", "active", "is_active", "category", "probe", "site", "cachegroup", "lookup", "record", "alerts",
+            ])
             let active = try fields.bool("active")
             let isActive = try fields.bool("is_active")
             records.append(TargetRecord(
@@ -131,7 +134,8 @@ extension ConfigAPI {
                 title: try fields.string("title") ?? "", isActive: active ?? isActive ?? true,
                 category: try fields.nullableString("category") ?? nil, probe: try fields.nullableString("probe") ?? nil,
                 site: try fields.nullableString("site") ?? nil, cachegroup: try fields.nullableString("cachegroup") ?? nil,
-                lookup: try fields.nullableString("lookup") ?? nil
+                lookup: try fields.nullableString("lookup") ?? nil, record: try fields.nullableString("record") ?? nil,
+                alerts: try fields.nullableString("alerts") ?? nil
             ))
         }
         return records

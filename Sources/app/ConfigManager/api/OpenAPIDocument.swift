@@ -541,7 +541,7 @@ components:
       pattern: "^[^\\x00-\\x1f\\x7f-\\x9f]*$"
     Target:
       type: object
-      required: [id, name, host, title, category, probe, lookup, record, site, cachegroup, is_active, created_at, updated_at]
+      required: [id, name, host, title, category, probe, lookup, record, alerts, site, cachegroup, is_active, created_at, updated_at]
       properties:
         id: {type: integer}
         name: {type: string}
@@ -551,6 +551,7 @@ components:
         probe: {type: [string, "null"]}
         lookup: {type: [string, "null"], description: The name a DNS target's probe resolves.}
         record: {type: [string, "null"], enum: [A, NS, CNAME, SOA, PTR, MX, TXT, AAAA, SRV, ANY, null], description: The record type a DNS target's probe asks for; null is A.}
+        alerts: {type: [string, "null"], description: "The alert rules checked for the target, comma-separated (SmokePing's alerts = a,b); null for none."}
         site: {type: [string, "null"]}
         cachegroup: {type: [string, "null"]}
         is_active: {type: boolean}
@@ -570,7 +571,8 @@ components:
         category: {type: [string, "null"]}
         probe: {type: [string, "null"]}
         lookup: {type: [string, "null"], maxLength: 253}
-        record: {type: [string, "null"], enum: [A, NS, CNAME, SOA, PTR, MX, TXT, AAAA, SRV, ANY, null]}
+        record: {type: [string, "null"], enum: [A, NS, CNAME, SOA, PTR, MX, TXT, AAAA, SRV, ANY, "", null]}
+        alerts: {type: [string, "null"], maxLength: 1024, pattern: "^([^\\x00-\\x20,\\x7f-\\x9f]+(,[^\\x00-\\x20,\\x7f-\\x9f]+)*)?$", description: "Rule names joined by commas, no spaces; null or empty for none."}
         site: {$ref: "#/components/schemas/NullableText"}
         cachegroup: {$ref: "#/components/schemas/NullableText"}
         is_active: {type: boolean}
@@ -593,7 +595,8 @@ components:
         category: {type: [string, "null"]}
         probe: {type: [string, "null"]}
         lookup: {type: [string, "null"]}
-        record: {type: [string, "null"]}
+        record: {type: [string, "null"], enum: [A, NS, CNAME, SOA, PTR, MX, TXT, AAAA, SRV, ANY, "", null]}
+        alerts: {type: [string, "null"], maxLength: 1024, pattern: "^([^\\x00-\\x20,\\x7f-\\x9f]+(,[^\\x00-\\x20,\\x7f-\\x9f]+)*)?$"}
         site: {$ref: "#/components/schemas/NullableText"}
         cachegroup: {$ref: "#/components/schemas/NullableText"}
     BulkOperation:

@@ -6,7 +6,7 @@ struct TargetJSON: Encodable {
     let target: StoredTarget
 
     enum Keys: String, CodingKey {
-        case id, name, host, title, category, probe, lookup, record, site, cachegroup, is_active, created_at, updated_at
+        case id, name, host, title, category, probe, lookup, record, alerts, site, cachegroup, is_active, created_at, updated_at
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -20,6 +20,7 @@ struct TargetJSON: Encodable {
         try container.encode(record.probe, forKey: .probe)
         try container.encode(record.lookup, forKey: .lookup)
         try container.encode(record.record, forKey: .record)
+        try container.encode(record.alerts, forKey: .alerts)
         try container.encode(record.site, forKey: .site)
         try container.encode(record.cachegroup, forKey: .cachegroup)
         try container.encode(record.isActive, forKey: .is_active)

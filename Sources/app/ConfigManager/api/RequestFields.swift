@@ -3,7 +3,7 @@ import TargetStore
 /// Request bodies into store operations; each problem names its field.
 enum RequestFields {
     static let targetKeys: Set<String> = [
-        "name", "host", "title", "category", "probe", "lookup", "record", "site", "cachegroup", "is_active", "category_id", "probe_id",
+        "name", "host", "title", "category", "probe", "lookup", "record", "alerts", "site", "cachegroup", "is_active", "category_id", "probe_id",
     ]
 
     /// A target's fields; `category_id`/`probe_id` (the replaced API's) resolve against `snapshot`.
@@ -20,6 +20,7 @@ enum RequestFields {
         target.cachegroup = try fields.nullableString("cachegroup")
         target.lookup = try fields.nullableString("lookup")
         target.record = try fields.nullableString("record")
+        target.alerts = try fields.nullableString("alerts")
         if let id = try fields.int("category_id") {
             guard let category = catalog.categories.first(where: { $0.id == id }) else {
                 throw APIError(status: .unprocessableContent, message: "unknown category_id \(id)", field: "category_id")

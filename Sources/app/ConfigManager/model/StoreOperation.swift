@@ -32,6 +32,7 @@ public struct TargetFields: Sendable, Equatable {
     public var cachegroup: String??
     public var lookup: String??
     public var record: String??
+    public var alerts: String??
 
     public init() {}
 
@@ -48,6 +49,7 @@ public struct TargetFields: Sendable, Equatable {
         if let cachegroup { record.cachegroup = cachegroup }
         if let lookup { record.lookup = lookup }
         if let recordType = self.record { record.record = recordType }
+        if let alerts { record.alerts = alerts }
         return record
     }
 

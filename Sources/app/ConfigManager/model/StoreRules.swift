@@ -69,6 +69,19 @@ public struct StoreRules: Sendable {
                 invalid("record", "record is for DNS probes; the \(Self.shown(probe)) probe takes none")
             }
         }
+        if let alerts = target.alerts {
+            if alerts.utf8.count > Self.maximumTextLength {
+                invalid("alerts", "alerts is longer than \(Self.maximumTextLength) bytes")
+            } else {
+                do {
+                    if try TargetValidation.normalizedAlerts(alerts) != alerts {
+                        invalid("alerts", "alerts must be rule names joined by commas (a,b) with no spaces; null for none")
+                    }
+                } catch {
+                    invalid("alerts", error.description)
+                }
+            }
+        }
         return problems
     }
 

@@ -38,9 +38,9 @@ extension DatabaseStore {
     private func createTarget(_ record: TargetRecord, index: Int, catalog: Catalog, on connection: PostgresConnection) async throws -> StoredTarget {
         let record = try catalog.checked(record, index: index)
         let rows = try await connection.query("""
-            INSERT INTO targets (name, host, title, is_active, category_id, probe_id, site, cachegroup, lookup, record)
+            INSERT INTO targets (name, host, title, is_active, category_id, probe_id, site, cachegroup, lookup, record, alerts)
             VALUES (\(record.name), \(record.host), \(record.title), \(record.isActive), \(catalog.categoryID(record.category)),
-                    \(catalog.probeID(record.probe)), \(record.site), \(record.cachegroup), \(record.lookup), \(record.record))
+                    \(catalog.probeID(record.probe)), \(record.site), \(record.cachegroup), \(record.lookup), \(record.record), \(record.alerts))
             ON CONFLICT (name) DO NOTHING RETURNING id, \(Self.timestamps)
             """)
         guard let row = rows.first else {
@@ -61,7 +61,7 @@ extension DatabaseStore {
             UPDATE targets SET name = \(record.name), host = \(record.host), title = \(record.title), is_active = \(record.isActive),
                 category_id = \(catalog.categoryID(record.category)), probe_id = \(catalog.probeID(record.probe)),
                 site = \(record.site), cachegroup = \(record.cachegroup), lookup = \(record.lookup),
-                record = \(record.record)
+                record = \(record.record), alerts = \(record.alerts)
             WHERE id = \(id) AND NOT EXISTS (SELECT 1 FROM targets o WHERE o.name = \(record.name) AND o.id <> \(id))
             RETURNING id, \(Self.timestamps)
             """)

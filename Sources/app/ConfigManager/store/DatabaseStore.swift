@@ -16,8 +16,10 @@ public struct DatabaseStore: ConfigStore {
         t.id, t.name, t.host, t.title, t.is_active, c.name, p.name, t.site, t.cachegroup, t.lookup,
         to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
         to_char(t.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-        t.record
+        t.record, t.alerts
         """)
+    /// How many columns `targetColumns` has: a page query's `count(*) OVER ()` comes after them.
+    static let targetColumnCount = 14
     static let timestamps = SQLFragment("""
         to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
         to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
@@ -33,7 +35,8 @@ public struct DatabaseStore: ConfigStore {
                 name: try row.decode(1), host: try row.decode(2), title: try row.decode(3), isActive: try row.decode(4),
                 category: try row.decode(5, as: String?.self), probe: try row.decode(6, as: String?.self),
                 site: try row.decode(7, as: String?.self), cachegroup: try row.decode(8, as: String?.self),
-                lookup: try row.decode(9, as: String?.self), record: try row.decode(12, as: String?.self)
+                lookup: try row.decode(9, as: String?.self), record: try row.decode(12, as: String?.self),
+                alerts: try row.decode(13, as: String?.self)
             ),
             createdAt: try row.decode(10), updatedAt: try row.decode(11)
         )
@@ -76,7 +79,7 @@ public struct DatabaseStore: ConfigStore {
                 ORDER BY \(Self.order(query.sort, descending: query.descending)) LIMIT \(query.limit) OFFSET \(query.offset)
                 """)
             let targets = try rows.map(Self.target)
-            if let first = rows.first { return TargetPage(targets: targets, total: try first.decode(13)) }
+            if let first = rows.first { return TargetPage(targets: targets, total: try first.decode(Self.targetColumnCount)) }
             guard query.offset > 0 else { return TargetPage(targets: [], total: 0) }
             // A page past the end has no row to carry the count.
             var all = query

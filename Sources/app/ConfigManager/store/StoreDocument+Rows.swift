@@ -81,7 +81,7 @@ extension StoreDocument {
                 name: name, host: host, title: fields.string("title") ?? "", isActive: bool(fields, "active", default: true),
                 category: fields.string("category"), probe: fields.string("probe"), site: fields.string("site"),
                 cachegroup: fields.string("cachegroup"), lookup: fields.string("lookup"),
-                record: fields.string("record")
+                record: fields.string("record"), alerts: fields.string("alerts")
             )
             return StoredTarget(
                 id: int(fields, "id", default: 0), record: record,

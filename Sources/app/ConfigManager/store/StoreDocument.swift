@@ -33,7 +33,7 @@ public enum StoreDocument {
             text += "    active: \(record.isActive)\n"
             for (key, value) in [("category", record.category), ("probe", record.probe), ("site", record.site),
                                  ("cachegroup", record.cachegroup), ("lookup", record.lookup),
-                                 ("record", record.record)] {
+                                 ("record", record.record), ("alerts", record.alerts)] {
                 if let value { text += "    \(key): \(quoted(value))\n" }
             }
             text += "    created_at: \(quoted(target.createdAt))\n    updated_at: \(quoted(target.updatedAt))\n"

@@ -5,7 +5,7 @@ import TargetStore
 /// smoking-pi's export (client-side, `name,host,title,category,probe,active`) gains the fields
 /// it did not have, so an export imports back (`TargetCSVImport`) to the same targets.
 public enum TargetCSV {
-    public static let columns = ["name", "host", "title", "category", "probe", "active", "site", "cachegroup", "lookup", "record"]
+    public static let columns = ["name", "host", "title", "category", "probe", "active", "site", "cachegroup", "lookup", "record", "alerts"]
 
     /// RFC 4180: CRLF line ends, fields quoted where needed. A text cell starting with `=`, `+`,
     /// `-` or `@` gets a leading `'` so a spreadsheet shows it instead of running it as a
@@ -16,7 +16,7 @@ public enum TargetCSV {
             let record = target.record
             let cells = [
                 record.name, record.host, record.title, record.category ?? "", record.probe ?? "", record.isActive ? "true" : "false",
-                record.site ?? "", record.cachegroup ?? "", record.lookup ?? "", record.record ?? "",
+                record.site ?? "", record.cachegroup ?? "", record.lookup ?? "", record.record ?? "", record.alerts ?? "",
             ]
             text += cells.map { CSVRecords.field(FormulaGuard.guarded($0)) }.joined(separator: ",") + "\r\n"
         }

@@ -135,6 +135,9 @@ struct ImportHeader {
             case "cachegroup": fields.cachegroup = .some(optional)
             case "lookup": fields.lookup = .some(optional)
             case "record": fields.record = .some(optional)
+            // `a, b` as SmokePing writes it; a value that does not normalize is kept for the
+            // store's rules to name.
+            case "alerts": fields.alerts = .some((try? TargetValidation.normalizedAlerts(value)) ?? optional)
             case "active":
                 switch value.lowercased() {
                 case "": break

@@ -89,20 +89,22 @@ extension WebAdmin.Routes {
         fields.cachegroup = optional("cachegroup")
         fields.lookup = optional("lookup")
         fields.record = optional("record")
+        // `a, b` as SmokePing writes it; what does not normalize goes on for the store to name.
+        if let alerts = form["alerts"] { fields.alerts = .some((try? TargetValidation.normalizedAlerts(alerts)) ?? alerts) }
         return fields
     }
 
     static func values(_ record: TargetRecord) -> [String: Any] {
         [
             "name": record.name, "host": record.host, "title": record.title, "category": record.category ?? "", "probe": record.probe ?? "",
-            "site": record.site ?? "", "cachegroup": record.cachegroup ?? "", "lookup": record.lookup ?? "", "active": record.isActive,
+            "site": record.site ?? "", "cachegroup": record.cachegroup ?? "", "lookup": record.lookup ?? "", "alerts": record.alerts ?? "", "active": record.isActive,
             "record_options": recordOptions(selected: record.record),
         ]
     }
 
     static func values(_ form: FormFields) -> [String: Any] {
         var values: [String: Any] = [:]
-        for name in ["name", "host", "title", "category", "probe", "site", "cachegroup", "lookup", "kind"] { values[name] = form[name] ?? "" }
+        for name in ["name", "host", "title", "category", "probe", "site", "cachegroup", "lookup", "alerts", "kind"] { values[name] = form[name] ?? "" }
         values["active"] = form["active"] == "1"
         values["record_options"] = recordOptions(selected: form["record"])
         return values

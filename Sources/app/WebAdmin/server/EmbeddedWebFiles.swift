@@ -47,7 +47,7 @@ enum EmbeddedWebFiles {
 """#,
         "import": #"""
 <h1>Import targets from CSV</h1>
-<p>Columns: <code>name,host,title,category,probe,active,site,cachegroup,lookup,record</code> (a header row first). A row naming an existing target updates it; every row is checked before anything is written, and nothing is written unless every row is right.</p>
+<p>Columns: <code>name,host,title,category,probe,active,site,cachegroup,lookup,record,alerts</code> (a header row first). A row naming an existing target updates it; every row is checked before anything is written, and nothing is written unless every row is right.</p>
 {{#has_problems}}<div class="flash error" id="import-problems"><p>Nothing was written: {{problem_count}} problems.</p><ul>{{#problems}}<li>{{.}}</li>{{/problems}}</ul></div>{{/has_problems}}
 {{#preview}}<div class="preview" id="import-preview"><p>{{summary}}</p>
 <table><thead><tr><th>Line</th><th>Action</th><th>Name</th><th>Host</th><th>Category</th></tr></thead><tbody>
@@ -172,6 +172,7 @@ enum EmbeddedWebFiles {
 <label>Probe <select name="probe"><option value="">{{#is_new}}choose by address family{{/is_new}}{{^is_new}}(none){{/is_new}}</option>{{#probe_options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/probe_options}}</select></label>
 <label>Category <select name="category"><option value="">(none)</option>{{#category_options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/category_options}}</select></label>
 <label>Site <input name="site" value="{{site}}"></label>
+<label>Alerts (rule names, comma-separated) <input name="alerts" value="{{alerts}}" placeholder="someloss,bigrtt"></label>
 <label>Cache group <input name="cachegroup" value="{{cachegroup}}"></label>
 <label class="check"><input type="checkbox" name="active" value="1"{{#active}} checked{{/active}}> Active</label>
 <button type="submit" name="step" value="check">Check host</button>

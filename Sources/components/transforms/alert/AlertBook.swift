@@ -14,8 +14,10 @@ import PipelineRuntime
 final class AlertBook: Sendable {
     struct State {
         var document = AlertStateDocument()
-        /// Per target key, its rules (resolved once per category seen).
-        var ruleSets: [String: (category: String?, rules: AlertRuleSet)] = [:]
+        /// Per target key, its rules (resolved again when its category or `alerts` tag changes).
+        var ruleSets: [String: (category: String?, alerts: String?, rules: AlertRuleSet)] = [:]
+        /// Rule names an `alerts` tag gave that no rule has: each logged once.
+        var unknownRuleNames: Set<String> = []
         /// Entries with a lower sequence are saved and may be delivered.
         var savedBefore: UInt64 = 0
         var dirty = false
@@ -25,6 +27,7 @@ final class AlertBook: Sendable {
 
     let rules: [String: AlertRule]
     let targets: [(glob: Glob, rules: [String])]
+    let alertsTag: String
     let notifiers: [String]
     let queueSize: Int
     let storage: (any CheckpointStorage)?
@@ -38,11 +41,12 @@ final class AlertBook: Sendable {
     private let lastSave = Mutex<Task<Void, Never>?>(nil)
 
     init(
-        rules: [AlertRule], targets: [(glob: Glob, rules: [String])], notifiers: [String], queueSize: Int,
+        rules: [AlertRule], targets: [(glob: Glob, rules: [String])], alertsTag: String = "alerts", notifiers: [String], queueSize: Int,
         storage: (any CheckpointStorage)?, documentName: String, counters: AlertCounters, logger: Logger
     ) {
         self.rules = Dictionary(rules.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.targets = targets
+        self.alertsTag = alertsTag
         self.notifiers = notifiers
         self.queueSize = queueSize
         self.storage = storage
@@ -126,15 +130,19 @@ final class AlertBook: Sendable {
     /// One point: nil when it is not a round of a target with rules, or is a replay.
     private func evaluate(_ point: Point, in state: inout State, changed: inout Bool) -> [(AlertEdge, AlertNotification)]? {
         guard LatencySchema.Measurement.rounds.contains(point.measurement) else { return nil }
-        let tags = AlertPointTags(point)
+        let tags = AlertPointTags(point, alertsTag: alertsTag)
         guard let path = tags.path ?? tags.target else { return nil }
         let key = tags.slave.map { path + "~" + $0 } ?? path
         let ruleSet: AlertRuleSet
-        if let cached = state.ruleSets[key], cached.category == tags.category {
+        if let cached = state.ruleSets[key], cached.category == tags.category, cached.alerts == tags.alerts {
             ruleSet = cached.rules
         } else {
-            ruleSet = resolve(path: path, category: tags.category)
-            state.ruleSets[key] = (tags.category, ruleSet)
+            let (resolved, unknown) = resolve(path: path, category: tags.category, alerts: tags.alerts)
+            ruleSet = resolved
+            state.ruleSets[key] = (tags.category, tags.alerts, ruleSet)
+            for name in unknown where state.unknownRuleNames.insert(name).inserted {
+                logger.warning("target '\(tags.target ?? path)' names alert rule '\(name)' (its \(alertsTag) tag), which this transform does not define; left out")
+            }
         }
         guard !ruleSet.isEmpty else { return nil }
         guard let edges = state.document.targets[key, default: TargetAlertState()].evaluate(AlertRound(point), ruleSet: ruleSet) else {
@@ -150,13 +158,19 @@ final class AlertBook: Sendable {
         }
     }
 
-    /// The rules of every `targets` glob that matches the path or the category, in file order.
-    func resolve(path: String, category: String?) -> AlertRuleSet {
+    /// The rules of every `targets` glob that matches the path or the category, in file order,
+    /// then those the round's `alerts` tag names (the store's column); and the names of the
+    /// tag no rule has.
+    func resolve(path: String, category: String?, alerts: String? = nil) -> (rules: AlertRuleSet, unknown: [String]) {
         var names: [String] = []
         for (glob, rules) in targets where glob.matches(path) || category.map(glob.matches) == true {
             names += rules
         }
-        return AlertRuleSet(names.compactMap { rules[$0] })
+        var unknown: [String] = []
+        for name in (alerts ?? "").split(separator: ",").map(String.init) {
+            if rules[name] == nil { unknown.append(name) } else { names.append(name) }
+        }
+        return (AlertRuleSet(names.compactMap { rules[$0] }), unknown)
     }
 
     // MARK: Saving

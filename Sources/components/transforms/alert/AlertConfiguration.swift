@@ -16,6 +16,9 @@ public struct AlertConfiguration: TransformConfiguration {
     var rules: [AlertRule]
     /// Path or category glob → rule names, in file order.
     var targets: [(glob: Glob, rules: [String])]
+    /// The tag naming a round's rules, comma-separated (what `postgres_join` adds from the
+    /// store's `alerts` column with `tags: { alerts: alerts }`); taken off the point.
+    var alertsTag: String
     var notifiers: [NotifierConfiguration]
     /// Per notifier: undelivered notifications kept; beyond that new ones are dropped and counted.
     var queueSize: Int
@@ -27,8 +30,19 @@ public struct AlertConfiguration: TransformConfiguration {
         let componentID = options.componentID
         // SmokePing's top-level `edgetrigger`, inherited by rules that set none.
         let edgeTrigger = options.bool("edgetrigger", default: false)
-        rules = AlertOptionsReader.rules(options.node("rules"), edgeTrigger: edgeTrigger, componentID: componentID, into: &options)
+        var rules: [AlertRule] = []
+        if let rulesFile = options.string("rules_file") {
+            // What `smokeflow targets import --alert-rules` wrote from SmokePing's Alerts section.
+            rules = AlertOptionsReader.rulesFile(rulesFile, at: options.node("rules_file")?.location ?? options.location, componentID: componentID, into: &options)
+        }
+        let inline = AlertOptionsReader.rules(options.node("rules"), edgeTrigger: edgeTrigger, componentID: componentID, into: &options)
+        for rule in inline where rules.contains(where: { $0.name == rule.name }) {
+            options.fail(options.node("rules")?.location ?? options.location, "'\(componentID)': rule '\(rule.name)' is in rules_file and in rules; name it once")
+        }
+        rules += inline
+        self.rules = rules
         targets = AlertOptionsReader.targets(options.node("targets"), rules: rules, componentID: componentID, into: &options)
+        alertsTag = options.string("alerts_tag") ?? "alerts"
         notifiers = AlertOptionsReader.notifiers(options.node("notify"), componentID: componentID, into: &options)
         queueSize = options.int("queue_size", default: 1000, range: 1...1_000_000)
         retry = RetryPolicy(
@@ -36,8 +50,7 @@ public struct AlertConfiguration: TransformConfiguration {
             initialBackoff: options.duration("retry_backoff", default: .seconds(1)),
             maximumBackoff: options.duration("retry_max_backoff", default: .seconds(300)))
         drainTimeout = options.duration("drain_timeout", default: .seconds(10))
-        if rules.isEmpty { options.fail(options.location, "'\(componentID)' needs 'rules' (name: { type, pattern, … })") }
-        if targets.isEmpty { options.fail(options.location, "'\(componentID)' needs 'targets' (path or category glob: [rule names])") }
+        if rules.isEmpty { options.fail(options.location, "'\(componentID)' needs 'rules' (name: { type, pattern, … }) or a 'rules_file'") }
     }
 
     public func build(_ context: BuildContext) throws -> AlertTransform {
@@ -45,7 +58,7 @@ public struct AlertConfiguration: TransformConfiguration {
         Self.expose(counters, context.metrics)
         let notifiers = notifiers.map { $0.build() }
         let book = AlertBook(
-            rules: rules, targets: targets, notifiers: notifiers.map(\.name), queueSize: queueSize,
+            rules: rules, targets: targets, alertsTag: alertsTag, notifiers: notifiers.map(\.name), queueSize: queueSize,
             storage: context.checkpoints, documentName: "alert-\(context.id)", counters: counters, logger: context.logger)
         return AlertTransform(book: book, notifiers: notifiers, retry: retry, drainTimeout: drainTimeout, counters: counters)
     }

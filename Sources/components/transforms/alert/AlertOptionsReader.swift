@@ -45,6 +45,32 @@ enum AlertOptionsReader {
         return rules
     }
 
+    /// A YAML file of `edgetrigger` and `rules` (what `targets import --alert-rules` writes),
+    /// read while the pipeline file is: its errors name its own lines. A path relative to the
+    /// working directory, as `targets_file` is.
+    static func rulesFile(_ path: String, at location: SourceLocation, componentID: String, into options: inout OptionsReader) -> [AlertRule] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            options.fail(location, "'\(componentID)': cannot read rules_file \(path)")
+            return []
+        }
+        let root: ConfigNode
+        do {
+            root = try YAMLLoader(environment: [:]).load(text: String(decoding: data, as: UTF8.self), file: path)
+        } catch {
+            for problem in error.errors { options.fail(problem.location, problem.message) }
+            return []
+        }
+        guard let pairs = root.mapping else {
+            options.fail(root.location, "'\(componentID)': rules_file \(path) is a mapping of edgetrigger and rules")
+            return []
+        }
+        var reader = OptionsReader(componentID: componentID, location: root.location, pairs: pairs)
+        let edgeTrigger = reader.bool("edgetrigger", default: false)
+        let rules = Self.rules(reader.node("rules"), edgeTrigger: edgeTrigger, componentID: componentID, into: &reader)
+        finish(&reader, keysAre: "rules_file key", into: &options)
+        return rules
+    }
+
     static func targets(
         _ node: ConfigNode?, rules: [AlertRule], componentID: String, into options: inout OptionsReader
     ) -> [(glob: Glob, rules: [String])] {

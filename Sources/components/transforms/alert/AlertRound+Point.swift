@@ -9,9 +9,14 @@ struct AlertPointTags {
     var category: String?
     var title: String?
     var site: String?
+    var alerts: String?
 
-    init(_ point: Point) {
+    init(_ point: Point, alertsTag: String) {
         for tag in point.tags {
+            if tag.key == alertsTag {
+                alerts = tag.value
+                continue
+            }
             switch tag.key {
             case LatencySchema.Tag.target: target = tag.value
             case LatencySchema.Tag.path: path = tag.value

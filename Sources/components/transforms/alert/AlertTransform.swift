@@ -2,7 +2,8 @@ import Alerting
 public import EventModel
 public import PipelineRuntime
 
-/// The `alert` transform (`AlertConfiguration`): points pass through unchanged; rounds of
+/// The `alert` transform (`AlertConfiguration`): points pass through unchanged but for the
+/// `alerts` tag (`alerts_tag`), which is taken off; rounds of
 /// targets with rules are evaluated on the way (`AlertBook`), and the notifiers deliver what
 /// that finds from tasks of their own.
 public final class AlertTransform: Transform {
@@ -31,9 +32,11 @@ public final class AlertTransform: Transform {
             }
             defer { book.close() }
             do {
-                for await batch in input {
+                for await received in input {
+                    var batch = received
                     context.counters.add(received: batch.points.count)
                     book.evaluate(batch)
+                    Self.removeTag(book.alertsTag, from: &batch)
                     try await output.send(batch)
                 }
             } catch {
@@ -46,6 +49,14 @@ public final class AlertTransform: Transform {
             group.cancelAll()
         }
         await book.save()
+    }
+
+    /// The `alerts` tag is routing, not data: kept, it would reach the sinks and start a new
+    /// InfluxDB series each time a target's rules change. Points without it are not touched.
+    static func removeTag(_ key: String, from batch: inout Batch) {
+        for index in batch.points.indices where batch.points[index].tags.contains(where: { $0.key == key }) {
+            batch.points[index].removeTag(key)
+        }
     }
 
     /// Evaluates a batch as `run` does, without delivering (benchmarks, tools).

@@ -165,6 +165,7 @@ public final class PostgresJoin: Transform {
         case "cachegroup": record.cachegroup
         case "title": record.title
         case "probe": record.probe
+        case "alerts": record.alerts
         default: nil
         }
     }

@@ -19,7 +19,9 @@ public struct PostgresJoinConfiguration: TransformConfiguration {
         ("category", LatencySchema.Tag.category), ("site", LatencySchema.Tag.site), ("cachegroup", LatencySchema.Tag.cachegroup),
         ("title", LatencySchema.Tag.title), ("probe", LatencySchema.Tag.probe),
     ]
-    public static let columns = defaultTags.map(\.column)
+    /// `alerts` (the `alert` transform's rules per target) is a column a tag can come from but
+    /// not a default: the alert transform reads the tag and takes it off before any sink.
+    public static let columns = defaultTags.map(\.column) + ["alerts"]
 
     var databaseURL: Secret?
     var targetsFile: String?
