@@ -76,6 +76,8 @@ let package = Package(
         systemLibrary("CLibCrypto", "libcrypto", apt: "libssl-dev"),
         // librrd's reading calls guarded against SIGBUS (a file truncated while mapped).
         .target(name: "CRRDGuard", dependencies: ["CRRD"], path: "Sources/native/CRRDGuard"),
+        // The kernel clock's NTP status (adjtimex, read only), for `smokeflow doctor`.
+        .target(name: "CSystemClock", path: "Sources/native/CSystemClock"),
         // librrd's thread-safe calls on NIO's blocking thread pool.
         library("LibRRD", "native", ["CRRD", "CRRDGuard", NIOPosix]),
         // libpq: parameterized queries, transactions, LISTEN/NOTIFY, a thread per connection.
@@ -130,7 +132,8 @@ let package = Package(
         library("PipelineTesting", "app", ["EventModel", "PipelineRuntime", "PipelineConfig", "LineProtocol", Logging]),
         library("SmokeflowApp", "app", [
             "EventModel", "PipelineConfig", "PipelineRuntime", "Components", "JobScheduler", "PipelineTesting", "ConfigManager", "WebAdmin",
-            "TargetStore", "SmokePingConfig", "Postgres", "PasswordHash", "Telemetry", "MetricsEndpoint", Logging, ServiceLifecycle,
+            "TargetStore", "SmokePingConfig", "Postgres", "PasswordHash", "Telemetry", "MetricsEndpoint", "ProbeEngine", "CSystemClock", Logging,
+            ServiceLifecycle, AsyncHTTPClient, NIOPosix,
         ]),
         // `/metrics`, `/health` and `/ready` on an address of their own.
         library("MetricsEndpoint", "app", ["Telemetry", "PipelineConfig", Hummingbird, Logging, ServiceLifecycle, NIOCore]),

@@ -9,7 +9,7 @@ struct Smokeflow: AsyncParsableCommand {
         abstract: "Moves SmokePing latency data through pipelines declared in YAML files.",
         subcommands: [
             Validate.self, Graph.self, Run.self, Replay.self, Record.self, TestPipelines.self, Job.self, Database.self, Targets.self,
-            Init.self, Serve.self,
+            Init.self, Serve.self, Doctor.self,
         ]
     )
 }

@@ -30,16 +30,15 @@ final class ProbeSocket {
 
     /// Raw ICMP (root or CAP_NET_RAW), else an ICMP datagram socket (`ping_group_range`).
     static func icmp(v6: Bool) throws(ProbeSetupError) -> ProbeSocket {
-        let family = v6 ? AF_INET6 : AF_INET
-        let proto = v6 ? Int32(IPPROTO_ICMPV6) : Int32(IPPROTO_ICMP)
-        let raw = socket(family, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), proto)
-        if raw >= 0 { return ProbeSocket(descriptor: raw, kind: .rawICMP, v6: v6) }
-        let rawError = errno
-        let datagram = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), proto)
-        if datagram >= 0 { return ProbeSocket(descriptor: datagram, kind: .pingICMP, v6: v6) }
-        let what = "an ICMP\(v6 ? "v6" : "") socket"
-        guard rawError == EPERM || rawError == EACCES else { throw ProbeSetupError(opening: what, .system(IOError(rawError, "socket", path: nil))) }
-        throw ProbeSetupError(opening: what, .icmpNotPermitted)
+        let (descriptor, access) = ICMPAccess.open(v6: v6)
+        switch access {
+        case .raw: return ProbeSocket(descriptor: descriptor, kind: .rawICMP, v6: v6)
+        case .datagram: return ProbeSocket(descriptor: descriptor, kind: .pingICMP, v6: v6)
+        case .denied(let rawError):
+            let what = "an ICMP\(v6 ? "v6" : "") socket"
+            guard access.isPermissionProblem else { throw ProbeSetupError(opening: what, .system(IOError(rawError, "socket", path: nil))) }
+            throw ProbeSetupError(opening: what, .icmpNotPermitted)
+        }
     }
 
     static func udp(v6: Bool) throws(ProbeSetupError) -> ProbeSocket {

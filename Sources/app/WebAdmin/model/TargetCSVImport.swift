@@ -137,7 +137,8 @@ struct ImportHeader {
             case "record": fields.record = .some(optional)
             // `a, b` as SmokePing writes it; a value that does not normalize is kept for the
             // store's rules to name.
-            case "alerts": fields.alerts = .some((try? TargetValidation.normalizedAlerts(value)) ?? optional)
+            case "alerts":
+                do { fields.alerts = .some(try TargetValidation.normalizedAlerts(value)) } catch { fields.alerts = .some(value) }
             case "active":
                 switch value.lowercased() {
                 case "": break
