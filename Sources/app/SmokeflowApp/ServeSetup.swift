@@ -128,14 +128,18 @@ public struct ServeSetup: Sendable {
             logger.warning("web admin: no WEB_ADMIN_PASSWORD_HASH or WEB_ADMIN_PASSWORD (run smokeflow init, then --env-file): nobody can sign in")
         }
         logger.notice("web admin: http://\(settings.webBind)/", metadata: ["user": "\(web.credentials.username)"])
-        return try WebAdminServer(settings: web, gateway: api.gateway, publisher: api.publisher, graphs: graphProvider(), logger: logger)
+        return try WebAdminServer(settings: web, gateway: api.gateway, publisher: api.publisher, graphs: graphProvider(variables: variables), logger: logger)
     }
 
     /// Where the graphs read rounds: InfluxDB when `influx_url` is set, else the RRD tree.
-    func graphProvider() -> (any SmokeGraphProvider)? {
+    /// InfluxDB's credentials: a user and password in the URL, else `INFLUX_USERNAME` and
+    /// `INFLUX_PASSWORD` (the env file's and the environment's), else none; never logged.
+    func graphProvider(variables: [String: String]) -> (any SmokeGraphProvider)? {
         if let url = settings.influxURL {
             logger.notice("web admin graphs: InfluxDB \(Self.withoutCredentials(url)), database \(settings.influxDatabase)")
-            return StoredRoundsGraphs(source: .influx(InfluxSmokeReader(baseURL: url, database: settings.influxDatabase)))
+            let reader = InfluxSmokeReader(
+                baseURL: Self.withoutCredentials(url), database: settings.influxDatabase, credentials: Self.influxCredentials(url: url, variables: variables))
+            return StoredRoundsGraphs(source: .influx(reader))
         }
         if let directory = settings.rrdDirectory {
             logger.notice("web admin graphs: RRD files under \(directory)")
@@ -143,6 +147,15 @@ public struct ServeSetup: Sendable {
         }
         logger.notice("web admin graphs: off (no --rrd-dir or --influx-url)")
         return nil
+    }
+
+    static func influxCredentials(url: String, variables: [String: String]) -> InfluxSmokeReader.Credentials {
+        if let components = URLComponents(string: url), let user = components.user, let password = components.password {
+            return .basic(user: user.removingPercentEncoding ?? user, password: password.removingPercentEncoding ?? password)
+        }
+        func value(_ name: String) -> String? { variables[name].flatMap { $0.isEmpty ? nil : $0 } }
+        if let user = value("INFLUX_USERNAME"), let password = value("INFLUX_PASSWORD") { return .basic(user: user, password: password) }
+        return .none
     }
 
     /// `url` without a user and password in it, for the log.

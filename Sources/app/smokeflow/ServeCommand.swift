@@ -27,7 +27,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("metrics-bind"), help: "Where /metrics, /health and /ready are served (default off).") var metricsBind: String?
     @Flag(name: .customLong("web-secure-cookies"), help: "Secure session cookies (the web admin is behind a TLS proxy).") var webSecureCookies = false
     @Option(name: .customLong("rrd-dir"), help: "The RRD tree the web admin's graphs read (SmokePing's datadir or the rrd sink's path).") var rrdDir: String?
-    @Option(name: .customLong("influx-url"), help: "Graphs from InfluxDB 1.x instead (latency and its rollups).") var influxURL: String?
+    @Option(name: .customLong("influx-url"), help: "Graphs from InfluxDB 1.x instead (latency and its rollups); credentials from INFLUX_USERNAME and INFLUX_PASSWORD (the env file).") var influxURL: String?
     @Option(name: .customLong("influx-database"), help: "The InfluxDB database of the graphs (default smokeping).") var influxDatabase: String?
     @Option(name: .customLong("database-pool"), help: "Database connections at most (default 4).") var databasePool: Int?
     @Flag(name: .customLong("no-auth"), help: "No API token (loopback binds only).") var noAuth = false
