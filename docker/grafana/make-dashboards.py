@@ -51,11 +51,13 @@ IS_DNS = "COALESCE(p.module, p.name) = 'DNS'"
 
 
 def target_var(multi, dns=False, name="target", label="Target"):
+    """Active targets of the chosen categories, sites and cache groups (a DNS dashboard's
+    resolvers: the active DNS targets, unfiltered)."""
+    filters = "" if dns else (" AND COALESCE(c.name, '') ~ '^${category:regex}$' AND COALESCE(t.site, '') ~ '^${site:regex}$' "
+                              "AND COALESCE(t.cachegroup, '') ~ '^${cachegroup:regex}$'")
     sql = ("SELECT t.name FROM targets t LEFT JOIN categories c ON c.id = t.category_id "
            "LEFT JOIN probes p ON p.id = t.probe_id WHERE t.is_active "
-           f"AND {'' if dns else 'NOT '}COALESCE({IS_DNS}, false) "
-           "AND COALESCE(c.name, '') ~ '^${category:regex}$' AND COALESCE(t.site, '') ~ '^${site:regex}$' "
-           "AND COALESCE(t.cachegroup, '') ~ '^${cachegroup:regex}$' ORDER BY t.name")
+           f"AND {'' if dns else 'NOT '}COALESCE({IS_DNS}, false){filters} ORDER BY t.name")
     variable = pg_var(name, label, sql, multi=multi)
     if multi:
         # The All value is the list itself: a target filter must not match every target in
@@ -221,7 +223,8 @@ def loss_overview():
         {"type": "table", "title": "Targets by loss", "datasource": INFLUX, "gridPos": {"x": 0, "y": 0, "w": 10, "h": 12},
          "description": "Loss over the range (100 × Σlost / Σpings) and the mean median, worst first.",
          "targets": [ranked],
-         "transformations": [{"id": "organize", "options": {"excludeByName": {"Time": True}}}],
+         # One table of every target's row (InfluxDB answers a series per target), without its time.
+         "transformations": [{"id": "merge", "options": {}}, {"id": "organize", "options": {"excludeByName": {"Time": True}}}],
          "fieldConfig": {"defaults": {"unit": "ms"},
                          "overrides": [override("loss", unit="percent", custom__cellOptions={"type": "color-background"},
                                                 thresholds={"mode": "absolute", "steps": steps})]},
@@ -257,7 +260,7 @@ def self_metrics():
                    "cps", grid=(12, 8, 12, 8), description="Points dropped per second, by reason (filtered: inactive or unknown targets)."),
         timeseries("Lag", [
             prom("A", f"max by (component_id, tree) (smokeflow_source_lag_seconds{instance})", "{{component_id}} behind {{tree}}"),
-            prom("B", f"max by (component_id) (time() - smokeflow_sink_last_success_timestamp_seconds{instance})", "{{component_id}}: since last write"),
+            prom("B", f"max by (component_id) (time() - (smokeflow_sink_last_success_timestamp_seconds{instance} > 0))", "{{component_id}}: since last write"),
             prom("C", f"max by (component_id) (smokeflow_join_snapshot_age_seconds{instance})", "{{component_id}}: metadata age")],
                    "s", grid=(0, 16, 12, 8), description="How far tailing sources are behind, since each sink last wrote, how old the join's metadata is."),
         timeseries("Sink write latency (p99)", [prom("A", f"histogram_quantile(0.99, sum by (component_id, le) (rate(smokeflow_sink_request_duration_seconds_bucket{instance}[$__rate_interval])))", "{{component_id}}")],
