@@ -108,6 +108,29 @@ class Checker:
                 "__range_s": str(range_ms // 1000), "__range_ms": str(range_ms), "__from": str(start), "__to": str(end),
                 "_interval_ms": interval_ms}
 
+    def wait_for_series(self, dashboard):
+        """A scraped pipeline's series appear within a few scrapes: poll until every query of a
+        Prometheus dashboard has a finite value, at most --wait-seconds, rather than hoping."""
+        deadline = time.monotonic() + self.args.wait_seconds
+        while True:
+            start, end = self.window(dashboard)
+            missing = []
+            try:
+                variables = Variables(dashboard["templating"]["list"], lambda v, q: self.servers.label_values(q, start // 1000, end // 1000))
+                for panel in dashboard["panels"]:
+                    for target in panel["targets"]:
+                        expression = interpolate(target["expr"], variables, self.builtins(start, end, panel, "prometheus"), "prometheus")
+                        data = self.servers.prometheus("/api/v1/query_range", {"query": expression, "start": start / 1000, "end": end / 1000, "step": 1})
+                        if not any(math.isfinite(float(v)) for item in data["result"] for _, v in item["values"]):
+                            missing.append(expression)
+            except Exception as error:  # Prometheus still starting, no instance scraped yet
+                missing.append(f"{type(error).__name__}: {error}")
+            if not missing or time.monotonic() > deadline:
+                if missing:
+                    self.say(f"  waited {self.args.wait_seconds} s; still without a value: {missing[0]}")
+                return
+            time.sleep(1)
+
     # --- variables -------------------------------------------------------------------------
 
     def resolve(self, dashboard, start, end):
@@ -136,6 +159,8 @@ class Checker:
         self.say(f"dashboard {dashboard['title']} (uid {dashboard['uid']}, {path.name})")
         if not re.fullmatch(r"smokeflow-[a-z-]+", dashboard.get("uid", "")):
             self.problem(dashboard["title"], f"uid {dashboard.get('uid')!r} is not a stable smokeflow-… uid")
+        if self.args.wait_seconds and any(t.get("expr") for p in dashboard["panels"] for t in p["targets"]):
+            self.wait_for_series(dashboard)
         start, end = self.window(dashboard)
         try:
             variables = self.resolve(dashboard, start, end)
@@ -273,6 +298,7 @@ def main():
     parser.add_argument("--prometheus-minutes", type=int, default=10)
     parser.add_argument("--scrape-interval", default="1s", help="Prometheus' scrape_interval (the datasource's timeInterval)")
     parser.add_argument("--max-data-points", type=int, default=1000, help="a panel's width in points, for $__interval")
+    parser.add_argument("--wait-seconds", type=int, default=0, help="how long to wait for a Prometheus dashboard's series")
     parser.add_argument("--output", help="also write the per-panel lines here")
     sys.exit(Checker(parser.parse_args()).run())
 
