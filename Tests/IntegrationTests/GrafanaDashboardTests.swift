@@ -125,6 +125,13 @@ struct GrafanaDashboardTests: CommandLineRunning {
         for name in [database, database + "_tail"] { _ = try await Servers.influxQuery(influx, "DROP DATABASE \(name)") }
     }
 
+    /// The JSON is what docker/grafana/make-dashboards.py writes (no hand edit drifts from it),
+    /// with unique uids and only provisioned datasources. Needs no server.
+    @Test func theDashboardsAreTheGeneratorsOutput() async throws {
+        let check = try await runProgram("/usr/bin/env", ["python3", packageRoot() + "/docker/grafana/make-dashboards.py", "--check"], mergingErrors: true)
+        #expect(check.status == 0, "\(check.output)")
+    }
+
     /// `db migrate`, the categories the targets name, `targets import`: as an operator does.
     func prepareStore(_ directory: String, _ environment: [String: String]) async throws {
         let migrated = try await smokeflow(["db", "migrate"], environment: environment)

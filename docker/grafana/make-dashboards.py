@@ -8,6 +8,7 @@ Names (measurements, tags, fields and units) are docs/schema.md's; metric names 
 """
 import json
 import pathlib
+import re
 import sys
 
 OUT = pathlib.Path(__file__).resolve().parent / "dashboards"
@@ -278,19 +279,32 @@ DASHBOARDS = {"smoke.json": smoke, "side-by-side.json": side_by_side, "dns.json"
               "rollups.json": rollups, "smokeflow.json": self_metrics}
 
 
+def provisioned_uids():
+    text = (OUT.parent / "provisioning/datasources/smokeflow.yaml").read_text(encoding="utf-8")
+    return set(re.findall(r"^\s+uid:\s*(\S+)", text, flags=re.M))
+
+
 def main():
     check = "--check" in sys.argv[1:]
-    stale = []
+    stale, uids = [], set()
     for name, make in DASHBOARDS.items():
-        text = json.dumps(make(), indent=2, ensure_ascii=False) + "\n"
+        made = make()
+        # Links and deep links name dashboards by uid, panels name datasources by uid.
+        if made["uid"] in uids:
+            stale.append(f"{name}: uid {made['uid']} used twice")
+        uids.add(made["uid"])
+        named = set(re.findall(r'"uid": "([^"]+)"', json.dumps(made["panels"]) + json.dumps(made["templating"])))
+        if named - provisioned_uids():
+            stale.append(f"{name}: datasources {sorted(named - provisioned_uids())} are not provisioned")
+        text = json.dumps(made, indent=2, ensure_ascii=False) + "\n"
         path = OUT / name
         if check:
             if not path.exists() or path.read_text(encoding="utf-8") != text:
-                stale.append(name)
+                stale.append(f"{name} differs from what make-dashboards.py writes")
         else:
             path.write_text(text, encoding="utf-8")
     if stale:
-        sys.exit(f"dashboards differ from make-dashboards.py: {', '.join(stale)} (run docker/grafana/make-dashboards.py)")
+        sys.exit(f"dashboards: {'; '.join(stale)} (a stale file: run docker/grafana/make-dashboards.py)")
 
 
 if __name__ == "__main__":
