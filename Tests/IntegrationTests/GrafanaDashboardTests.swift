@@ -12,9 +12,8 @@ import Testing
 /// quoted in notes; SMOKEFLOW_DASHBOARD_PROOF names a file to keep it in).
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct GrafanaDashboardTests: CommandLineRunning {
-    static let prometheus = "/usr/bin/prometheus"
     static let psql = "/usr/bin/psql"
-    static var installed: Bool { [prometheus, psql, "/usr/bin/rrdtool"].allSatisfy { FileManager.default.isExecutableFile(atPath: $0) } }
+    static var installed: Bool { [PrometheusServer.executable, psql, "/usr/bin/rrdtool"].allSatisfy { FileManager.default.isExecutableFile(atPath: $0) } }
     static var enabled: Bool { (installed && Servers.influxURL != nil && PostgresServers.url != nil) || Servers.required }
     static let checker = packageRoot() + "/scripts/lib/check-dashboards.py"
     /// The fixture's day (rounds from 2025-11-29T00:00:53Z to 23:55:53Z) and an hour either side,
@@ -86,15 +85,8 @@ struct GrafanaDashboardTests: CommandLineRunning {
         var appenderEnded = false
         defer { if !appenderEnded { kill(appender, SIGKILL) } }
         let prometheusPort = Servers.freePort()
-        try """
-            global: { scrape_interval: 1s, evaluation_interval: 1s }
-            scrape_configs:
-              - job_name: smokeflow
-                static_configs: [{ targets: ["127.0.0.1:\(metricsPort)"] }]
-            """.write(toFile: directory + "/prometheus.yml", atomically: true, encoding: .utf8)
         let prometheus = try start(
-            Self.prometheus,
-            ["--config.file=\(directory)/prometheus.yml", "--storage.tsdb.path=\(directory)/tsdb", "--web.listen-address=127.0.0.1:\(prometheusPort)"],
+            PrometheusServer.executable, try PrometheusServer.arguments(scraping: metricsPort, port: prometheusPort, in: directory),
             [:], directory + "/prometheus.log")
         defer { if prometheus.isRunning { prometheus.terminate() } }
 

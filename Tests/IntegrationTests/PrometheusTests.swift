@@ -10,7 +10,6 @@ import Glibc
 /// alerting rules checked and unit-tested with promtool.
 @Suite(.serialized, .timeLimit(.minutes(4)))
 struct PrometheusTests {
-    static let prometheus = "/usr/bin/prometheus"
     static let promtool = "/usr/bin/promtool"
     static var installed: Bool { FileManager.default.isExecutableFile(atPath: promtool) }
 
@@ -46,16 +45,8 @@ struct PrometheusTests {
         defer { if !smokeflowEnded { kill(smokeflow, SIGKILL) } }
 
         let prometheusPort = Servers.freePort()
-        try """
-            global: { scrape_interval: 1s, evaluation_interval: 1s }
-            scrape_configs:
-              - job_name: smokeflow
-                static_configs: [{ targets: ["127.0.0.1:\(metricsPort)"] }]
-            """.write(toFile: directory + "/prometheus.yml", atomically: true, encoding: .utf8)
         let server = try ProbeLab.start(
-            Self.prometheus,
-            ["--config.file=\(directory)/prometheus.yml", "--storage.tsdb.path=\(directory)/tsdb",
-             "--web.listen-address=127.0.0.1:\(prometheusPort)"],
+            PrometheusServer.executable, try PrometheusServer.arguments(scraping: metricsPort, port: prometheusPort, in: directory),
             output: directory + "/prometheus.log")
         var serverEnded = false
         defer { if !serverEnded { kill(server, SIGKILL) } }

@@ -95,6 +95,10 @@ import Testing
         #expect(records.map(\.alerts) == ["someloss,bigrtt", nil])
         #expect(throws: TargetValidation.InvalidAlertName.self) { try TargetValidation.normalizedAlerts("a,,b") }
         #expect(throws: TargetValidation.InvalidAlertName.self) { try TargetValidation.normalizedAlerts("a,b\u{1}") }
+        // What the web form and CSV hand the store: an empty box is none, a bad value goes as given.
+        #expect(TargetValidation.normalizedAlertsOrAsGiven("") == nil)
+        #expect(TargetValidation.normalizedAlertsOrAsGiven(" a , b ") == "a,b")
+        #expect(TargetValidation.normalizedAlertsOrAsGiven("some loss") == "some loss")
     }
 
     @Test func exportReadsBackToTheSameRecords() throws {

@@ -109,6 +109,12 @@ public enum TargetValidation {
         return names.joined(separator: ",")
     }
 
+    /// What a form or CSV cell hands the store: `normalizedAlerts`, or the text as given when it
+    /// does not normalize, so the store's rule is the one that names the problem.
+    public static func normalizedAlertsOrAsGiven(_ text: String) -> String? {
+        do { return try normalizedAlerts(text) } catch { return text }
+    }
+
     static func isAlertName(_ name: String) -> Bool {
         !name.isEmpty && !name.contains(where: \.isWhitespace)
             && name.unicodeScalars.allSatisfy { $0.value > 0x20 && !(0x7f...0x9f).contains($0.value) && $0 != "," }

@@ -202,3 +202,20 @@ extension Servers {
         ((points.map(\.timestamp).min() ?? 0) / 1_000_000_000, (points.map(\.timestamp).max() ?? 0) / 1_000_000_000)
     }
 }
+
+/// Prometheus as the metrics tests run it: one smokeflow endpoint scraped every second, its
+/// data in the test's folder.
+enum PrometheusServer {
+    static let executable = "/usr/bin/prometheus"
+
+    /// Writes `directory/prometheus.yml`; returns the arguments that serve on `port`.
+    static func arguments(scraping metricsPort: Int, port: Int, in directory: String) throws -> [String] {
+        try """
+            global: { scrape_interval: 1s, evaluation_interval: 1s }
+            scrape_configs:
+              - job_name: smokeflow
+                static_configs: [{ targets: ["127.0.0.1:\(metricsPort)"] }]
+            """.write(toFile: directory + "/prometheus.yml", atomically: true, encoding: .utf8)
+        return ["--config.file=\(directory)/prometheus.yml", "--storage.tsdb.path=\(directory)/tsdb", "--web.listen-address=127.0.0.1:\(port)"]
+    }
+}

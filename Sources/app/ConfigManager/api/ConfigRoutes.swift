@@ -114,6 +114,10 @@ extension ConfigAPI {
         }
     }
 
+    /// The import/export columns (one list, so a new column is never missing here) and the
+    /// API's name for `active`.
+    static let documentTargetKeys = Set(TargetRecord.columns + ["is_active"])
+
     static func targetRecords(_ body: JSONFields) throws(APIError) -> [TargetRecord] {
         try body.rejectUnknown(["targets", "metadata"])
         try Self.checkMetadata(body)
@@ -124,9 +128,7 @@ extension ConfigAPI {
         for (index, item) in items.enumerated() {
             let path = "targets[\(index)]"
             let fields = try JSONFields(item, path: path)
-            try fields.rejectUnknown([
-                "name", "host", "title", "active", "is_active", "category", "probe", "site", "cachegroup", "lookup", "record", "alerts",
-            ])
+            try fields.rejectUnknown(Self.documentTargetKeys)
             let active = try fields.bool("active")
             let isActive = try fields.bool("is_active")
             records.append(TargetRecord(

@@ -135,10 +135,8 @@ struct ImportHeader {
             case "cachegroup": fields.cachegroup = .some(optional)
             case "lookup": fields.lookup = .some(optional)
             case "record": fields.record = .some(optional)
-            // `a, b` as SmokePing writes it; a value that does not normalize is kept for the
-            // store's rules to name.
-            case "alerts":
-                do { fields.alerts = .some(try TargetValidation.normalizedAlerts(value)) } catch { fields.alerts = .some(value) }
+            // `a, b` as SmokePing writes it.
+            case "alerts": fields.alerts = .some(TargetValidation.normalizedAlertsOrAsGiven(value))
             case "active":
                 switch value.lowercased() {
                 case "": break

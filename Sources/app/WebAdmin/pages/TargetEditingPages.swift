@@ -89,11 +89,8 @@ extension WebAdmin.Routes {
         fields.cachegroup = optional("cachegroup")
         fields.lookup = optional("lookup")
         fields.record = optional("record")
-        // `a, b` as SmokePing writes it; what does not normalize goes on for the store to name.
-        if let alerts = form["alerts"] {
-            // An empty box is none; a bad name goes to the store, whose rule says what is wrong.
-            do { fields.alerts = .some(try TargetValidation.normalizedAlerts(alerts)) } catch { fields.alerts = .some(alerts) }
-        }
+        // `a, b` as SmokePing writes it; an empty box is none.
+        if let alerts = form["alerts"] { fields.alerts = .some(TargetValidation.normalizedAlertsOrAsGiven(alerts)) }
         return fields
     }
 
