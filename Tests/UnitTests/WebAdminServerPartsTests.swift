@@ -77,19 +77,6 @@ import Testing
         #expect(query.page(of: targets).targets.map(\.id) == [3, 1, 2])
     }
 
-    @Test func aSessionIdIsNewAtEverySignInAndAnEndedOneIsGone() {
-        let sessions = WebSessions()
-        let anonymous = sessions.anonymous()
-        let signedIn = sessions.signIn("admin", replacing: anonymous.id, remember: false)
-        #expect(signedIn.id != anonymous.id)
-        #expect(signedIn.csrfToken != anonymous.csrfToken)
-        #expect(sessions.find(anonymous.id) == nil)
-        #expect(sessions.find(signedIn.id)?.user == "admin")
-        #expect(signedIn.id.count == 64)
-        sessions.end(signedIn.id)
-        #expect(sessions.find(signedIn.id) == nil)
-    }
-
     @Test func theThrottleLocksAfterFiveFailuresPerAddress() {
         let throttle = LoginThrottle()
         for _ in 1...4 { throttle.failed("192.0.2.1") }

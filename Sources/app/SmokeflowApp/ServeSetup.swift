@@ -122,8 +122,12 @@ public struct ServeSetup: Sendable {
         web.host = host
         web.port = port
         web.secureCookies = settings.webSecureCookies
+        web.secretKey = variables["SECRET_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         web.metrics = metrics
         if let pipelineStatus { web.pipelineStatus = { pipelineStatus.describe() } }
+        if web.secretKey == nil {
+            logger.notice("web admin: no SECRET_KEY (smokeflow init writes one): sessions end with this process and replicas cannot share them")
+        }
         if !web.credentials.configured {
             logger.warning("web admin: no WEB_ADMIN_PASSWORD_HASH or WEB_ADMIN_PASSWORD (run smokeflow init, then --env-file): nobody can sign in")
         }

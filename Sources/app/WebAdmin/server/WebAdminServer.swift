@@ -16,6 +16,9 @@ public struct WebAdminServer: Sendable {
         public var credentials: WebCredentials
         /// `Secure` cookies: set when the admin is served over TLS (behind a TLS proxy).
         public var secureCookies = false
+        /// `SECRET_KEY`: signs the session cookies, so replicas sharing it share their users.
+        /// Nil: a random key of this process (a restart signs everyone out).
+        public var secretKey: String?
         /// What the dashboard says about the streaming pipeline (`run --serve` sets it).
         public var pipelineStatus: @Sendable () async -> String = { "not run by this server (smokeflow run)" }
 
@@ -31,7 +34,7 @@ public struct WebAdminServer: Sendable {
         let pages = try WebPage(graphsOn: graphs != nil)
         let admin = WebAdmin.Routes(
             settings: settings, gateway: gateway, publisher: publisher, graphs: graphs, pages: pages,
-            sessions: WebSessions(), throttle: LoginThrottle(), logger: logger)
+            sessions: try WebSessions(secretKey: settings.secretKey, credentialStamp: settings.credentials.sessionStamp), throttle: LoginThrottle(), logger: logger)
         let router = Router(context: WebContext.self)
         router.add(middleware: RequestMetricsMiddleware(registry: settings.metrics, listener: "web"))
         router.add(middleware: SecurityHeadersMiddleware())
@@ -78,7 +81,7 @@ extension WebAdmin {
         }
 
         func sessionCookie(_ session: WebSession) -> String {
-            var cookie = "\(SessionMiddleware.cookieName)=\(session.id); Path=/; HttpOnly; SameSite=Lax"
+            var cookie = "\(SessionMiddleware.cookieName)=\(session.cookie); Path=/; HttpOnly; SameSite=Lax"
             if session.persistent { cookie += "; Max-Age=\(30 * 24 * 3600)" }
             if settings.secureCookies { cookie += "; Secure" }
             return cookie
@@ -113,7 +116,7 @@ struct WebErrorMiddleware: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             return answer(request, context, error.status, error.status.reasonPhrase)
         } catch {
-            let id = String(WebSessions.randomToken().prefix(12))
+            let id = WebSessions.randomToken(bytes: 6)
             logger.error("page failed", metadata: ["error_id": "\(id)", "path": "\(request.uri.path)", "error": "\(error)"])
             return answer(request, context, .internalServerError, "internal error; the server log has the details under error_id \(id)")
         }

@@ -20,6 +20,9 @@ public struct WebCredentials: Sendable {
             passwordHash: environment["WEB_ADMIN_PASSWORD_HASH"], password: environment["WEB_ADMIN_PASSWORD"])
     }
 
+    /// What the session key covers: a new user or password signs every session out.
+    var sessionStamp: String { username + "\u{0}" + (passwordHash ?? password ?? "") }
+
     /// With neither a hash nor a password, nobody can sign in and the login page says why.
     public var configured: Bool { passwordHash != nil || password != nil }
 
