@@ -34,9 +34,9 @@ func library(_ name: String, _ layer: String, _ dependencies: [Target.Dependency
 
 /// Each component folder's README.md and example.yaml are documentation, not sources.
 let componentDocuments = [
-    ("sources", ["fixture", "rrd", "influx_query", "probe"]),
+    ("sources", ["fixture", "rrd", "influx_query", "probe", "nats"]),
     ("transforms", ["add_tags", "classify", "downsample", "postgres_join", "alert"]),
-    ("sinks", ["file", "stdout", "fixture", "influx", "rrd"]),
+    ("sinks", ["file", "stdout", "fixture", "influx", "rrd", "nats"]),
 ].flatMap { kind, types in types.flatMap { ["\(kind)/\($0)/README.md", "\(kind)/\($0)/example.yaml"] } }
 
 /// A C library found with pkg-config, in `Sources/native/<name>`.
@@ -74,6 +74,8 @@ let package = Package(
         systemLibrary("CCrypt", "libcrypt", apt: "libcrypt-dev"),
         // OpenSSL's libcrypto, for PBKDF2 (werkzeug's `pbkdf2:sha256` hashes, smoking-pi's format).
         systemLibrary("CLibCrypto", "libcrypto", apt: "libssl-dev"),
+        // libnats, the NATS C client: JetStream publish, streams, durable pull consumers.
+        systemLibrary("CNats", "libnats", apt: "libnats-dev"),
         // librrd's reading calls guarded against SIGBUS (a file truncated while mapped).
         .target(name: "CRRDGuard", dependencies: ["CRRD"], path: "Sources/native/CRRDGuard"),
         // The kernel clock's NTP status (adjtimex, read only), for `smokeflow doctor`.
@@ -84,6 +86,8 @@ let package = Package(
         library("Postgres", "native", ["CLibPQ", NIOCore, NIOPosix]),
         // libxcrypt's crypt(3): bcrypt password hashes for the web admin's login.
         library("PasswordHash", "native", ["CCrypt", "CLibCrypto"]),
+        // JetStream through libnats, every blocking call on a thread of its own.
+        library("Nats", "native", ["CNats", NIOPosix]),
 
         // core: the event model and its schema, pipeline files, the runtime.
         library("EventModel", "core", []),
@@ -120,7 +124,7 @@ let package = Package(
             dependencies: [
                 "EventModel", "PipelineConfig", "PipelineRuntime", "LineProtocol", "Zstd", "CZlib",
                 "LibRRD", "Postgres", "Downsampling", "ProbeEngine", "SmokePingFiles", "TargetStore", "DiskBuffer",
-                "SmokePingConfig", "Telemetry", "Alerting", CoreMetrics, AsyncHTTPClient, NIOCore, NIOPosix, NIOHTTP1, Logging, ServiceLifecycle,
+                "SmokePingConfig", "Telemetry", "Alerting", "Nats", CoreMetrics, AsyncHTTPClient, NIOCore, NIOPosix, NIOHTTP1, Logging, ServiceLifecycle,
             ],
             path: "Sources/components",
             exclude: ["README.md", "buffers/README.md"] + componentDocuments,

@@ -28,6 +28,8 @@ extension ComponentRegistry {
                 connectionString: ConnectionString.resolve(explicit: nil, pipeline: settings.databaseURL?.value), agent: settings.agent)
         }
         registry.register(ProbeSourceConfiguration.self)
+        registry.register(NatsSourceConfiguration.self)
+        registry.register(NatsSinkConfiguration.self)
         registry.registerDiskBuffer()
         return registry
     }

@@ -14,7 +14,7 @@ ensure_packages() {
 }
 
 # What building smokeflow needs (C libraries found by pkg-config).
-BUILD_PACKAGES=(pkg-config libzstd-dev zlib1g-dev zstd librrd-dev rrdtool libpq-dev libcrypt-dev libssl-dev)
+BUILD_PACKAGES=(pkg-config libzstd-dev zlib1g-dev zstd librrd-dev rrdtool libpq-dev libcrypt-dev libssl-dev libnats-dev)
 
 # What the probe tests and benchmarks need: namespaces, a C compiler for the echo responder,
 # the peers they compare against (fping, dig) and real DNS servers (dnsmasq, unbound).

@@ -90,13 +90,16 @@ public struct BuildContext: Sendable {
     public let metrics: ComponentMetrics
     /// Where the component reports whether it can do its work (`GET /ready`).
     public let health: HealthChecks
+    /// The pipeline's `agent:` (this instance's name), for what must be unique per instance.
+    public let agent: String
 
     /// For building a component outside a pipeline (benchmarks, tools).
     public init(
         id: String, logger: Logger, once: Bool = false, stateDirectory: String? = nil,
         checkpoints: (any CheckpointStorage)? = nil, databaseURL: Secret? = nil,
-        metrics: ComponentMetrics? = nil, health: HealthChecks = HealthChecks()
+        metrics: ComponentMetrics? = nil, health: HealthChecks = HealthChecks(), agent: String = RuntimeSettings.hostAgentName
     ) {
+        self.agent = agent
         self.metrics = metrics ?? .discarding(id: id)
         self.health = health
         self.id = id

@@ -171,7 +171,7 @@ public struct Pipeline: Sendable {
                     BuildContext(
                         id: definition.id, logger: stageLogger, once: settings.once, stateDirectory: settings.stateDirectory,
                         checkpoints: checkpoints, databaseURL: settings.databaseURL, metrics: stageCounters.metrics,
-                        health: settings.health
+                        health: settings.health, agent: settings.agent
                     )
                 )
             } catch {
