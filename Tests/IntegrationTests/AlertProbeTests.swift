@@ -107,7 +107,7 @@ struct AlertProbeTests {
 
         // SmokePing on the same schedule: the same rounds, raised and cleared on the same rounds.
         if let smokePing {
-            let reported = try await smokePing.edges(expected: Self.expected.count)
+            let reported = try await smokePing.edges(expected: Self.expected.count, schedule: Self.roundLosses)
             await smokePing.stop()
             #expect(reported.edges.sorted() == Self.expected.sorted(), "SmokePing: \(reported.edges)\n\(smokePing.log)")
             // SmokePing's own view of the rounds (the loss history its last alert carried) is ours.
