@@ -8,11 +8,12 @@ import Testing
 /// of its probe, read again before each step (loopback only).
 @Suite(.enabled(if: PostgresServers.runIntegration && ProbeLab.enabled), .timeLimit(.minutes(2)))
 struct ProbeDatabaseTargetsTests {
-    func round(_ url: String) async throws -> [String] {
+    func round(_ url: String, site: String? = nil) async throws -> [String] {
         let (key, probe) = Observer.make()
+        let siteOption = site.map { ", site: \($0)" } ?? ""
         let report = try await runPipeline("""
             sources:
-              ping: { type: probe, pings: 2, interval: 10ms, timeout: 200ms, targets_from: postgres, database_url: "\(url)" }
+              ping: { type: probe, pings: 2, interval: 10ms, timeout: 200ms, targets_from: postgres, database_url: "\(url)"\(siteOption) }
             sinks:
               seen: { type: collect, inputs: [ping], probe: \(key) }
             """)
@@ -35,5 +36,22 @@ struct ProbeDatabaseTargetsTests {
         #expect(try await round(url) == ["lo"])
         try await store.upsert([TargetRecord(name: "localhost", host: "localhost"), TargetRecord(name: "paused", host: "127.0.0.1")])
         #expect(try await round(url) == ["lo", "localhost", "paused"])
+    }
+
+    /// An edge site's agent probes only its site's targets; the others' sites are left alone.
+    @Test func aSiteProbesOnlyItsOwnTargets() async throws {
+        let url = try await PostgresServers.freshDatabase()
+        let connection = try await PostgresConnection.connect(url)
+        defer { Task { await connection.close() } }
+        try await Migrator().migrate(connection)
+        try await MetadataStore(connection: connection).upsert([
+            TargetRecord(name: "a1", host: "127.0.0.1", site: "site-a"),
+            TargetRecord(name: "a2", host: "127.0.0.2", site: "site-a"),
+            TargetRecord(name: "b1", host: "127.0.0.1", site: "site-b"),
+            TargetRecord(name: "nowhere", host: "127.0.0.1"),
+        ])
+        #expect(try await round(url, site: "site-a") == ["a1", "a2"])
+        #expect(try await round(url, site: "site-b") == ["b1"])
+        #expect(try await round(url) == ["a1", "a2", "b1", "nowhere"])
     }
 }

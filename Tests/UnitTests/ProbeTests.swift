@@ -92,6 +92,7 @@ struct ProbeTests {
         #expect(problems("{ type: probe, kind: dns, targets: [{ name: a, host: 127.0.0.1 }] }").contains("needs 'lookup'"))
         #expect(problems("{ type: probe, kind: dns, lookup: a.test, record: BOGUS, targets: [{ name: a, host: 127.0.0.1 }] }").contains("record must be one of"))
         #expect(problems("{ type: probe, lookup: a.test, targets: [{ name: a, host: 127.0.0.1 }] }").contains("option 'lookup' is for kind: dns"))
+        #expect(problems("{ type: probe, site: site-a, targets: [{ name: a, host: 127.0.0.1 }] }").contains("probe.yaml:2:30: option 'site' is for targets_from: postgres"))
     }
 
     @Test func targetsFileErrorsNameTheFileAndAChangedFileIsReadAgain() async throws {

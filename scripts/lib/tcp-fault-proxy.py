@@ -3,9 +3,11 @@
 network partition or a stuck middlebox, which TCP itself does not report (the proxy's kernel
 keeps acknowledging, so keepalives and tcp_user_timeout see a healthy peer).
 
-Usage: tcp-fault-proxy.py UPSTREAM_HOST UPSTREAM_PORT [--port N] [--port-file FILE]
-                          [--mode-file FILE]
-Prints the port it listens on (127.0.0.1) as its first line of output (and writes it to
+Usage: tcp-fault-proxy.py UPSTREAM_HOST UPSTREAM_PORT [--port N] [--listen-host ADDRESS]
+                          [--port-file FILE] [--mode-file FILE]
+Prints the port it listens on (127.0.0.1, or --listen-host: e.g. the host side of a test
+namespace's veth, so a server on loopback is reachable from inside the namespace) as its first
+line of output (and writes it to
 --port-file); --mode-file FILE holds the mode in force (`forward`, `blackhole`), rewritten
 once a switch has taken effect, so a caller can wait for it. Modes, switched by signals:
   SIGUSR1  blackhole: every byte either way is read and dropped, sockets stay open (no FIN,
@@ -42,6 +44,7 @@ def main():
     parser.add_argument("host")
     parser.add_argument("port", type=int)
     parser.add_argument("--port", dest="listen", type=int, default=0)
+    parser.add_argument("--listen-host", default="127.0.0.1")
     parser.add_argument("--port-file")
     parser.add_argument("--mode-file")
     args = parser.parse_args()
@@ -60,7 +63,7 @@ def main():
 
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", args.listen))
+    listener.bind((args.listen_host, args.listen))
     listener.listen(128)
     listener.setblocking(False)
     port = listener.getsockname()[1]

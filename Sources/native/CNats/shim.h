@@ -6,13 +6,15 @@
 // The few libnats calls smokeflow makes, each with its C structs filled and freed here, so the
 // Swift side passes plain values and never holds a libnats struct across a call.
 
-/// Connects to `urls` (comma-separated) with reconnects forever: a connection that is down at
-/// the start or later keeps trying, and publishes wait in libnats' reconnect buffer meanwhile.
-static inline natsStatus smokeflow_nats_connect(natsConnection **connection, jsCtx **jetStream, const char *urls,
+/// Connects to one of `urls` with reconnects forever: a connection that is down at the start
+/// or later keeps trying, and publishes wait in libnats' reconnect buffer meanwhile. The
+/// servers go in as an array: libnats 3.4's comma-separated `natsOptions_SetURL` list is never
+/// connected ("No server available", or a retry forever).
+static inline natsStatus smokeflow_nats_connect(natsConnection **connection, jsCtx **jetStream, const char **urls, int urlsCount,
                                                 const char *name, const char *domain, int64_t waitMilliseconds) {
     natsOptions *options = NULL;
     natsStatus status = natsOptions_Create(&options);
-    if (status == NATS_OK) status = natsOptions_SetURL(options, urls);
+    if (status == NATS_OK) status = natsOptions_SetServers(options, urls, urlsCount);
     if (status == NATS_OK) status = natsOptions_SetName(options, name);
     if (status == NATS_OK) status = natsOptions_SetMaxReconnect(options, -1);
     if (status == NATS_OK) status = natsOptions_SetReconnectWait(options, 250);
@@ -110,6 +112,9 @@ static inline natsStatus smokeflow_js_ensure_stream(jsCtx *jetStream, const char
             jsExternalStream_Init(&externals[index]);
             snprintf(prefixes + 256 * index, 256, "$JS.%s.API", sourceDomains[index]);
             externals[index].APIPrefix = prefixes + 256 * index;
+            // libnats 3.4 writes DeliverPrefix into the request unchecked (a NULL crashes it);
+            // across JetStream domains none is needed.
+            externals[index].DeliverPrefix = "";
             sources[index].Name = sourceStream;
             sources[index].External = &externals[index];
             sourceList[index] = &sources[index];

@@ -29,13 +29,12 @@ public final class NatsConnection: Sendable {
     public static func connect(urls: [String], name: String, domain: String? = nil, wait: Duration = .seconds(5)) async throws -> NatsConnection {
         let thread = NIOThreadPool(numberOfThreads: 1)
         thread.start()
-        let joined = urls.joined(separator: ",")
         let waitMilliseconds = wait.milliseconds
         do {
             let handle = try await thread.runIfActive { () throws -> Handle in
                 var connection: OpaquePointer?
                 var jetStream: OpaquePointer?
-                let status = smokeflow_nats_connect(&connection, &jetStream, joined, name, domain, waitMilliseconds)
+                let status = withCStringArray(urls) { smokeflow_nats_connect(&connection, &jetStream, $0, Int32(urls.count), name, domain, waitMilliseconds) }
                 guard status == NATS_OK, let connection, let jetStream else { throw NatsError("connect", status: status) }
                 return Handle(connection: connection, jetStream: jetStream)
             }
@@ -107,7 +106,7 @@ public final class NatsConnection: Sendable {
                     smokeflow_js_ensure_stream(
                         handle.jetStream, settings.name, subjects, Int32(settings.subjects.count), settings.retention == .workQueue, settings.memory,
                         Int64(settings.replicas), settings.maxAge.nanoseconds, settings.maxBytes, settings.duplicateWindow.nanoseconds,
-                        settings.name, domains, Int32(settings.sourceDomains.count), &code)
+                        settings.sourceStream ?? settings.name, domains, Int32(settings.sourceDomains.count), &code)
                 }
             }
             guard status == NATS_OK else { throw NatsError("stream \(settings.name)", status: status, jetStreamCode: code) }

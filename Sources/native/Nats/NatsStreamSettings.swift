@@ -16,8 +16,10 @@ public struct NatsStreamSettings: Sendable, Equatable {
     public var maxBytes: Int64 = 0
     /// How long JetStream remembers a `Nats-Msg-Id` to drop a resend.
     public var duplicateWindow: Duration = .seconds(20 * 60)
-    /// JetStream domains (leaf-node sites) whose stream named `name` this one sources.
+    /// JetStream domains (leaf-node sites) whose stream `sourceStream` this one sources.
     public var sourceDomains: [String] = []
+    /// The name of the stream in each of `sourceDomains`; nil for `name`.
+    public var sourceStream: String?
 
     public init(name: String, subjects: [String]) {
         self.name = name

@@ -17,7 +17,7 @@ final class NatsServer: @unchecked Sendable {
     /// Extra configuration (cluster, leafnodes blocks, a jetstream domain).
     let extra: String
     let jetStreamDomain: String?
-    private(set) var pid: pid_t?
+    private let process: TopologyProcess
 
     init(name: String = "n1", port: Int = Servers.freePort(), domain: String? = nil, extra: String = "") {
         self.name = name
@@ -26,6 +26,8 @@ final class NatsServer: @unchecked Sendable {
         directory = temporaryDirectory()
         jetStreamDomain = domain
         self.extra = extra
+        process = TopologyProcess(
+            name: "server", directory: directory, command: [Self.executable ?? "nats-server", "-c", directory + "/server.conf"], environment: [:])
     }
 
     var url: String { "nats://127.0.0.1:\(port)" }
@@ -43,8 +45,8 @@ final class NatsServer: @unchecked Sendable {
             \(extra)
 
             """.write(toFile: directory + "/server.conf", atomically: true, encoding: .utf8)
-        guard let executable = Self.executable else { throw ProbeLab.CommandFailed(description: "no nats-server installed") }
-        pid = try ProbeLab.start(executable, ["-c", directory + "/server.conf"], output: directory + "/server.log")
+        guard Self.executable != nil else { throw ProbeLab.CommandFailed(description: "no nats-server installed") }
+        try process.start()
         guard waitForJetStream else { return }
         let healthy = await eventually(within: .seconds(30), every: .milliseconds(100)) {
             (try? await Servers.get("http://127.0.0.1:\(self.monitorPort)/healthz?js-enabled-only=true"))?.status == 200
@@ -52,23 +54,10 @@ final class NatsServer: @unchecked Sendable {
         if !healthy { throw ProbeLab.CommandFailed(description: "nats-server \(name) did not start: \(log)") }
     }
 
-    var log: String { (try? String(contentsOfFile: directory + "/server.log", encoding: .utf8)) ?? "" }
+    var log: String { process.log }
 
-    func stop() async {
-        guard let pid else { return }
-        self.pid = nil
-        _ = await ProbeLab.finish(pid)
-    }
+    func stop() async { await process.stop() }
 
     /// SIGKILL: no goodbye, as a crash or a power cut.
-    func kill9() async {
-        guard let pid else { return }
-        self.pid = nil
-        kill(pid, SIGKILL)
-        _ = await ProbeLab.finish(pid)
-    }
-
-    deinit {
-        if let pid { kill(pid, SIGKILL) }
-    }
+    func kill9() async { await process.kill9() }
 }

@@ -122,8 +122,9 @@ final class ProbeLab: @unchecked Sendable {
         _ = closeFrom?(&actions, 3)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
+        // With no signal blocked, as `run` starts them: a daemon must stop on SIGTERM.
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        let spawned = CleanSpawn.spawn(&pid, executable, &actions, argv)
         guard spawned == 0 else { throw CommandFailed(description: "\(executable): \(String(cString: strerror(spawned)))") }
         return pid
     }

@@ -14,14 +14,16 @@ final class TCPFaultProxy: @unchecked Sendable {
     let port: Int
     let modeFile: String
 
-    init(upstreamHost: String, upstreamPort: Int) throws {
+    /// `listenHost`: where it listens (loopback; or the host side of a test namespace's veth, so
+    /// a server on loopback is reachable from inside the namespace).
+    init(upstreamHost: String, upstreamPort: Int, listenHost: String = "127.0.0.1") throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../../scripts/lib/tcp-fault-proxy.py").standardized.path
         let directory = temporaryDirectory()
         let portFile = directory + "/port"
         modeFile = directory + "/mode"
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, upstreamHost, String(upstreamPort), "--port-file", portFile, "--mode-file", modeFile]
+        process.arguments = ["python3", script, upstreamHost, String(upstreamPort), "--listen-host", listenHost, "--port-file", portFile, "--mode-file", modeFile]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         try process.run()

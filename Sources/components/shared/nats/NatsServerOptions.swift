@@ -29,8 +29,9 @@ public struct NatsServerOptions: Sendable {
         } else {
             urls = [options.requiredString("url")]
         }
+        let urlsLocation = options.node("urls")?.location ?? options.node("url")?.location ?? options.location
         for url in urls where !Self.isServerURL(url) {
-            options.fail(options.location, "'\(options.componentID)': '\(Self.displayName(url))' is not a nats://host:port URL")
+            options.fail(urlsLocation, "'\(options.componentID)': '\(Self.displayName(url))' is not a nats://host:port URL")
         }
         domain = options.string("domain").flatMap { $0.isEmpty ? nil : $0 }
         requestTimeout = options.duration("request_timeout", default: requestTimeout)
@@ -70,6 +71,10 @@ public struct NatsServerOptions: Sendable {
         settings.maxBytes = reader.byteSize("max_bytes", default: 0, range: 0...(1 << 50))
         settings.duplicateWindow = reader.duration("duplicate_window", default: settings.duplicateWindow)
         settings.sourceDomains = reader.stringList("source_domains") ?? []
+        settings.sourceStream = reader.string("source_stream")
+        if settings.sourceStream != nil, settings.sourceDomains.isEmpty {
+            reader.fail(node.location, "'\(options.componentID)': stream source_stream needs source_domains")
+        }
         if settings.subjects.isEmpty && settings.sourceDomains.isEmpty {
             reader.fail(node.location, "'\(options.componentID)': stream needs subjects (or source_domains, for an aggregate)")
         }

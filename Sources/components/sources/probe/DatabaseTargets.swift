@@ -5,16 +5,19 @@ import TargetStore
 /// Targets from the PostgreSQL configuration store (`targets_from: postgres`): the active
 /// targets whose probe is this source's (`FPing` for icmp, `FPing6` for icmp6, `DNS` for dns,
 /// or `probe_name`), read before every step, so targets added or removed in the database take
-/// effect at the next round; a target's own `lookup` wins over the source's. A failed read
-/// throws: the source keeps the last list.
+/// effect at the next round; a target's own `lookup` wins over the source's; with `site`, only
+/// that site's targets (one database, many edge sites). A failed read throws: the source keeps
+/// the last list.
 public struct DatabaseTargets: ProbeTargetProvider {
     let database: PostgresReconnecting
     let probeName: String
+    let site: String?
     let reader: TargetListReader
 
-    public init(connectionString: String, probeName: String, reader: TargetListReader) {
+    public init(connectionString: String, probeName: String, site: String? = nil, reader: TargetListReader) {
         database = PostgresReconnecting(connectionString: connectionString)
         self.probeName = probeName
+        self.site = site
         self.reader = reader
     }
 
@@ -32,7 +35,7 @@ public struct DatabaseTargets: ProbeTargetProvider {
         // the database is shared by every probe kind.
         // A DNS target with no lookup of its own and none in the source has no question to ask.
         return records.compactMap { record -> ProbeTarget? in
-            guard record.isActive, record.probe == probeName, HostCheck.problem(record.host, kind: reader.kind) == nil else { return nil }
+            guard record.isActive, record.probe == probeName, site == nil || record.site == site, HostCheck.problem(record.host, kind: reader.kind) == nil else { return nil }
             let lookup = record.lookup ?? reader.lookup
             if reader.kind == .dns, lookup == nil { return nil }
             return ProbeTarget(name: record.name, host: record.host, category: record.category, lookup: lookup, record: record.record ?? reader.record)

@@ -76,14 +76,20 @@ public struct ProbeSource: Source {
         var cadence = cadence()
         while true {
             var targets = previous
-            do {
-                targets = try await provider.targets()
-                if targets != previous, !previous.isEmpty {
-                    context.logger.info("targets changed", metadata: ["count": "\(targets.count)"])
+            // A database that does not answer (a site's uplink down) must not hold the step:
+            // the reload gets what a host resolution gets, and the last list stays meanwhile.
+            let reloadTimeout = Self.resolveTimeout(step: step)
+            switch await untilDeadline(.now + reloadTimeout, { [provider] in try await provider.targets() }) {
+            case .success(let list)?:
+                if list != previous, !previous.isEmpty {
+                    context.logger.info("targets changed", metadata: ["count": "\(list.count)"])
                 }
-                previous = targets
-            } catch {
+                targets = list
+                previous = list
+            case .failure(let error)?:
                 context.logger.error("targets not reloaded, keeping the last list: \(error)")
+            case nil:
+                context.logger.error("targets not reloaded within \(reloadTimeout), keeping the last list")
             }
             let (requests, failures) = await rounds(for: targets, stepStart: cadence.stepStart, step: step, once: context.once)
             metrics?.step(targets: targets, rounds: requests.count + failures.count)

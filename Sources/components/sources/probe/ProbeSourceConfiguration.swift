@@ -27,6 +27,8 @@ public struct ProbeSourceConfiguration: SourceConfiguration {
     public var targetsFromDatabase: Bool
     public var databaseURL: Secret?
     public var probeName: String
+    /// `targets_from: postgres` only: just the targets of this site (an edge site's agent).
+    public var site: String?
     public var reader: TargetListReader
     var preloaded: (stamp: [Int64], list: [ProbeTarget])?
 
@@ -59,6 +61,10 @@ public struct ProbeSourceConfiguration: SourceConfiguration {
             } else {
                 options.fail(options.node("targets_from")?.location ?? options.location, "option 'targets_from' must be postgres")
             }
+        }
+        site = options.string("site").flatMap { $0.isEmpty ? nil : $0 }
+        if site != nil, !targetsFromDatabase {
+            options.fail(options.node("site")?.location ?? options.location, "option 'site' is for targets_from: postgres")
         }
         if let node = options.node("targets") {
             var errors: [ConfigError] = []
@@ -98,7 +104,7 @@ public struct ProbeSourceConfiguration: SourceConfiguration {
             // The option, else the pipeline's database_url, else DATABASE_URL / PG* variables.
             let connectionString = ConnectionString.resolve(explicit: databaseURL?.value, pipeline: context.databaseURL?.value)
             return ProbeSource(
-                configuration: self, provider: DatabaseTargets(connectionString: connectionString, probeName: probeName, reader: reader)
+                configuration: self, provider: DatabaseTargets(connectionString: connectionString, probeName: probeName, site: site, reader: reader)
             )
         }
         return ProbeSource(configuration: self, provider: provider)
