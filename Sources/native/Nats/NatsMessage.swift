@@ -67,6 +67,18 @@ public final class NatsMessage: Sendable {
         try await settle("term") { natsMsg_Term($0, nil) }
     }
 
+    /// Still being worked on: JetStream starts its `ack_wait` again, so a long piece of work
+    /// (a whole RRD file) is not delivered to another consumer meanwhile. Does nothing once the
+    /// message is settled.
+    public func inProgress() async throws {
+        let status = try await subscription.connection.onThread { [self] () -> natsStatus in
+            // Looked up on the connection's thread, where a settle also frees the message.
+            guard let message = self.handle.withLock({ $0?.message }) else { return NATS_OK }
+            return natsMsg_InProgress(message, nil)
+        }
+        guard status == NATS_OK else { throw NatsError("in progress", status: status) }
+    }
+
     private func settle(_ operation: String, _ call: @escaping @Sendable (OpaquePointer) -> natsStatus) async throws {
         guard let handle = handle.withLock({ $0.take() }) else { return }
         // An ack is a publish on the connection: it can wait on a full reconnect buffer, so it

@@ -13,6 +13,8 @@ final class TopologyProcess: @unchecked Sendable {
     let logFile: String
     private let argv: [String]
     private(set) var pid: pid_t?
+    /// Its exit status once it ended by itself (seen by `isRunning`).
+    private(set) var exitStatus: Int32?
 
     init(name: String, directory: String, command: [String], environment: [String: String], namespace: String? = nil) {
         self.name = name
@@ -21,10 +23,19 @@ final class TopologyProcess: @unchecked Sendable {
         argv = (namespace.map { ["/usr/sbin/ip", "netns", "exec", $0] } ?? []) + ["/usr/bin/env"] + assignments + command
     }
 
-    var isRunning: Bool { pid.map { kill($0, 0) == 0 } ?? false }
+    /// Reaps it when it has ended (a zombie still answers `kill(pid, 0)`).
+    var isRunning: Bool {
+        guard let pid else { return false }
+        var status: Int32 = 0
+        guard waitpid(pid, &status, WNOHANG) == pid else { return true }
+        self.pid = nil
+        exitStatus = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return false
+    }
 
     /// Starts it; a restart after `kill9` appends to the same log.
     func start() throws {
+        exitStatus = nil
         let before = (try? String(contentsOfFile: logFile + ".before", encoding: .utf8)) ?? ""
         if let previous = try? String(contentsOfFile: logFile + ".current", encoding: .utf8) {
             try (before + previous + "-- restarted\n").write(toFile: logFile + ".before", atomically: true, encoding: .utf8)
@@ -39,7 +50,7 @@ final class TopologyProcess: @unchecked Sendable {
     /// SIGTERM and the exit status.
     @discardableResult
     func stop() async -> Int32? {
-        guard let pid else { return nil }
+        guard let pid else { return exitStatus }
         self.pid = nil
         return await ProbeLab.finish(pid)
     }

@@ -13,6 +13,8 @@ public struct RRDSource: Source {
     let checkpoints: CheckpointStore
     let metrics: RRDSourceMetrics
     let client = RRDClient()
+    /// `work_queue:`: the connection, kept until the items' acknowledgements are out.
+    let queueSession = NatsSourceSession()
 
     struct FailedFiles: PartialSourceFailure, CustomStringConvertible {
         let failures: [(file: String, message: String)]
@@ -47,6 +49,7 @@ public struct RRDSource: Source {
 
     public func finish(context: StageContext) async {
         await checkpoints.flush()
+        await queueSession.close()
     }
 
     /// The files of one scan, and what the SmokePing config (read again at each scan) says of them.
@@ -74,6 +77,9 @@ public struct RRDSource: Source {
 
     func backfill(context: StageContext, output: StageOutput) async throws {
         let scan = try await scan(context: context)
+        if let queue = configuration.workQueue {
+            return try await backfillFromQueue(queue, scan: scan, context: context, output: output)
+        }
         let files = scan.files
         let progress = BackfillProgress(totalFiles: files.count, logger: context.logger)
         let reporter = Task { await progress.report() }
@@ -171,7 +177,7 @@ public struct RRDSource: Source {
     /// Returns the last row sent.
     func emit(
         _ file: SmokePingFile, after: Int?, index: SmokePingTargetIndex?, commits: OrderedCommits<Int>, context: StageContext,
-        output: StageOutput, progress: BackfillProgress?
+        output: StageOutput, progress: BackfillProgress?, alsoAcknowledging fileDone: Acknowledgement? = nil
     ) async throws -> Int? {
         let info = try await client.info(file.absolutePath)
         metrics.scanned(file.relativePath, newestRow: info.lastUpdate / info.step * info.step)
@@ -213,18 +219,19 @@ public struct RRDSource: Source {
                 }
                 lastSent = time
                 if batch.count >= configuration.batchSize {
-                    try await send(&batch, position: time, commits: commits, output: output, progress: progress)
+                    try await send(&batch, position: time, commits: commits, output: output, progress: progress, alsoAcknowledging: fileDone)
                 }
             }
         }
-        if let lastSent { try await send(&batch, position: lastSent, commits: commits, output: output, progress: progress) }
+        if let lastSent { try await send(&batch, position: lastSent, commits: commits, output: output, progress: progress, alsoAcknowledging: fileDone) }
         return lastSent
     }
 
     /// Also sends an empty batch: its acknowledgement still moves the position past rows
-    /// that had no known value.
+    /// that had no known value. `fileDone`, when given, is held by the batch too.
     private func send(
-        _ batch: inout [Point], position: Int, commits: OrderedCommits<Int>, output: StageOutput, progress: BackfillProgress?
+        _ batch: inout [Point], position: Int, commits: OrderedCommits<Int>, output: StageOutput, progress: BackfillProgress?,
+        alsoAcknowledging fileDone: Acknowledgement?
     ) async throws {
         let points = batch
         batch.removeAll(keepingCapacity: true)
@@ -234,7 +241,8 @@ public struct RRDSource: Source {
             acknowledgement.release(.delivered)
             return
         }
-        try await output.send(Batch(points: points, acknowledgements: [acknowledgement]))
+        fileDone?.retain()
+        try await output.send(Batch(points: points, acknowledgements: [acknowledgement] + (fileDone.map { [$0] } ?? [])))
     }
 
     struct LayoutError: Error, CustomStringConvertible {

@@ -34,6 +34,8 @@ public struct RRDSourceConfiguration: SourceConfiguration {
     public var batchSize: Int
     public var pollInterval: Duration
     public var startFrom: StartFrom
+    /// `mode: backfill` shared by workers through a JetStream work queue (`RRDWorkQueue`).
+    public var workQueue: RRDWorkQueue?
 
     public init(options: inout OptionsReader) {
         mode = options.oneOf("mode", default: .backfill)
@@ -49,6 +51,10 @@ public struct RRDSourceConfiguration: SourceConfiguration {
         batchSize = options.int("batch_size", default: 1000, range: 1...100_000)
         pollInterval = options.duration("poll_interval", default: .seconds(60))
         startFrom = options.oneOf("start_from", default: .beginning)
+        if let node = options.node("work_queue") {
+            workQueue = RRDWorkQueue(node, options: &options)
+            if mode != .backfill { options.fail(node.location, "'\(options.componentID)': work_queue is for mode: backfill") }
+        }
     }
 
     struct MissingCheckpointStorage: Error, CustomStringConvertible {
