@@ -20,6 +20,9 @@ public struct NatsError: Error, Sendable, CustomStringConvertible {
     public var isTimeout: Bool { status == Int32(bitPattern: NATS_TIMEOUT.rawValue) }
     public var isNoResponders: Bool { status == Int32(bitPattern: NATS_NO_RESPONDERS.rawValue) }
 
+    /// JetStream's "stream not found".
+    public static let streamNotFound: Int32 = 10059
+
     public var description: String {
         "NATS \(operation): \(text)" + (jetStreamCode != 0 ? " (JetStream error \(jetStreamCode))" : "")
     }

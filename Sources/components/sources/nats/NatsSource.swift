@@ -28,15 +28,24 @@ public struct NatsSource: Source {
         session.opened(connection)
         let subscription = try await subscribe(connection, context: context)
         let decompressor = try ZstdDecompressor()
+        // The failure logged for the outage in progress: one warning per outage, not per retry.
+        var failing: String?
         while true {
             try Task.checkCancellation()
             let messages: [NatsMessage]
             do {
                 messages = try await subscription.fetch(batch: configuration.fetchBatch, timeout: configuration.fetchTimeout)
             } catch let error as NatsError {
-                context.logger.warning("fetching from \(server.displayName) failed: \(error); trying again")
+                if failing != error.description {
+                    context.logger.warning("fetching from \(server.displayName) failed: \(error); trying again every second")
+                    failing = error.description
+                }
                 try await Task.sleep(for: .seconds(1))
                 continue
+            }
+            if failing != nil {
+                context.logger.info("fetching from \(server.displayName) works again")
+                failing = nil
             }
             if messages.isEmpty {
                 if context.once { return }
@@ -91,6 +100,10 @@ public struct NatsSource: Source {
             do {
                 if let stream = configuration.server.stream { try await connection.ensureStream(stream) }
                 return try await NatsPullSubscription.subscribe(connection, settings)
+            } catch let error as NatsError where error.jetStreamCode == NatsError.streamNotFound {
+                // Its publisher (or the writer that declares it) has not come yet.
+                if attempt == 1 { context.logger.warning("stream \(configuration.streamName) does not exist yet on \(configuration.server.displayName); waiting for it") }
+                try await Task.sleep(for: .seconds(1))
             } catch let error as NatsError where error.jetStreamCode != 0 {
                 throw error
             } catch let error as NatsError {

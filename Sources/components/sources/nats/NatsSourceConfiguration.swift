@@ -28,7 +28,7 @@ public struct NatsSourceConfiguration: SourceConfiguration {
         self.durable = durable
         fetchBatch = 16
         fetchTimeout = .seconds(1)
-        maxAckPending = 64
+        maxAckPending = 1000
         ackWait = .seconds(120)
         nakDelay = .seconds(5)
     }
