@@ -180,13 +180,11 @@ struct RawOutput {
     }
 
     /// Shortest round-trip digits ("1.5", "5e-324", "1.7976931348623157e+308"), exactly
-    /// `value.description` (a test holds it to that). The runtime's formatter leaves zero
-    /// digits unwritten and expects its 32 bytes pre-filled with "0", as the standard library's are.
+    /// `value.description` (ShortestDouble.swift; ShortestDoubleTests hold it to the runtime's
+    /// own formatter byte for byte). Needs 32 writable bytes at the end.
     @inlinable
     mutating func float(_ value: Double) {
-        let destination = base + count
-        destination.initialize(repeating: UInt8(ascii: "0"), count: 32)
-        count &+= Int(truncatingIfNeeded: _swiftFloat64ToString(destination, 32, value, false))
+        count &+= writeShortest(value, to: base + count)
     }
 
     @inlinable
