@@ -71,6 +71,8 @@ case "web-graphs":
 case "encode":
     let count = arguments.count > 2 ? Int(arguments[2])! : 1_000_000
     try encodeBenchmark(points: count, rounds: 5)
+case "float-check":
+    floatCheck(count: arguments.count > 2 ? Int(arguments[2])! : 10_000_000)
 case "dump":
     // The benchmark's points as line protocol, to check the Python peer serializes the same.
     var encoder = LineProtocolEncoder()
