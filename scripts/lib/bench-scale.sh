@@ -96,4 +96,64 @@ bench_scale() {
   python3 -c "s = $end - $start - 5; print(f'backlog_drain {$drained:,} points in {s:.2f} s: {$drained / s:,.0f} points/s (leaf stream -> hub aggregate -> writer -> file)')"
   nats_down hub
   nats_down leaf
+  [ -n "${SMOKEFLOW_INFLUX_URL:-}" ] && bench_scale_into_influx "$work" "$bin" "$points"
+}
+
+# The whole path into InfluxDB: a site's agent -> its leaf node -> the 3-node central cluster
+# (R3 stream sourcing the site) -> a writer -> influxd, against the direct influx sink.
+bench_scale_into_influx() {
+  local work=$1 bin=$2 points=$3 influx=$SMOKEFLOW_INFLUX_URL
+  for database in bench_direct bench_nats; do curl -s -XPOST "$influx/query" --data-urlencode "q=CREATE DATABASE $database" > /dev/null; done
+  local ports=() index routes="" urls=()
+  for index in 1 2 3; do ports+=("$(free_port) $(free_port) $(free_port) $(free_port)"); done
+  for index in 0 1 2; do
+    read -r client monitor cluster leaf <<< "${ports[$index]}"
+    routes+="${routes:+, }nats-route://127.0.0.1:$cluster"
+    urls+=("nats://127.0.0.1:$client")
+  done
+  for index in 0 1 2; do
+    read -r client monitor cluster leaf <<< "${ports[$index]}"
+    NATS_NAME=n$index NATS_LISTEN=127.0.0.1:$client NATS_HTTP=127.0.0.1:$monitor NATS_STORE=$work/n$index \
+      NATS_CLUSTER_LISTEN=127.0.0.1:$cluster NATS_ROUTES="[$routes]" NATS_LEAF_LISTEN=127.0.0.1:$leaf \
+      nats-server -c pipelines/scale-out/nats/central.conf > "$work/n$index.log" 2>&1 &
+    echo $! > "$work/n$index.pid"
+  done
+  for index in 0 1 2; do
+    read -r client monitor cluster leaf <<< "${ports[$index]}"
+    for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$monitor/healthz" > /dev/null && break; sleep 0.1; done
+  done
+  local leaf_port leaf_monitor leaf_remotes=""
+  leaf_port=$(free_port); leaf_monitor=$(free_port)
+  for index in 0 1 2; do read -r client monitor cluster leaf <<< "${ports[$index]}"; leaf_remotes+="${leaf_remotes:+, }\"nats-leaf://127.0.0.1:$leaf\""; done
+  printf 'server_name: site-a\nlisten: 127.0.0.1:%s\nhttp: 127.0.0.1:%s\njetstream { store_dir: "%s/leaf-r3", domain: site-a }\nleafnodes { remotes: [ { urls: [%s] } ] }\n' \
+    "$leaf_port" "$leaf_monitor" "$work" "$leaf_remotes" > "$work/leaf-r3.conf"
+  nats_up leaf-r3 "$work/leaf-r3.conf" "$leaf_monitor"
+  printf 'sources:\n  recorded: { type: fixture, path: "%s" }\nsinks:\n  influx: { type: influx, inputs: [recorded], url: "%s", database: bench_direct }\n' \
+    "$work/big.lp.zst" "$influx" > "$work/direct-influx.yaml"
+  python3 Benchmarks/python/timeit.py 1 "direct_to_influx=$bin run $work/direct-influx.yaml --log-level error"
+  NATS_URL_1=${urls[0]} NATS_URL_2=${urls[1]} NATS_URL_3=${urls[2]} INFLUX_URL=$influx INFLUX_DATABASE=bench_nats \
+    SMOKEFLOW_AGENT=writer-1 STATE_DIRECTORY=$work/writer-state "$bin" run pipelines/scale-out/central-writer.yaml --log-level error &
+  local writer=$!
+  printf 'agent: site-a\nsources:\n  recorded: { type: fixture, path: "%s" }\nsinks:\n  uplink: { type: nats, inputs: [recorded], url: "nats://127.0.0.1:%s", subject: smokeflow.points.site-a, stream: { name: SITE, subjects: [smokeflow.points.>] } }\n' \
+    "$work/big.lp.zst" "$leaf_port" > "$work/site-r3.yaml"
+  influx_count() {
+    curl -s "$influx/query" --data-urlencode "db=$1" --data-urlencode "q=SELECT count(median) FROM latency" \
+      | python3 -c 'import json,sys; r=json.load(sys.stdin)["results"][0]; print(r["series"][0]["values"][0][1] if "series" in r else 0)'
+  }
+  local start count=0 end expected
+  expected=$(influx_count bench_direct)
+  start=$(date +%s.%N)
+  "$bin" run "$work/site-r3.yaml" --log-level error
+  # Until InfluxDB holds as many rounds as the direct sink wrote (the writer keeps running, as
+  # in production).
+  for _ in $(seq 1 600); do
+    count=$(influx_count bench_nats)
+    [ "$count" -ge "$expected" ] && break
+    sleep 0.5
+  done
+  end=$(date +%s.%N)
+  kill "$writer"; wait "$writer" 2> /dev/null || true
+  python3 -c "s = $end - $start; print(f'site_to_influx_through_r3_cluster {$points:,} points in {s:.2f} s: {$points / s:,.0f} points/s (agent -> leaf -> 3-node cluster R3 -> writer -> influxd; publisher and writer at once; latency rounds {$count:,} of the direct sink\'s {$expected:,})')"
+  for index in 0 1 2; do nats_down "n$index"; done
+  nats_down leaf-r3
 }
