@@ -11,7 +11,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.support import expected_conditions
 
 parser = argparse.ArgumentParser()
@@ -79,6 +79,22 @@ def page_checks(flow):
         except Exception as error:
             fail(flow, f"{path} is not valid HTML: {error}")
 
+def replaced(old):
+    """True once `old` is out of the document. Chromium answers a query on a node of the page
+    being replaced as stale or, mid-navigation, "Node with given id does not belong to the
+    document" (a plain WebDriverException, seen with Chromium 156): both mean it was replaced."""
+    def check(_):
+        try:
+            old.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+    return check
+
 def go(element, confirm=False):
     """Clicks what submits a form or follows a link, and waits for the next page to replace this
     one: a check right after a click must never race the request it sent."""
@@ -87,7 +103,7 @@ def go(element, confirm=False):
     if confirm:
         WebDriverWait(driver, 10).until(expected_conditions.alert_is_present())
         driver.switch_to.alert.accept()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 15).until(replaced(old))
 
 def submit(form_field_locator):
     driver.find_element(*form_field_locator).click()
