@@ -74,21 +74,29 @@ public struct ProbeSource: Source {
         let step = configuration.step.nanoseconds
         var previous: [ProbeTarget] = []
         var cadence = cadence()
+        // A reload that outlived its step's wait (a slow database): waited for again at the
+        // next step, never started twice, so a slow answer still lands.
+        var reload: Task<[ProbeTarget], any Error>?
+        defer { reload?.cancel() }
         while true {
             var targets = previous
             // A database that does not answer (a site's uplink down) must not hold the step:
             // the reload gets what a host resolution gets, and the last list stays meanwhile.
             let reloadTimeout = Self.resolveTimeout(step: step)
-            switch await untilDeadline(.now + reloadTimeout, { [provider] in try await provider.targets() }) {
+            let pending = reload ?? Task { [provider] in try await provider.targets() }
+            switch await untilDeadline(.now + reloadTimeout, { try await pending.value }) {
             case .success(let list)?:
+                reload = nil
                 if list != previous, !previous.isEmpty {
                     context.logger.info("targets changed", metadata: ["count": "\(list.count)"])
                 }
                 targets = list
                 previous = list
             case .failure(let error)?:
+                reload = nil
                 context.logger.error("targets not reloaded, keeping the last list: \(error)")
             case nil:
+                reload = pending
                 context.logger.error("targets not reloaded within \(reloadTimeout), keeping the last list")
             }
             let (requests, failures) = await rounds(for: targets, stepStart: cadence.stepStart, step: step, once: context.once)
