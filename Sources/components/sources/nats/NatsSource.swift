@@ -88,28 +88,15 @@ public struct NatsSource: Source {
         await session.close()
     }
 
-    /// Declares the stream when asked to, then binds the durable consumer; both retried while
-    /// the servers do not answer, a refusal of the settings is for good.
+    /// Declares the stream when asked to, then binds the durable consumer (`untilNatsAnswers`).
     private func subscribe(_ connection: NatsConnection, context: StageContext) async throws -> NatsPullSubscription {
         var settings = NatsPullSubscription.Settings(stream: configuration.streamName, subject: configuration.subject, durable: configuration.durable)
         settings.ackWait = configuration.ackWait
         settings.maxAckPending = configuration.maxAckPending
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                if let stream = configuration.server.stream { try await connection.ensureStream(stream) }
-                return try await NatsPullSubscription.subscribe(connection, settings)
-            } catch let error as NatsError where error.jetStreamCode == NatsError.streamNotFound {
-                // Its publisher (or the writer that declares it) has not come yet.
-                if attempt == 1 { context.logger.warning("stream \(configuration.streamName) does not exist yet on \(configuration.server.displayName); waiting for it") }
-                try await Task.sleep(for: .seconds(1))
-            } catch let error as NatsError where error.jetStreamCode != 0 {
-                throw error
-            } catch let error as NatsError {
-                if attempt == 1 { context.logger.warning("\(configuration.server.displayName): \(error); trying until it answers") }
-                try await Task.sleep(for: .seconds(1))
-            }
+        let name = "stream \(configuration.streamName) on \(configuration.server.displayName)"
+        return try await untilNatsAnswers(name, logger: context.logger) {
+            if let stream = configuration.server.stream { try await connection.ensureStream(stream) }
+            return try await NatsPullSubscription.subscribe(connection, settings)
         }
     }
 

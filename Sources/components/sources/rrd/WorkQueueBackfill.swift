@@ -17,16 +17,16 @@ extension RRDSource {
         let connection = try await queue.server.connect(name: "smokeflow \(context.id)")
         queueSession.opened(connection)
         let name = "work queue \(queue.stream) on \(queue.server.displayName)"
-        try await untilAnswered(name, context: context) { try await connection.ensureStream(queue.streamSettings) }
+        try await untilNatsAnswers(name, logger: context.logger) { try await connection.ensureStream(queue.streamSettings) }
         for file in scan.files {
-            try await untilAnswered(name, context: context) {
+            try await untilNatsAnswers(name, logger: context.logger) {
                 _ = try await connection.publish(subject: queue.subject, payload: Array(file.relativePath.utf8), messageID: "\(queue.run).\(file.relativePath)")
             }
         }
         var settings = NatsPullSubscription.Settings(stream: queue.stream, subject: queue.subject, durable: queue.durable)
         settings.ackWait = queue.ackWait
         settings.maxAckPending = 100_000
-        let subscription = try await untilAnswered(name, context: context) { try await NatsPullSubscription.subscribe(connection, settings) }
+        let subscription = try await untilNatsAnswers(name, logger: context.logger) { try await NatsPullSubscription.subscribe(connection, settings) }
         context.logger.info("\(name): \(scan.files.count) files in this worker's tree published as items (those published before are dropped as duplicates)")
 
         let progress = BackfillProgress(totalFiles: scan.files.count, logger: context.logger)
@@ -52,6 +52,8 @@ extension RRDSource {
         _ queue: RRDWorkQueue, files: [String: SmokePingFile], index: SmokePingTargetIndex?, connection: NatsConnection,
         subscription: NatsPullSubscription, progress: BackfillProgress, context: StageContext, output: StageOutput
     ) async throws {
+        // The fetch failure logged for the outage in progress: one warning per outage.
+        var failing: String?
         while true {
             try Task.checkCancellation()
             let item: NatsMessage
@@ -62,10 +64,14 @@ extension RRDSource {
                 }
                 item = fetched
             } catch let error as NatsError {
-                context.logger.warning("work queue \(queue.stream): \(error); trying again")
+                if failing != error.description {
+                    context.logger.warning("work queue \(queue.stream): \(error); trying again every second")
+                    failing = error.description
+                }
                 try await Task.sleep(for: .seconds(1))
                 continue
             }
+            failing = nil
             let path = String(decoding: item.payload, as: UTF8.self)
             guard let file = files[path] else {
                 // Another worker's tree may have it: back to the queue, and this run fails.
@@ -123,20 +129,5 @@ extension RRDSource {
         private let value = Atomic<Bool>(false)
         var isSet: Bool { value.load(ordering: .relaxed) }
         func set() { value.store(true, ordering: .relaxed) }
-    }
-
-    /// `body` again every second while the servers do not answer; a JetStream refusal (an
-    /// error code) is for good.
-    private func untilAnswered<T: Sendable>(_ name: String, context: StageContext, _ body: () async throws -> T) async throws -> T {
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                return try await body()
-            } catch let error as NatsError where error.jetStreamCode == 0 {
-                if attempt == 1 { context.logger.warning("\(name): \(error); trying until it answers") }
-                try await Task.sleep(for: .seconds(1))
-            }
-        }
     }
 }
